@@ -1,0 +1,24 @@
+//! The rules of the eSIM storefront, shared by the widget (compiled to WebAssembly) and the
+//! proxy (native): how much data a plan holds, what it costs in the shopper's currency, how
+//! long it lasts, what state an eSIM is in and what may be done with it, how to install it,
+//! and how shoppers search and sort the catalogue.
+//!
+//! Nothing here does I/O or knows about HTTP or the DOM: every type is plain data with methods,
+//! and every provider's units and words are converted into these types exactly once.
+
+pub mod activation;
+pub mod catalog;
+pub mod money;
+pub mod status;
+pub mod validity;
+pub mod volume;
+
+pub use activation::{ActivationCode, ActivationCodeError};
+pub use catalog::{
+    search_destinations, Destination, DestinationKind, Package, PackageQuery, SortKey,
+};
+pub use money::{Currency, Markup, Money, MoneyError, PriceEnding, Rates};
+pub use rust_decimal::Decimal;
+pub use status::{EsimStatus, Lifecycle, PlanBucket, ProfileState};
+pub use validity::{Remaining, Validity, ValidityUnit};
+pub use volume::{Volume, VolumeError};
