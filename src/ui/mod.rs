@@ -1,0 +1,4 @@
+//! Small components shared by the panels.
+
+pub(crate) mod install_card;
+pub(crate) mod qr;
