@@ -1,1 +1,57 @@
-fn main() {}
+//! `cargo xtask`: the project's build, demo and test pipeline.
+//!
+//! Every command installs what it needs on a fresh machine (the wasm target, wasm-bindgen-cli,
+//! Chromium, npm packages) and says what it is doing before each long step.
+
+mod dist;
+mod serve;
+mod shell;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  dist             build the widget: wasm (size profile) -> wasm-bindgen -> wasm-opt -> target/dist
+  demo [--port N]  build dist, then serve www/ and the bundle on 127.0.0.1 (default port 8080)
+  test             install what is missing, then run every test layer; ends with 'N passed, N failed'
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dist") => dist::run().map(|_| ExitCode::SUCCESS),
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test::run(),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo(args: &[String]) -> Result<ExitCode, String> {
+    let port = match args {
+        [] => 8080,
+        [flag, port] if flag == "--port" => port
+            .parse()
+            .map_err(|_| format!("--port needs a number, got {port:?}"))?,
+        _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
+    };
+    dist::run()?;
+    let server = serve::Server::start(port)?;
+    println!("\nDemo storefront: {}/  (Ctrl-C to stop)", server.url());
+    server.wait();
+    Ok(ExitCode::SUCCESS)
+}

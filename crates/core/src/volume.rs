@@ -107,7 +107,7 @@ pub struct ScaledVolume {
 impl ScaledVolume {
     /// Returns whether the amount has a fractional part worth showing.
     pub fn has_fraction(&self) -> bool {
-        self.tenths % 10 != 0
+        !self.tenths.is_multiple_of(10)
     }
 }
 
@@ -498,7 +498,7 @@ mod tests {
             let scaled = Volume::from_bytes(bytes).scaled().unwrap();
             let shown = scaled.to_string();
             let number = shown.trim_end_matches(char::is_alphabetic);
-            prop_assert!(number.split('.').nth(1).map_or(true, |d| d.len() == 1), "{shown}");
+            prop_assert!(number.split('.').nth(1).is_none_or(|d| d.len() == 1), "{shown}");
             prop_assert!(!number.ends_with(".0"), "{shown}");
             if scaled.unit != VolumeUnit::TB {
                 prop_assert!(scaled.tenths < 10_240, "{shown}");

@@ -1,0 +1,149 @@
+//! `cargo xtask dist`: the widget's release build, as an npm-ready folder in `target/dist/`.
+//!
+//! wasm (size profile) -> wasm-bindgen (`--target web`) -> wasm-opt -Oz (binaryen from npm) ->
+//! the package files from `pkg-template/` -> `.br` and `.gz` copies -> `size.json`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::shell::{self, cmd, root, step};
+use crate::tools;
+
+/// The base name of the generated files (`esim_storefront.js`, `esim_storefront_bg.wasm`).
+pub const OUT_NAME: &str = "esim_storefront";
+
+/// Returns the folder the bundle is written to.
+pub fn dist_dir() -> PathBuf {
+    root().join("target/dist")
+}
+
+/// Builds the bundle into `target/dist/` and prints its size.
+pub fn run() -> Result<(), String> {
+    tools::wasm_target()?;
+    tools::wasm_bindgen()?;
+    let wasm_opt = tools::wasm_opt()?;
+    let dist = dist_dir();
+
+    step(
+        "Building the widget for wasm32 (profile wasm-release; a cold build takes about 2 minutes)",
+    );
+    shell::run(cmd("cargo").args([
+        "build",
+        "--lib",
+        "--package",
+        "esim-storefront",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let built = root().join("target/wasm32-unknown-unknown/wasm-release/esim_storefront.wasm");
+
+    step("Generating JavaScript bindings (wasm-bindgen --target web)");
+    if dist.exists() {
+        fs::remove_dir_all(&dist).map_err(|e| format!("cannot clear {}: {e}", dist.display()))?;
+    }
+    shell::run(
+        cmd("wasm-bindgen")
+            .args(["--target", "web", "--out-name", OUT_NAME, "--out-dir"])
+            .arg(&dist)
+            .arg(&built),
+    )?;
+
+    step("Optimising the wasm for size (wasm-opt -Oz)");
+    let wasm = dist.join(format!("{OUT_NAME}_bg.wasm"));
+    shell::run(
+        cmd(&wasm_opt.to_string_lossy())
+            .arg("-Oz")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&wasm),
+    )?;
+
+    step("Writing the npm package files from pkg-template/");
+    copy_template(&root().join("pkg-template"), &dist)?;
+
+    step("Compressing (brotli, gzip) and measuring");
+    let js = dist.join(format!("{OUT_NAME}.js"));
+    let wasm_size = compress_and_measure(&wasm)?;
+    let js_size = compress_and_measure(&js)?;
+    let total =
+        |key: &str| wasm_size[key].as_u64().unwrap_or(0) + js_size[key].as_u64().unwrap_or(0);
+    let report = json!({
+        "wasm": wasm_size,
+        "js": js_size,
+        "total": { "raw": total("raw"), "gzip": total("gzip"), "brotli": total("brotli") },
+    });
+    write(
+        &dist.join("size.json"),
+        serde_json::to_string_pretty(&report)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+
+    println!(
+        "    target/dist: wasm {} B ({} B brotli), js {} B ({} B brotli), total {} B brotli",
+        report["wasm"]["raw"],
+        report["wasm"]["brotli"],
+        report["js"]["raw"],
+        report["js"]["brotli"],
+        report["total"]["brotli"],
+    );
+    Ok(())
+}
+
+/// Copies the package skeleton, giving package.json the crate's version.
+fn copy_template(template: &Path, dist: &Path) -> Result<(), String> {
+    let entries =
+        fs::read_dir(template).map_err(|e| format!("cannot read {}: {e}", template.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path.file_name().unwrap_or_default();
+        let target = dist.join(name);
+        if name == "package.json" {
+            let text = read_to_string(&path)?;
+            let mut package: Value = serde_json::from_str(&text)
+                .map_err(|e| format!("pkg-template/package.json is not valid JSON: {e}"))?;
+            package["version"] = Value::String(env!("CARGO_PKG_VERSION").to_owned());
+            let pretty = serde_json::to_string_pretty(&package).unwrap_or_default() + "\n";
+            write(&target, pretty.as_bytes())?;
+        } else if path.is_file() {
+            fs::copy(&path, &target).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `file.br` and `file.gz` beside `file` and returns its raw and compressed sizes.
+fn compress_and_measure(file: &Path) -> Result<Value, String> {
+    let raw = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut raw.as_slice(), &mut br, &params)
+        .map_err(|e| format!("brotli: {e}"))?;
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&raw).map_err(|e| format!("gzip: {e}"))?;
+    let gz = gz.finish().map_err(|e| format!("gzip: {e}"))?;
+
+    let with_ext = |ext: &str| PathBuf::from(format!("{}.{ext}", file.display()));
+    write(&with_ext("br"), &br)?;
+    write(&with_ext("gz"), &gz)?;
+    Ok(json!({ "raw": raw.len(), "gzip": gz.len(), "brotli": br.len() }))
+}
+
+fn read_to_string(path: &Path) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

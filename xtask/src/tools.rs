@@ -1,0 +1,107 @@
+//! Installing what the pipeline needs when it is missing. Each check is cheap, so every command
+//! runs them every time; an install happens once per machine.
+
+use std::path::PathBuf;
+
+use crate::shell::{cmd, output, root, run, step};
+
+/// Where Debian's Chromium and its driver live. Nothing here downloads a browser of its own.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Adds the wasm32 target to the toolchain (a no-op when present).
+pub fn wasm_target() -> Result<(), String> {
+    let installed = output(cmd("rustup").args(["target", "list", "--installed"]))
+        .is_some_and(|list| list.lines().any(|l| l.trim() == "wasm32-unknown-unknown"));
+    if !installed {
+        step("Installing the wasm32-unknown-unknown target");
+        run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+/// Returns the wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
+fn locked_wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(version.to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+/// Installs wasm-bindgen-cli at the version in Cargo.lock unless that exact version is on PATH.
+/// Without `--locked`: with it the install fails (see shared/reference/toolchain.md).
+pub fn wasm_bindgen() -> Result<(), String> {
+    let version = locked_wasm_bindgen_version()?;
+    let installed = output(cmd("wasm-bindgen").arg("--version"));
+    if installed.as_deref().map(str::trim) == Some(&format!("wasm-bindgen {version}")) {
+        return Ok(());
+    }
+    step(&format!(
+        "Installing wasm-bindgen-cli {version} to match Cargo.lock (about 4 minutes, once per machine)"
+    ));
+    run(cmd("cargo").args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &version,
+        "--force",
+    ]))
+}
+
+/// Installs Debian's Chromium and chromedriver with apt when they are missing (as root), or
+/// says exactly what to install.
+pub fn chromium() -> Result<(), String> {
+    let present = |p: &str| std::path::Path::new(p).exists();
+    if present(CHROMIUM) && present(CHROMEDRIVER) {
+        return Ok(());
+    }
+    let is_root = output(cmd("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    if !is_root {
+        return Err(format!(
+            "{CHROMIUM} and {CHROMEDRIVER} are needed for the browser tests: \
+             run `sudo apt-get install chromium chromium-driver` and try again"
+        ));
+    }
+    step("Installing Chromium and chromedriver with apt (about a minute)");
+    run(cmd("apt-get").args(["update", "-qq"]))?;
+    run(cmd("apt-get")
+        .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Installs the npm packages of package.json (binaryen, playwright-core, axe-core) with
+/// `npm ci` when node_modules is missing or older than the lockfile.
+pub fn npm_packages() -> Result<(), String> {
+    let lock = root().join("package-lock.json");
+    let installed = root().join("node_modules/.package-lock.json");
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
+    if !fresh {
+        step("Installing npm packages (binaryen, playwright-core, axe-core)");
+        run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+/// Returns binaryen's wasm-opt from node_modules. Never the one on PATH: Debian's binaryen 108
+/// produces modules that crash at load.
+pub fn wasm_opt() -> Result<PathBuf, String> {
+    npm_packages()?;
+    let path = root().join("node_modules/.bin/wasm-opt");
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!("{} is missing after npm ci", path.display()))
+    }
+}
