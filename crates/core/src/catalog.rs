@@ -68,8 +68,28 @@ pub struct Package {
     pub data: Volume,
     /// How long it lasts.
     pub validity: Validity,
-    /// The shopper's price.
+    /// The shopper's price (or, inside a provider adapter, the wholesale cost).
     pub price: Money,
+    /// Operators and network types per covered country.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<Network>,
+    /// Whether compatible top-ups exist for eSIMs bought with this package.
+    #[serde(default)]
+    pub top_up: bool,
+    /// The provider's description, shown as plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One operator a package uses in one country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    /// ISO code of the country.
+    pub country: String,
+    /// The operator's name ("NTT Docomo").
+    pub operator: String,
+    /// Network generations available ("4G", "5G").
+    pub types: Vec<String>,
 }
 
 impl Package {
@@ -435,6 +455,9 @@ mod tests {
             data,
             validity: Validity::days(days),
             price: Money::from_minor(cents, Currency::USD),
+            networks: Vec::new(),
+            top_up: false,
+            description: None,
         }
     }
 

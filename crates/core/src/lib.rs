@@ -7,6 +7,7 @@
 //! and every provider's units and words are converted into these types exactly once.
 
 pub mod activation;
+pub mod api;
 pub mod catalog;
 pub mod money;
 pub mod status;
@@ -15,7 +16,7 @@ pub mod volume;
 
 pub use activation::{ActivationCode, ActivationCodeError};
 pub use catalog::{
-    search_destinations, Destination, DestinationKind, Package, PackageQuery, SortKey,
+    search_destinations, Destination, DestinationKind, Network, Package, PackageQuery, SortKey,
 };
 pub use money::{Currency, Markup, Money, MoneyError, PriceEnding, Rates};
 pub use rust_decimal::Decimal;

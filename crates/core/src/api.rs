@@ -1,0 +1,507 @@
+//! The storefront API: what the widget and the proxy say to each other under `/v1`.
+//!
+//! These types are the contract. The proxy serialises them and the widget deserialises the
+//! same types, so the two cannot drift apart; the proxy's OpenAPI document is generated from
+//! them. Money is always `{minor, currency}`, volumes bytes or `"unlimited"`, times Unix
+//! seconds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::activation::ActivationCode;
+use crate::catalog::{Destination, Package};
+use crate::money::{Currency, Money};
+use crate::status::EsimStatus;
+use crate::validity::Validity;
+use crate::volume::Volume;
+
+/// The most eSIMs one order or quote may hold.
+pub const MAX_QUANTITY: u32 = 10;
+
+/// Who may order: anyone in a test shop, or only the merchant's signed-in customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutMode {
+    /// Anyone may order; every order is a test order and nothing is charged.
+    Sandbox,
+    /// Orders need a customer token issued by the merchant's backend.
+    Customer,
+}
+
+/// What the provider behind this storefront can do; the widget hides the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Features {
+    /// Top-ups of existing eSIMs.
+    pub top_up: bool,
+    /// Cancel and refund of unused eSIMs.
+    pub cancel: bool,
+    /// Data usage of an eSIM.
+    pub usage: bool,
+    /// Prices in currencies other than the provider's.
+    pub currencies: bool,
+}
+
+/// `GET /v1/storefront`: how this storefront is set up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Storefront {
+    /// The shop's name, as the merchant configured it.
+    pub name: String,
+    /// Currencies prices can be shown in.
+    pub currencies: Vec<Currency>,
+    /// The currency used when the shopper has not chosen one.
+    pub default_currency: Currency,
+    /// Locales the merchant allows (BCP 47, e.g. "en", "fr").
+    pub locales: Vec<String>,
+    /// What the provider supports.
+    pub features: Features,
+    /// Who may order.
+    pub checkout: CheckoutMode,
+    /// Whether orders are test orders (sandbox provider or sandbox checkout).
+    pub test_mode: bool,
+}
+
+/// One destination with what it offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DestinationSummary {
+    /// The destination.
+    pub destination: Destination,
+    /// How many packages are sold under it.
+    pub package_count: u32,
+    /// The cheapest package's price, in the requested currency.
+    pub from_price: Option<Money>,
+}
+
+/// `GET /v1/destinations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DestinationList {
+    pub destinations: Vec<DestinationSummary>,
+}
+
+/// `GET /v1/packages` and `GET /v1/esims/{id}/topups`: packages priced in `currency`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageList {
+    pub currency: Currency,
+    pub packages: Vec<Package>,
+}
+
+/// `POST /v1/quotes`: the price of `quantity` of a package in a currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    pub package_code: String,
+    pub quantity: u32,
+    pub currency: Currency,
+}
+
+/// The server's price: the only one an order is charged at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub package_code: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub total: Money,
+}
+
+/// `POST /v1/orders` (with an `Idempotency-Key` header). Any price or total a browser adds is
+/// ignored: the proxy prices the order itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub package_code: String,
+    pub quantity: u32,
+    pub currency: Currency,
+    /// Where the receipt goes.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// Where an order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    /// Sent to the provider; eSIMs are not ready yet (poll the order).
+    Pending,
+    /// Every eSIM was issued.
+    Completed,
+    /// The provider refused or failed the order; nothing was charged.
+    Failed,
+}
+
+/// An order and its eSIMs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: String,
+    pub state: OrderState,
+    pub package_code: String,
+    pub quantity: u32,
+    pub total: Money,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Whether this was a test order.
+    pub test: bool,
+    pub esims: Vec<Esim>,
+    /// For a guest order: the token that lets this browser see the order and its eSIMs later.
+    /// Returned once, on creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest_token: Option<String>,
+    /// Why the order failed, fit to show a shopper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+/// What a shopper may do with an eSIM now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EsimActions {
+    pub install: bool,
+    pub top_up: bool,
+    pub cancel: bool,
+}
+
+/// Data on an eSIM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Everything the eSIM's plans include.
+    pub total: Volume,
+    /// Bytes used so far.
+    pub used: u64,
+    /// What is left.
+    pub remaining: Volume,
+    /// When the provider last measured it (Unix seconds), if it says.
+    #[serde(default)]
+    pub updated_at: Option<i64>,
+}
+
+/// How to install an eSIM, in every form a phone takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallInfo {
+    /// The LPA string: the QR code's payload.
+    pub activation_code: ActivationCode,
+    pub smdp_address: String,
+    pub matching_id: String,
+    pub confirmation_required: bool,
+    /// Apple's one-tap link (iOS 17.4+).
+    pub ios_link: String,
+    /// Android's provisioning link (some devices).
+    pub android_link: String,
+    /// The access point name, when the provider gives one.
+    #[serde(default)]
+    pub apn: Option<String>,
+}
+
+impl InstallInfo {
+    /// Returns every install form of `code`.
+    pub fn from_code(code: &ActivationCode, apn: Option<String>) -> InstallInfo {
+        InstallInfo {
+            activation_code: code.clone(),
+            smdp_address: code.smdp_address().to_owned(),
+            matching_id: code.matching_id().to_owned(),
+            confirmation_required: code.confirmation_required(),
+            ios_link: code.ios_install_link(),
+            android_link: code.android_install_link(),
+            apn,
+        }
+    }
+}
+
+/// One package applied to an eSIM: the original or a top-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageUse {
+    pub package_code: String,
+    pub title: String,
+    pub data: Volume,
+    pub validity: Validity,
+    /// Unix seconds.
+    pub added_at: i64,
+    /// Whether it was a top-up.
+    pub top_up: bool,
+}
+
+/// An eSIM as the shopper sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Esim {
+    pub id: String,
+    pub iccid: String,
+    pub order_id: String,
+    pub package_code: String,
+    pub title: String,
+    pub destination: String,
+    pub status: EsimStatus,
+    pub usage: Option<Usage>,
+    pub validity: Validity,
+    /// When the plan ends (Unix seconds), once it has started.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    pub actions: EsimActions,
+    /// Present while the eSIM may be installed.
+    #[serde(default)]
+    pub install: Option<InstallInfo>,
+    /// Packages applied to the eSIM, oldest first.
+    #[serde(default)]
+    pub history: Vec<PackageUse>,
+    /// Whether it came from a test order.
+    pub test: bool,
+}
+
+/// `GET /v1/esims`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EsimList {
+    pub esims: Vec<Esim>,
+}
+
+/// `POST /v1/esims/{id}/topups` (with an `Idempotency-Key` header).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopUpRequest {
+    pub package_code: String,
+    pub currency: Currency,
+}
+
+/// `GET /v1/rates`: units of each currency per unit of `base`, as exact decimal strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateTable {
+    pub base: Currency,
+    pub rates: Vec<RateEntry>,
+}
+
+/// One exchange rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateEntry {
+    pub currency: Currency,
+    /// Decimal text, e.g. "1550.25".
+    pub rate: String,
+}
+
+/// Every storefront error code. Stable: the widget and merchants' code match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request is malformed in a way no other code names.
+    BadRequest,
+    /// The body is not valid JSON of the expected shape.
+    InvalidJson,
+    /// The body is larger than the proxy accepts.
+    PayloadTooLarge,
+    /// No token, or a token that is forged, malformed or expired.
+    Unauthorized,
+    /// Nothing is there, or it belongs to someone else.
+    NotFound,
+    /// No package with that code.
+    UnknownPackage,
+    /// A currency this storefront does not price in.
+    UnknownCurrency,
+    /// A quantity outside 1 to [`MAX_QUANTITY`].
+    InvalidQuantity,
+    /// An e-mail address that cannot receive a receipt.
+    InvalidEmail,
+    /// A creating or spending request without an `Idempotency-Key`.
+    IdempotencyKeyRequired,
+    /// An `Idempotency-Key` reused with a different request.
+    IdempotencyKeyReused,
+    /// The same request is still being processed.
+    RequestInProgress,
+    /// The eSIM's state does not allow that now (cancel after use, top-up after expiry).
+    NotAllowed,
+    /// The provider cannot do that at all.
+    Unsupported,
+    /// Too many requests; `retry_after` says when to try again.
+    RateLimited,
+    /// The merchant's balance with the provider cannot pay for this.
+    InsufficientBalance,
+    /// The provider is down or answered with an error.
+    ProviderUnavailable,
+    /// The provider did not answer in time.
+    ProviderTimeout,
+    /// The provider answered something the proxy cannot read.
+    ProviderBadResponse,
+    /// Something went wrong in the proxy itself.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation and tests.
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::BadRequest,
+        ErrorCode::InvalidJson,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::UnknownPackage,
+        ErrorCode::UnknownCurrency,
+        ErrorCode::InvalidQuantity,
+        ErrorCode::InvalidEmail,
+        ErrorCode::IdempotencyKeyRequired,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::RequestInProgress,
+        ErrorCode::NotAllowed,
+        ErrorCode::Unsupported,
+        ErrorCode::RateLimited,
+        ErrorCode::InsufficientBalance,
+        ErrorCode::ProviderUnavailable,
+        ErrorCode::ProviderTimeout,
+        ErrorCode::ProviderBadResponse,
+        ErrorCode::Internal,
+    ];
+
+    /// Returns the snake_case code as it appears on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::UnknownPackage => "unknown_package",
+            ErrorCode::UnknownCurrency => "unknown_currency",
+            ErrorCode::InvalidQuantity => "invalid_quantity",
+            ErrorCode::InvalidEmail => "invalid_email",
+            ErrorCode::IdempotencyKeyRequired => "idempotency_key_required",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::RequestInProgress => "request_in_progress",
+            ErrorCode::NotAllowed => "not_allowed",
+            ErrorCode::Unsupported => "unsupported",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::InsufficientBalance => "insufficient_balance",
+            ErrorCode::ProviderUnavailable => "provider_unavailable",
+            ErrorCode::ProviderTimeout => "provider_timeout",
+            ErrorCode::ProviderBadResponse => "provider_bad_response",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// Returns the HTTP status that carries this code.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ErrorCode::BadRequest
+            | ErrorCode::InvalidJson
+            | ErrorCode::UnknownCurrency
+            | ErrorCode::InvalidQuantity
+            | ErrorCode::InvalidEmail
+            | ErrorCode::IdempotencyKeyRequired => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::NotFound | ErrorCode::UnknownPackage => 404,
+            ErrorCode::IdempotencyKeyReused
+            | ErrorCode::RequestInProgress
+            | ErrorCode::NotAllowed => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::Unsupported => 501,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::InsufficientBalance => 503,
+            ErrorCode::ProviderUnavailable | ErrorCode::ProviderBadResponse => 502,
+            ErrorCode::ProviderTimeout => 504,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// The one error shape: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// An error's code and a message fit to show a shopper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Seconds to wait before retrying, for `rate_limited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+impl ErrorBody {
+    /// Returns an error body with `code` and `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                retry_after: None,
+            },
+        }
+    }
+}
+
+/// Returns whether `email` looks deliverable: one `@`, a non-empty local part without spaces,
+/// and a domain with a dot and no empty labels. Deliberately lenient beyond that: the receipt
+/// itself is the real test.
+pub fn is_valid_email(email: &str) -> bool {
+    let email = email.trim();
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_wire_name_and_a_client_or_server_status() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(ErrorCode::as_str).collect();
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!((400..600).contains(&code.http_status()));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn error_body_has_the_documented_shape() {
+        let body = ErrorBody::new(ErrorCode::UnknownPackage, "No package with that code.");
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"unknown_package","message":"No package with that code."}}"#
+        );
+    }
+
+    #[test]
+    fn order_requests_ignore_a_browser_sent_price() {
+        // Unknown fields such as a total are accepted and dropped: the proxy prices orders.
+        let req: OrderRequest = serde_json::from_str(
+            r#"{"package_code":"JP-5","quantity":1,"currency":"USD","total":{"minor":1,"currency":"USD"}}"#,
+        )
+        .unwrap();
+        assert_eq!(req.package_code, "JP-5");
+    }
+
+    #[test]
+    fn email_validation() {
+        for good in [
+            "a@b.co",
+            "traveller+jp@example.com",
+            "Ana.María@correo.es",
+            " x@y.io ",
+        ] {
+            assert!(is_valid_email(good), "{good}");
+        }
+        for bad in [
+            "", "a", "a@", "@b.co", "a@b", "a@@b.co", "a b@c.co", "a@b..co", "a@.co", "<a@b.co>",
+            "a@b.co;x",
+        ] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn install_info_carries_every_form() {
+        let code = ActivationCode::from_parts("smdp.io", "ABC").unwrap();
+        let info = InstallInfo::from_code(&code, Some("globaldata".into()));
+        assert_eq!(info.smdp_address, "smdp.io");
+        assert_eq!(info.matching_id, "ABC");
+        assert!(info.ios_link.ends_with("LPA:1$smdp.io$ABC"));
+        assert_eq!(info.apn.as_deref(), Some("globaldata"));
+    }
+}

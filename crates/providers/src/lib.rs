@@ -1,0 +1,11 @@
+//! eSIM providers behind one [`Provider`] trait: each adapter turns a reseller's endpoints,
+//! envelopes, units and status words into `esim-core` types, and the [`sandbox`] provider
+//! simulates a whole reseller in process for the demo and the tests.
+
+mod provider;
+pub mod sandbox;
+
+pub use provider::{
+    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
+    ProviderOrderState,
+};

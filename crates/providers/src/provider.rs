@@ -1,0 +1,187 @@
+//! The one interface the proxy has to every eSIM provider.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use esim_core::api::PackageUse;
+use esim_core::{ActivationCode, Destination, EsimStatus, Money, Package, Rates, Validity, Volume};
+
+/// What a provider can do. The proxy refuses the rest with `unsupported`, and the widget
+/// hides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    pub top_up: bool,
+    pub cancel: bool,
+    pub usage: bool,
+    /// The provider publishes exchange rates from its catalogue currency.
+    pub rates: bool,
+    pub balance: bool,
+}
+
+/// Why a provider call failed, in kinds a caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The provider refused our credentials.
+    Unauthorized,
+    /// Too many requests; wait this long if the provider said.
+    RateLimited { retry_after: Option<Duration> },
+    /// The merchant's balance cannot pay for the order.
+    InsufficientBalance,
+    /// No such package, order or eSIM.
+    NotFound,
+    /// The provider rejected the request's content.
+    InvalidRequest,
+    /// The eSIM's state does not allow the operation (cancel after use, top-up after expiry).
+    NotAllowed,
+    /// The provider is down or answered 5xx.
+    Unavailable,
+    /// No answer in time. The operation may or may not have happened.
+    Timeout,
+    /// The provider answered something we cannot read.
+    MalformedResponse,
+    /// The provider does not offer this operation.
+    Unsupported,
+}
+
+/// A failed provider call: its kind, and a message for logs (never holding a secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {message}")]
+pub struct ProviderError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ProviderError {
+    /// Returns an error of `kind` with a log message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Returns a "not found" error for `what`.
+    pub fn not_found(what: impl Into<String>) -> ProviderError {
+        ProviderError::new(ErrorKind::NotFound, what)
+    }
+
+    /// Returns an "unsupported" error naming the operation.
+    pub fn unsupported(operation: &str) -> ProviderError {
+        ProviderError::new(
+            ErrorKind::Unsupported,
+            format!("{operation} is not supported"),
+        )
+    }
+}
+
+/// An order as the proxy asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRequest {
+    /// The proxy's own reference, stored before the call and sent to the provider (as its
+    /// transaction id or description) so that a lost answer can be found again.
+    pub reference: String,
+    pub package_code: String,
+    pub quantity: u32,
+}
+
+/// Where an order is at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderOrderState {
+    /// Accepted; eSIMs are still being allocated.
+    Pending,
+    /// Every eSIM was issued.
+    Completed,
+    /// Refused or failed, with the provider's reason.
+    Failed(String),
+}
+
+/// An order at the provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderOrder {
+    /// Our reference, echoed.
+    pub reference: String,
+    /// The provider's own order number.
+    pub provider_order_id: String,
+    pub state: ProviderOrderState,
+    /// What the provider charged (wholesale).
+    pub cost: Money,
+    /// eSIMs issued so far.
+    pub esims: Vec<ProviderEsim>,
+}
+
+/// An eSIM as a provider reports it, in core units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderEsim {
+    /// The key the provider wants for later calls (eSIM Access `esimTranNo`, Vellosim `_id`,
+    /// otherwise the ICCID).
+    pub provider_id: String,
+    pub iccid: String,
+    pub package_code: String,
+    pub status: EsimStatus,
+    /// Absent while the profile is still being allocated.
+    pub activation: Option<ActivationCode>,
+    pub apn: Option<String>,
+    /// Everything the eSIM's plans include.
+    pub total: Volume,
+    /// Bytes used, when the provider reports usage.
+    pub used: Option<u64>,
+    pub usage_updated_at: Option<i64>,
+    pub validity: Validity,
+    /// When the plan ends (Unix seconds), once started.
+    pub expires_at: Option<i64>,
+    pub history: Vec<PackageUse>,
+}
+
+/// An eSIM reseller API, seen through core types.
+///
+/// Every method is one logical operation; adapters hide pagination, envelopes, units and
+/// status words. Errors are [`ProviderError`]s with an actionable [`ErrorKind`].
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Returns the provider's name for logs ("sandbox", "vellosim").
+    fn name(&self) -> &'static str;
+
+    /// Returns what this provider supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Returns every destination with packages.
+    async fn destinations(&self) -> Result<Vec<Destination>, ProviderError>;
+
+    /// Returns the packages sold under `destination`, priced at wholesale cost.
+    async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError>;
+
+    /// Returns one package by code, priced at wholesale cost.
+    async fn package(&self, code: &str) -> Result<Package, ProviderError>;
+
+    /// Returns exchange rates from the catalogue's currency.
+    async fn rates(&self) -> Result<Rates, ProviderError>;
+
+    /// Places an order. Ordering the same reference twice must not buy twice: adapters use
+    /// the provider's idempotency key where it has one, and [`Provider::find_order`] first
+    /// where it does not.
+    async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError>;
+
+    /// Finds an order by our reference, to reconcile an order whose answer was lost.
+    async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError>;
+
+    /// Returns one eSIM with usage and install data.
+    async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError>;
+
+    /// Returns the top-up packages compatible with an eSIM, at wholesale cost.
+    async fn top_up_packages(&self, provider_id: &str) -> Result<Vec<Package>, ProviderError>;
+
+    /// Applies a top-up package to an eSIM; `reference` makes a retry safe.
+    async fn top_up(
+        &self,
+        provider_id: &str,
+        package_code: &str,
+        reference: &str,
+    ) -> Result<ProviderEsim, ProviderError>;
+
+    /// Cancels an unused eSIM and refunds it.
+    async fn cancel(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError>;
+
+    /// Returns the merchant's balance with the provider.
+    async fn balance(&self) -> Result<Money, ProviderError>;
+}
