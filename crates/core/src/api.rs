@@ -18,6 +18,7 @@ use crate::volume::Volume;
 pub const MAX_QUANTITY: u32 = 10;
 
 /// Who may order: anyone in a test shop, or only the merchant's signed-in customers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckoutMode {
@@ -28,6 +29,7 @@ pub enum CheckoutMode {
 }
 
 /// What the provider behind this storefront can do; the widget hides the rest.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Features {
     /// Top-ups of existing eSIMs.
@@ -41,6 +43,7 @@ pub struct Features {
 }
 
 /// `GET /v1/storefront`: how this storefront is set up.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Storefront {
     /// The shop's name, as the merchant configured it.
@@ -60,6 +63,7 @@ pub struct Storefront {
 }
 
 /// One destination with what it offers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DestinationSummary {
     /// The destination.
@@ -71,12 +75,14 @@ pub struct DestinationSummary {
 }
 
 /// `GET /v1/destinations`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DestinationList {
     pub destinations: Vec<DestinationSummary>,
 }
 
 /// `GET /v1/packages` and `GET /v1/esims/{id}/topups`: packages priced in `currency`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageList {
     pub currency: Currency,
@@ -84,15 +90,19 @@ pub struct PackageList {
 }
 
 /// `POST /v1/quotes`: the price of `quantity` of a package in a currency.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     pub package_code: String,
     pub quantity: u32,
-    pub currency: Currency,
+    /// An ISO 4217 code the storefront prices in; checked by the proxy, which answers
+    /// `unknown_currency` otherwise.
+    pub currency: String,
 }
 
 /// The server's price: the only one an order is charged at.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     pub package_code: String,
@@ -103,17 +113,20 @@ pub struct Quote {
 
 /// `POST /v1/orders` (with an `Idempotency-Key` header). Any price or total a browser adds is
 /// ignored: the proxy prices the order itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
     pub package_code: String,
     pub quantity: u32,
-    pub currency: Currency,
+    /// As in [`QuoteRequest::currency`].
+    pub currency: String,
     /// Where the receipt goes.
     #[serde(default)]
     pub email: Option<String>,
 }
 
 /// Where an order is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
@@ -126,6 +139,7 @@ pub enum OrderState {
 }
 
 /// An order and its eSIMs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     pub id: String,
@@ -148,6 +162,7 @@ pub struct Order {
 }
 
 /// What a shopper may do with an eSIM now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EsimActions {
     pub install: bool,
@@ -156,6 +171,7 @@ pub struct EsimActions {
 }
 
 /// Data on an eSIM.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     /// Everything the eSIM's plans include.
@@ -170,6 +186,7 @@ pub struct Usage {
 }
 
 /// How to install an eSIM, in every form a phone takes it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallInfo {
     /// The LPA string: the QR code's payload.
@@ -202,6 +219,7 @@ impl InstallInfo {
 }
 
 /// One package applied to an eSIM: the original or a top-up.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageUse {
     pub package_code: String,
@@ -215,6 +233,7 @@ pub struct PackageUse {
 }
 
 /// An eSIM as the shopper sees it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Esim {
     pub id: String,
@@ -241,19 +260,23 @@ pub struct Esim {
 }
 
 /// `GET /v1/esims`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EsimList {
     pub esims: Vec<Esim>,
 }
 
 /// `POST /v1/esims/{id}/topups` (with an `Idempotency-Key` header).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopUpRequest {
     pub package_code: String,
-    pub currency: Currency,
+    /// As in [`QuoteRequest::currency`].
+    pub currency: String,
 }
 
 /// `GET /v1/rates`: units of each currency per unit of `base`, as exact decimal strings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RateTable {
     pub base: Currency,
@@ -261,6 +284,7 @@ pub struct RateTable {
 }
 
 /// One exchange rate.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RateEntry {
     pub currency: Currency,
@@ -269,6 +293,7 @@ pub struct RateEntry {
 }
 
 /// Every storefront error code. Stable: the widget and merchants' code match on them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -392,12 +417,14 @@ impl ErrorCode {
 }
 
 /// The one error shape: `{"error": {"code": "...", "message": "..."}}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// An error's code and a message fit to show a shopper.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
     pub code: ErrorCode,

@@ -15,6 +15,7 @@ use crate::validity::Validity;
 use crate::volume::{Volume, GIB};
 
 /// Whether a destination is one country, a region, or the world.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DestinationKind {
@@ -38,6 +39,7 @@ impl DestinationKind {
 }
 
 /// Somewhere plans are sold for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Destination {
     /// ISO 3166-1 alpha-2 code for a country ("JP"); a slug for a region ("europe").
@@ -52,6 +54,7 @@ pub struct Destination {
 }
 
 /// One plan for sale.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Package {
     /// The provider's package code.
@@ -82,6 +85,7 @@ pub struct Package {
 }
 
 /// One operator a package uses in one country.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
     /// ISO code of the country.
@@ -111,6 +115,7 @@ impl Package {
 }
 
 /// How packages are ordered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
@@ -138,6 +143,7 @@ impl SortKey {
 }
 
 /// A shopper's filters and sort order over packages. Every filter is optional.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PackageQuery {
     /// Only packages sold under this destination code (any case).

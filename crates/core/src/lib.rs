@@ -10,6 +10,8 @@ pub mod activation;
 pub mod api;
 pub mod catalog;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod status;
 pub mod validity;
 pub mod volume;

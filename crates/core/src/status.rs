@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where an eSIM's data plan is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lifecycle {
@@ -39,6 +40,7 @@ pub enum Lifecycle {
 }
 
 /// Where an eSIM's profile is on the shopper's device.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileState {
@@ -329,6 +331,7 @@ impl ProfileState {
 }
 
 /// An eSIM's state on both axes, with the provider's own words.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EsimStatus {
     /// Where the data plan is.

@@ -16,6 +16,7 @@ const DAY: i64 = 24 * HOUR;
 const MONTH: i64 = 30 * DAY;
 
 /// The unit of a validity period.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ValidityUnit {
@@ -64,6 +65,7 @@ impl FromStr for ValidityUnit {
 }
 
 /// How long a plan lasts once started.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Validity {
     /// How many units.
@@ -147,6 +149,7 @@ impl fmt::Display for Validity {
 }
 
 /// Time left on a plan.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remaining {
     /// Seconds left, never negative.

@@ -1,0 +1,250 @@
+//! Who is asking: a customer token signed by the merchant's backend, or a guest token the
+//! proxy handed out with a guest order.
+//!
+//! Customer tokens are JWTs signed with HMAC-SHA256 (`alg: HS256`) using a secret the merchant's
+//! backend shares with the proxy; they must carry `sub` (the merchant's id for the shopper) and
+//! `exp`. Any JWT library can issue them. Only HS256 is accepted, so a token cannot choose a
+//! weaker algorithm (`none`) or confuse a key for another. Guest tokens are 32 random bytes;
+//! the proxy stores only their SHA-256.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Seconds of clock difference tolerated between the merchant's backend and the proxy.
+const LEEWAY: i64 = 30;
+/// Prefix of guest tokens, so they are recognisable in a support request (never in a log).
+pub const GUEST_PREFIX: &str = "gst_";
+
+/// The owner of orders and eSIMs, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A merchant customer, by the token's `sub`.
+    Customer(String),
+    /// A guest, by the proxy's guest id.
+    Guest(String),
+}
+
+impl Owner {
+    /// Returns the stored form: `customer:<sub>` or `guest:<id>`.
+    pub fn key(&self) -> String {
+        match self {
+            Owner::Customer(sub) => format!("customer:{sub}"),
+            Owner::Guest(id) => format!("guest:{id}"),
+        }
+    }
+}
+
+/// Why a customer token was refused. Shown to nobody in detail: every case answers 401.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token is not three base64url parts")]
+    Malformed,
+    #[error("token algorithm is not HS256")]
+    WrongAlgorithm,
+    #[error("token signature does not match")]
+    BadSignature,
+    #[error("token has expired")]
+    Expired,
+    #[error("token is not valid yet")]
+    NotYetValid,
+    #[error("token lacks a usable sub or exp claim")]
+    MissingClaims,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    typ: Option<String>,
+}
+
+/// The claims the proxy reads; others are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+}
+
+/// Signs claims as an HS256 JWT, as the merchant's backend does.
+pub fn sign(claims: &Claims, secret: &[u8]) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
+    let signing_input = format!("{header}.{payload}");
+    let signature = URL_SAFE_NO_PAD.encode(
+        mac(secret, signing_input.as_bytes())
+            .finalize()
+            .into_bytes(),
+    );
+    format!("{signing_input}.{signature}")
+}
+
+/// Verifies an HS256 JWT at time `now` (Unix seconds) and returns its claims.
+pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed);
+    };
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| TokenError::Malformed)
+    };
+    let header: Header =
+        serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
+    if header.alg != "HS256" {
+        return Err(TokenError::WrongAlgorithm);
+    }
+    let signing_input = &token[..token.len() - signature.len() - 1];
+    mac(secret, signing_input.as_bytes())
+        .verify_slice(&decode(signature)?)
+        .map_err(|_| TokenError::BadSignature)?;
+    let claims: Claims =
+        serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::MissingClaims)?;
+    if claims.sub.trim().is_empty() || claims.sub.len() > 200 {
+        return Err(TokenError::MissingClaims);
+    }
+    if claims.exp + LEEWAY <= now {
+        return Err(TokenError::Expired);
+    }
+    if claims.nbf.is_some_and(|nbf| nbf - LEEWAY > now) {
+        return Err(TokenError::NotYetValid);
+    }
+    Ok(claims)
+}
+
+fn mac(secret: &[u8], data: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes keys of any length.
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(data);
+    mac
+}
+
+/// Returns a new guest token and the hash to store.
+pub fn new_guest_token() -> (String, String) {
+    let random = [
+        uuid::Uuid::new_v4().into_bytes(),
+        uuid::Uuid::new_v4().into_bytes(),
+    ]
+    .concat();
+    let token = format!("{GUEST_PREFIX}{}", URL_SAFE_NO_PAD.encode(random));
+    let hash = hash_guest_token(&token);
+    (token, hash)
+}
+
+/// Returns the stored form of a guest token.
+pub fn hash_guest_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"merchant-shared-secret-for-tests";
+    const NOW: i64 = 1_800_000_000;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            sub: "cust_42".into(),
+            exp,
+            nbf: None,
+        }
+    }
+
+    #[test]
+    fn a_signed_token_verifies() {
+        let token = sign(&claims(NOW + 3600), SECRET);
+        assert_eq!(verify(&token, SECRET, NOW).unwrap().sub, "cust_42");
+    }
+
+    #[test]
+    fn a_forged_or_altered_token_is_refused() {
+        let token = sign(&claims(NOW + 3600), SECRET);
+        assert_eq!(
+            verify(&token, b"another secret", NOW),
+            Err(TokenError::BadSignature)
+        );
+        // Change the subject but keep the signature.
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let other = URL_SAFE_NO_PAD.encode(br#"{"sub":"cust_1","exp":1900000000}"#);
+        parts[1] = &other;
+        assert_eq!(
+            verify(&parts.join("."), SECRET, NOW),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_after_the_leeway() {
+        let token = sign(&claims(NOW - 10), SECRET);
+        assert!(verify(&token, SECRET, NOW).is_ok(), "within leeway");
+        let token = sign(&claims(NOW - LEEWAY - 1), SECRET);
+        assert_eq!(verify(&token, SECRET, NOW), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused() {
+        let c = Claims {
+            nbf: Some(NOW + 3600),
+            ..claims(NOW + 7200)
+        };
+        assert_eq!(
+            verify(&sign(&c, SECRET), SECRET, NOW),
+            Err(TokenError::NotYetValid)
+        );
+    }
+
+    #[test]
+    fn alg_none_and_other_algorithms_are_refused() {
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"x","exp":1900000000}"#);
+        for alg in ["none", "HS512", "RS256", "hs256"] {
+            let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}"}}"#));
+            let token = format!("{header}.{payload}.");
+            assert_eq!(
+                verify(&token, SECRET, NOW),
+                Err(TokenError::WrongAlgorithm),
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_tokens_and_missing_claims_are_refused() {
+        for token in ["", "abc", "a.b", "a.b.c.d", "!!!.???.***"] {
+            assert_eq!(
+                verify(token, SECRET, NOW),
+                Err(TokenError::Malformed),
+                "{token}"
+            );
+        }
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"","exp":1900000000}"#);
+        let input = format!("{header}.{payload}");
+        let sig = URL_SAFE_NO_PAD.encode(mac(SECRET, input.as_bytes()).finalize().into_bytes());
+        assert_eq!(
+            verify(&format!("{input}.{sig}"), SECRET, NOW),
+            Err(TokenError::MissingClaims)
+        );
+    }
+
+    #[test]
+    fn guest_tokens_are_random_and_stored_hashed() {
+        let (a, hash_a) = new_guest_token();
+        let (b, _) = new_guest_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(GUEST_PREFIX) && a.len() > 40);
+        assert_eq!(hash_guest_token(&a), hash_a);
+        assert!(!hash_a.contains(&a[GUEST_PREFIX.len()..]));
+    }
+}

@@ -1,0 +1,303 @@
+//! Configuration: a TOML file for everything a merchant may publish, environment variables
+//! for secrets. `esim-proxy --sandbox` needs neither.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use esim_core::api::CheckoutMode;
+use esim_core::{Currency, Decimal, Markup, Money, PriceEnding};
+use serde::Deserialize;
+
+/// The environment variable holding the secret that signs customer tokens.
+pub const TOKEN_SECRET_ENV: &str = "ESIM_PROXY_TOKEN_SECRET";
+
+/// The proxy's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where to listen.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The shop's name, shown in the widget.
+    #[serde(default = "default_shop_name")]
+    pub shop_name: String,
+    /// Which provider to sell.
+    #[serde(default)]
+    pub provider: ProviderConfig,
+    /// Who may order.
+    #[serde(default = "default_checkout")]
+    pub checkout: CheckoutMode,
+    /// Currencies prices may be shown in (those the rates also know); empty means all.
+    #[serde(default)]
+    pub currencies: Vec<Currency>,
+    /// The currency shown first.
+    #[serde(default = "default_currency")]
+    pub default_currency: Currency,
+    /// Locales the widget may use.
+    #[serde(default = "default_locales")]
+    pub locales: Vec<String>,
+    /// The merchant's margin.
+    #[serde(default)]
+    pub markup: MarkupConfig,
+    /// SQLite file, or ":memory:".
+    #[serde(default = "default_database")]
+    pub database: String,
+    /// Origins allowed to call the API from a browser (exact, e.g. "https://shop.example").
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    #[serde(default = "default_body_limit")]
+    pub body_limit: usize,
+    /// Write requests (POST) allowed per client address per minute.
+    #[serde(default = "default_writes_per_minute")]
+    pub writes_per_minute: u32,
+    /// Seconds to wait for the provider before giving up.
+    #[serde(default = "default_provider_timeout")]
+    pub provider_timeout_secs: u64,
+    /// Seconds the catalogue and rates are cached.
+    #[serde(default = "default_catalogue_ttl")]
+    pub catalogue_ttl_secs: u64,
+    /// Seconds an eSIM's usage is cached (the provider's own limits apply on top).
+    #[serde(default = "default_usage_ttl")]
+    pub usage_ttl_secs: u64,
+    /// The demo page folder to serve at `/`, if any.
+    #[serde(default)]
+    pub www_dir: Option<PathBuf>,
+    /// The built widget folder to serve at `/pkg/`, if any.
+    #[serde(default)]
+    pub dist_dir: Option<PathBuf>,
+    /// The secret that signs customer tokens; from the environment, never the file.
+    #[serde(skip)]
+    pub token_secret: Option<Vec<u8>>,
+}
+
+/// Which provider, and how to reach it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ProviderConfig {
+    /// The built-in sandbox.
+    Sandbox {
+        /// File keeping the sandbox's state across restarts; memory if absent.
+        #[serde(default)]
+        state_path: Option<PathBuf>,
+        /// Seconds a new eSIM stays pending before it can be installed.
+        #[serde(default)]
+        provisioning_delay_secs: u64,
+        /// The merchant's opening test balance, in US cents.
+        #[serde(default = "default_sandbox_balance")]
+        balance_cents: i64,
+    },
+}
+
+impl Default for ProviderConfig {
+    fn default() -> ProviderConfig {
+        ProviderConfig::Sandbox {
+            state_path: None,
+            provisioning_delay_secs: 0,
+            balance_cents: default_sandbox_balance(),
+        }
+    }
+}
+
+/// The merchant's margin as written in the file: `percent = "25"`, `fixed_cents = 50`,
+/// `ending = "99"` or `"whole"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkupConfig {
+    #[serde(default = "default_markup_percent")]
+    pub percent: Decimal,
+    /// A fixed amount in US cents added after the percentage.
+    #[serde(default)]
+    pub fixed_cents: i64,
+    /// "exact", "whole", or the minor units a price should end in ("99").
+    #[serde(default = "default_ending")]
+    pub ending: String,
+}
+
+impl Default for MarkupConfig {
+    fn default() -> MarkupConfig {
+        MarkupConfig {
+            percent: default_markup_percent(),
+            fixed_cents: 0,
+            ending: default_ending(),
+        }
+    }
+}
+
+impl MarkupConfig {
+    /// Returns the core markup, or why the file's values are wrong.
+    pub fn to_markup(&self) -> Result<Markup, String> {
+        if self.percent < Decimal::ZERO {
+            return Err("markup.percent cannot be negative".into());
+        }
+        let ending = match self.ending.trim() {
+            "exact" | "" => PriceEnding::Exact,
+            "whole" => PriceEnding::Whole,
+            digits => PriceEnding::Minor(digits.parse().map_err(|_| {
+                format!("markup.ending must be \"exact\", \"whole\" or digits, got {digits:?}")
+            })?),
+        };
+        let fixed =
+            (self.fixed_cents != 0).then(|| Money::from_minor(self.fixed_cents, Currency::USD));
+        Ok(Markup {
+            percent: self.percent,
+            fixed,
+            ending,
+        })
+    }
+}
+
+impl Config {
+    /// Reads a TOML file, then secrets from the environment.
+    pub fn from_file(path: &std::path::Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        config.token_secret = std::env::var(TOKEN_SECRET_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(String::into_bytes);
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The configuration `--sandbox` runs with: the sandbox provider, anyone may order, an
+    /// in-memory database. A customer-token secret from the environment is used if set.
+    pub fn sandbox() -> Config {
+        let mut config: Config = toml::from_str("").expect("every field has a default");
+        config.checkout = CheckoutMode::Sandbox;
+        config.database = ":memory:".into();
+        config.provider = ProviderConfig::Sandbox {
+            state_path: None,
+            provisioning_delay_secs: 2,
+            balance_cents: default_sandbox_balance(),
+        };
+        config.token_secret = std::env::var(TOKEN_SECRET_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(String::into_bytes);
+        config
+    }
+
+    /// Checks what serde cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        self.markup.to_markup()?;
+        if self.checkout == CheckoutMode::Customer && self.token_secret.is_none() {
+            return Err(format!(
+                "checkout = \"customer\" needs the customer-token secret in the {TOKEN_SECRET_ENV} environment variable"
+            ));
+        }
+        if self.token_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(format!("{TOKEN_SECRET_ENV} must be at least 32 bytes"));
+        }
+        if self.body_limit < 1024 {
+            return Err("body_limit must be at least 1024 bytes".into());
+        }
+        Ok(())
+    }
+
+    /// Returns whether this storefront is in test mode (sandbox provider or checkout).
+    pub fn test_mode(&self) -> bool {
+        self.checkout == CheckoutMode::Sandbox
+            || matches!(self.provider, ProviderConfig::Sandbox { .. })
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_shop_name() -> String {
+    "Travel eSIMs".into()
+}
+fn default_checkout() -> CheckoutMode {
+    CheckoutMode::Customer
+}
+fn default_currency() -> Currency {
+    Currency::USD
+}
+fn default_locales() -> Vec<String> {
+    vec!["en".into(), "fr".into(), "es".into()]
+}
+fn default_database() -> String {
+    "esim-proxy.sqlite3".into()
+}
+fn default_body_limit() -> usize {
+    16 * 1024
+}
+fn default_writes_per_minute() -> u32 {
+    60
+}
+fn default_provider_timeout() -> u64 {
+    20
+}
+fn default_catalogue_ttl() -> u64 {
+    300
+}
+fn default_usage_ttl() -> u64 {
+    30
+}
+fn default_markup_percent() -> Decimal {
+    Decimal::from(25)
+}
+fn default_ending() -> String {
+    "99".into()
+}
+fn default_sandbox_balance() -> i64 {
+    500_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_file_parses() {
+        let config: Config = toml::from_str(
+            r#"
+            listen = "0.0.0.0:9000"
+            shop_name = "Wanderly"
+            checkout = "customer"
+            currencies = ["USD", "EUR", "NGN"]
+            default_currency = "EUR"
+            database = "/var/lib/esim/db.sqlite3"
+            cors_origins = ["https://shop.example"]
+            [markup]
+            percent = "30"
+            fixed_cents = 50
+            ending = "whole"
+            [provider]
+            kind = "sandbox"
+            provisioning_delay_secs = 5
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.default_currency.code(), "EUR");
+        assert_eq!(
+            config.markup.to_markup().unwrap().ending,
+            PriceEnding::Whole
+        );
+        assert_eq!(config.checkout, CheckoutMode::Customer);
+        assert!(
+            config.validate().is_err(),
+            "customer checkout without a secret is refused"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(toml::from_str::<Config>("colour = \"blue\"").is_err());
+        assert!(toml::from_str::<Config>("default_currency = \"XYZ\"").is_err());
+        let bad_ending: Config = toml::from_str("[markup]\nending = \"ninety\"").unwrap();
+        assert!(bad_ending.validate().unwrap_err().contains("markup.ending"));
+    }
+
+    #[test]
+    fn sandbox_mode_needs_nothing() {
+        let config = Config::sandbox();
+        assert_eq!(config.checkout, CheckoutMode::Sandbox);
+        assert_eq!(config.database, ":memory:");
+        assert!(config.test_mode());
+        assert!(config.validate().is_ok() || config.token_secret.is_some());
+    }
+}

@@ -1,0 +1,116 @@
+//! Request extractors whose every rejection is the storefront's JSON error.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use esim_core::api::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// A JSON body; malformed, mistyped or oversized bodies answer `invalid_json` or
+/// `payload_too_large`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_error(rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::new(ErrorCode::PayloadTooLarge, "The request is too large.");
+    }
+    let detail = match &rejection {
+        JsonRejection::JsonDataError(e) => e.body_text(),
+        JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
+        JsonRejection::MissingJsonContentType(_) => {
+            "send the body with Content-Type: application/json".to_owned()
+        }
+        other => other.body_text(),
+    };
+    AppError::new(
+        ErrorCode::InvalidJson,
+        format!("The request could not be read: {detail}."),
+    )
+}
+
+/// Query parameters; a malformed query answers `bad_request`.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_error(rejection)),
+        }
+    }
+}
+
+fn query_error(rejection: QueryRejection) -> AppError {
+    AppError::new(
+        ErrorCode::BadRequest,
+        format!("The query is not valid: {}.", rejection.body_text()),
+    )
+}
+
+/// The `Idempotency-Key` header, required on requests that create or spend.
+pub struct IdempotencyKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .unwrap_or("");
+        if value.is_empty() || value.len() > 255 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AppError::new(
+                ErrorCode::IdempotencyKeyRequired,
+                "Send an Idempotency-Key header (1 to 255 visible characters, e.g. a UUID) with this request.",
+            ));
+        }
+        Ok(IdempotencyKey(value.to_owned()))
+    }
+}
+
+/// The bearer token, if any.
+pub struct Bearer(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(Bearer(None));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Unauthorized,
+                    "The Authorization header must be \"Bearer <token>\".",
+                )
+            })?;
+        Ok(Bearer(Some(token.to_owned())))
+    }
+}

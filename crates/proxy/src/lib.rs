@@ -1,0 +1,276 @@
+//! esim-proxy: the storefront API that the widget talks to.
+//!
+//! The merchant runs it; it keeps the provider's secret, decides every price from the
+//! provider's catalogue and the merchant's markup, remembers which eSIM belongs to whom, and
+//! makes orders safe to retry. [`app`] returns the whole HTTP surface as a router, so tests
+//! call it without a socket.
+
+pub mod auth;
+mod cache;
+pub mod config;
+mod error;
+mod extract;
+pub mod routes;
+pub mod service;
+pub mod store;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use esim_core::{Currency, Money};
+use esim_providers::sandbox::{Sandbox, SandboxConfig};
+use esim_providers::Provider;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+pub use error::AppError;
+use routes::AppState;
+pub use service::Service;
+pub use store::Store;
+
+/// The Content-Security-Policy of the demo pages: no inline script or style, wasm allowed.
+const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// A running proxy's parts, for the binary and for tests.
+pub struct Proxy {
+    pub router: Router,
+    pub service: Arc<Service>,
+    pub sandbox: Option<Arc<Sandbox>>,
+}
+
+/// Builds the provider, store and router from configuration.
+pub fn build(config: Config) -> Result<Proxy, String> {
+    let (provider, sandbox): (Arc<dyn Provider>, Option<Arc<Sandbox>>) = match &config.provider {
+        config::ProviderConfig::Sandbox {
+            state_path,
+            provisioning_delay_secs,
+            balance_cents,
+        } => {
+            let sandbox = Arc::new(
+                Sandbox::new(SandboxConfig {
+                    balance: Money::from_minor(*balance_cents, Currency::USD),
+                    provisioning_delay: Duration::from_secs(*provisioning_delay_secs),
+                    state_path: state_path.clone(),
+                })
+                .map_err(|e| e.message)?,
+            );
+            (sandbox.clone(), Some(sandbox))
+        }
+    };
+    build_with(config, provider, sandbox)
+}
+
+/// Builds the router around a given provider (tests pass a sandbox they control).
+pub fn build_with(
+    config: Config,
+    provider: Arc<dyn Provider>,
+    sandbox: Option<Arc<Sandbox>>,
+) -> Result<Proxy, String> {
+    let store = Store::open(&config.database).map_err(|e| e.to_string())?;
+    let service = Arc::new(Service::new(config, provider, store)?);
+    let router = app(AppState {
+        service: service.clone(),
+        sandbox: sandbox.clone(),
+    });
+    Ok(Proxy {
+        router,
+        service,
+        sandbox,
+    })
+}
+
+/// Returns the whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    let config = &state.service.config;
+    let limiter = Arc::new(WriteLimiter::new(config.writes_per_minute));
+    let mut api = Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/v1/openapi.json", get(routes::openapi))
+        .route("/v1/storefront", get(routes::storefront))
+        .route("/v1/destinations", get(routes::destinations))
+        .route("/v1/packages", get(routes::packages))
+        .route("/v1/packages/{code}", get(routes::package))
+        .route("/v1/rates", get(routes::rates))
+        .route("/v1/quotes", post(routes::quote))
+        .route("/v1/orders", post(routes::create_order))
+        .route("/v1/orders/{id}", get(routes::order))
+        .route("/v1/esims", get(routes::esims))
+        .route("/v1/esims/{id}", get(routes::esim))
+        .route(
+            "/v1/esims/{id}/topups",
+            get(routes::top_ups).post(routes::top_up),
+        )
+        .route("/v1/esims/{id}/cancel", post(routes::cancel));
+    if state.sandbox.is_some() {
+        api = api
+            .route(
+                "/v1/sandbox/esims/{id}/install",
+                post(routes::sandbox_install),
+            )
+            .route("/v1/sandbox/esims/{id}/usage", post(routes::sandbox_use))
+            .route(
+                "/v1/sandbox/esims/{id}/expire",
+                post(routes::sandbox_expire),
+            )
+            .route("/v1/sandbox/balance", get(routes::sandbox_balance));
+    }
+    let api = api
+        .route(
+            "/v1/{*rest}",
+            axum::routing::any(|| async { AppError::not_found("API route") }),
+        )
+        .layer(middleware::from_fn_with_state(limiter, limit_writes))
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(cors(&config.cors_origins))
+        .with_state(state.clone());
+
+    let mut router = api;
+    if let Some(dist) = &config.dist_dir {
+        router = router.nest_service(
+            "/pkg",
+            ServeDir::new(dist).precompressed_br().precompressed_gzip(),
+        );
+    }
+    if let Some(www) = &config.www_dir {
+        let pages = Router::new()
+            .fallback_service(ServeDir::new(www).precompressed_br())
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PAGE_CSP),
+            ));
+        router = router.merge(pages);
+    }
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        // Spans name the method and path only: never headers (tokens) or bodies.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
+        .max_age(Duration::from_secs(600))
+}
+
+/// A token bucket per client address for write requests.
+struct WriteLimiter {
+    per_minute: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl WriteLimiter {
+    fn new(per_minute: u32) -> WriteLimiter {
+        WriteLimiter {
+            per_minute: f64::from(per_minute.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `ip`, or says how long until one is free.
+    fn take(&self, ip: IpAddr) -> Result<(), Duration> {
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() > 100_000 {
+            // Forget idle clients rather than grow without bound.
+            buckets.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(120));
+        }
+        let now = Instant::now();
+        let (tokens, at) = buckets.entry(ip).or_insert((self.per_minute, now));
+        *tokens =
+            (*tokens + at.elapsed().as_secs_f64() * self.per_minute / 60.0).min(self.per_minute);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - *tokens) * 60.0 / self.per_minute,
+            ))
+        }
+    }
+}
+
+async fn limit_writes(
+    State(limiter): State<Arc<WriteLimiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() == Method::POST {
+        let ip = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+        if let Err(wait) = limiter.take(ip) {
+            return AppError::rate_limited(wait).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, finishing requests in flight.
+pub async fn serve(router: Router, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

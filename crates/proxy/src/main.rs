@@ -1,0 +1,161 @@
+//! `esim-proxy`: run the storefront API.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use esim_proxy::config::{Config, TOKEN_SECRET_ENV};
+
+const USAGE: &str = "\
+usage:
+  esim-proxy --sandbox [options]        run against the built-in sandbox provider; needs nothing else
+  esim-proxy --config FILE [options]    run as configured in FILE (secrets from the environment)
+  esim-proxy token --sub ID [--ttl S]   print a customer token signed with $ESIM_PROXY_TOKEN_SECRET (for testing)
+
+options:
+  --listen ADDR      address to listen on (default 127.0.0.1:8080)
+  --www DIR          serve this folder at /
+  --dist DIR         serve the built widget at /pkg/
+  --database PATH    SQLite file, or :memory:
+  --sandbox-state F  keep the sandbox provider's state in this file across restarts
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("token") {
+        return token(&args[1..]);
+    }
+    match parse(&args) {
+        Ok(config) => run(config),
+        Err(message) => {
+            eprintln!("esim-proxy: {message}\n\n{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(args: &[String]) -> Result<Config, String> {
+    let mut config = None;
+    let mut overrides = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = || iter.next().cloned().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--sandbox" => config = Some(Config::sandbox()),
+            "--config" => config = Some(Config::from_file(std::path::Path::new(&value()?))?),
+            "--listen" | "--www" | "--dist" | "--database" | "--sandbox-state" => {
+                overrides.push((arg.clone(), value()?))
+            }
+            "-h" | "--help" => return Err("help".into()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let mut config = config.ok_or("choose --sandbox or --config FILE")?;
+    for (flag, value) in overrides {
+        match flag.as_str() {
+            "--listen" => {
+                config.listen = value
+                    .parse()
+                    .map_err(|_| format!("--listen: {value:?} is not an address"))?
+            }
+            "--www" => config.www_dir = Some(PathBuf::from(value)),
+            "--dist" => config.dist_dir = Some(PathBuf::from(value)),
+            "--database" => config.database = value,
+            "--sandbox-state" => match &mut config.provider {
+                esim_proxy::config::ProviderConfig::Sandbox { state_path, .. } => {
+                    *state_path = Some(PathBuf::from(value))
+                }
+            },
+            _ => {}
+        }
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+fn run(config: Config) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "esim_proxy=info,tower_http=warn".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("esim-proxy: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listen = config.listen;
+        let proxy = match esim_proxy::build(config) {
+            Ok(proxy) => proxy,
+            Err(e) => {
+                eprintln!("esim-proxy: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match proxy.service.reconcile().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                orders = n,
+                "reconciled orders left in flight by the last run"
+            ),
+            Err(e) => tracing::warn!(error = %e.message, "could not reconcile orders at start"),
+        }
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("esim-proxy: cannot listen on {listen}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let address = listener
+            .local_addr()
+            .map_or(listen.to_string(), |a| a.to_string());
+        println!(
+            "esim-proxy listening on http://{address}/ (provider: {})",
+            proxy.service.provider.name()
+        );
+        match esim_proxy::serve(proxy.router, listener).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("esim-proxy: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn token(args: &[String]) -> ExitCode {
+    let mut sub = None;
+    let mut ttl: i64 = 3600;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match (arg.as_str(), iter.next()) {
+            ("--sub", Some(v)) => sub = Some(v.clone()),
+            ("--ttl", Some(v)) => match v.parse() {
+                Ok(n) => ttl = n,
+                Err(_) => {
+                    eprintln!("esim-proxy: --ttl needs seconds");
+                    return ExitCode::FAILURE;
+                }
+            },
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let (Some(sub), Ok(secret)) = (sub, std::env::var(TOKEN_SECRET_ENV)) else {
+        eprintln!("esim-proxy: token needs --sub and the {TOKEN_SECRET_ENV} environment variable");
+        return ExitCode::FAILURE;
+    };
+    let claims = esim_proxy::auth::Claims {
+        sub,
+        exp: esim_proxy::service::now() + ttl,
+        nbf: None,
+    };
+    println!("{}", esim_proxy::auth::sign(&claims, secret.as_bytes()));
+    ExitCode::SUCCESS
+}

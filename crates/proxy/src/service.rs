@@ -1,0 +1,922 @@
+//! What the storefront API does, apart from HTTP: pricing, caching, orders, ownership.
+//!
+//! Handlers in `routes` parse requests and call these methods; every rule about money, owners
+//! and order safety lives here, where tests can reach it through the router.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use esim_core::api::{
+    CheckoutMode, ErrorCode, Esim, EsimActions, InstallInfo, Order, OrderRequest, OrderState, Usage,
+};
+use esim_core::{Currency, Destination, Markup, Money, Package, Rates};
+use esim_providers::{
+    Capabilities, ErrorKind, OrderRequest as ProviderOrderRequest, Provider, ProviderError,
+    ProviderEsim, ProviderOrder, ProviderOrderState,
+};
+use sha2::{Digest, Sha256};
+
+use crate::auth::{self, Owner};
+use crate::cache::TtlCache;
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::store::{EsimRow, OrderRow, OrderStatus, Store};
+
+/// Everything a request needs, shared by all of them.
+pub struct Service {
+    pub config: Config,
+    pub provider: Arc<dyn Provider>,
+    pub store: Store,
+    markup: Markup,
+    destinations: TtlCache<(), Vec<Destination>>,
+    packages: TtlCache<String, Vec<Package>>,
+    package: TtlCache<String, Package>,
+    rates: TtlCache<(), Rates>,
+    esims: TtlCache<String, ProviderEsim>,
+    /// When a rate-limited provider allows the next call for an eSIM.
+    esim_retry_at: Mutex<std::collections::HashMap<String, Instant>>,
+    /// Idempotency keys being processed right now in this process.
+    in_progress: Mutex<HashSet<String>>,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    Known(Owner),
+}
+
+impl Caller {
+    fn owner(&self) -> AppResult<&Owner> {
+        match self {
+            Caller::Known(owner) => Ok(owner),
+            Caller::Anonymous => Err(AppError::new(
+                ErrorCode::Unauthorized,
+                "Sign in, or use the link from your order, to see your eSIMs.",
+            )),
+        }
+    }
+}
+
+/// Returns the current time in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The answer to an order request: a fresh or a replayed response.
+pub struct OrderAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Service {
+    /// Builds the service.
+    pub fn new(
+        config: Config,
+        provider: Arc<dyn Provider>,
+        store: Store,
+    ) -> Result<Service, String> {
+        let markup = config.markup.to_markup()?;
+        let catalogue_ttl = Duration::from_secs(config.catalogue_ttl_secs);
+        let usage_ttl = Duration::from_secs(config.usage_ttl_secs);
+        Ok(Service {
+            config,
+            provider,
+            store,
+            markup,
+            destinations: TtlCache::new(catalogue_ttl),
+            packages: TtlCache::new(catalogue_ttl),
+            package: TtlCache::new(catalogue_ttl),
+            rates: TtlCache::new(catalogue_ttl),
+            esims: TtlCache::new(usage_ttl),
+            esim_retry_at: Mutex::new(std::collections::HashMap::new()),
+            in_progress: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Returns the provider's capabilities.
+    pub fn capabilities(&self) -> Capabilities {
+        self.provider.capabilities()
+    }
+
+    /// Runs a provider call with the configured deadline.
+    async fn call<T>(
+        &self,
+        fut: impl Future<Output = Result<T, ProviderError>>,
+    ) -> Result<T, ProviderError> {
+        match tokio::time::timeout(Duration::from_secs(self.config.provider_timeout_secs), fut)
+            .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("no answer within {}s", self.config.provider_timeout_secs),
+            )),
+        }
+    }
+
+    /// Identifies the caller from an `Authorization: Bearer` value.
+    pub async fn caller(&self, bearer: Option<&str>) -> AppResult<Caller> {
+        let Some(token) = bearer else {
+            return Ok(Caller::Anonymous);
+        };
+        let refused = || {
+            AppError::new(
+                ErrorCode::Unauthorized,
+                "Your session has expired or is not valid. Please sign in again.",
+            )
+        };
+        if token.starts_with(auth::GUEST_PREFIX) {
+            let guest = self
+                .store
+                .guest_by_token_hash(auth::hash_guest_token(token))
+                .await?;
+            return guest
+                .map(|id| Caller::Known(Owner::Guest(id)))
+                .ok_or_else(refused);
+        }
+        let secret = self
+            .config
+            .token_secret
+            .as_deref()
+            .ok_or_else(|| refused().because("customer token sent but no secret configured"))?;
+        let claims =
+            auth::verify(token, secret, now()).map_err(|e| refused().because(e.to_string()))?;
+        Ok(Caller::Known(Owner::Customer(claims.sub)))
+    }
+
+    // ---- catalogue and prices ----
+
+    /// Returns the exchange rates: the provider's, or just its own currency.
+    pub async fn rates(&self) -> AppResult<Rates> {
+        if !self.capabilities().rates {
+            return Ok(Rates::new(Currency::USD));
+        }
+        Ok(self
+            .rates
+            .get_or_fetch(&(), || self.call(self.provider.rates()))
+            .await?)
+    }
+
+    /// Returns the currencies this storefront prices in: the configured ones the rates know.
+    pub async fn currencies(&self) -> AppResult<Vec<Currency>> {
+        let known = self.rates().await?.currencies();
+        Ok(if self.config.currencies.is_empty() {
+            known
+        } else {
+            self.config
+                .currencies
+                .iter()
+                .copied()
+                .filter(|c| known.contains(c))
+                .collect()
+        })
+    }
+
+    /// Parses a currency the shopper chose, or the storefront's default.
+    pub async fn currency(&self, code: Option<&str>) -> AppResult<Currency> {
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return Ok(self.config.default_currency);
+        };
+        let unknown = || {
+            AppError::new(
+                ErrorCode::UnknownCurrency,
+                format!("Prices are not available in {:?}.", code.trim()),
+            )
+        };
+        let currency = Currency::from_code(code).map_err(|_| unknown())?;
+        if self.currencies().await?.contains(&currency) {
+            Ok(currency)
+        } else {
+            Err(unknown())
+        }
+    }
+
+    /// Returns the shopper's price for something costing `cost`.
+    pub async fn price(&self, cost: Money, currency: Currency) -> AppResult<Money> {
+        let rates = self.rates().await?;
+        self.markup
+            .price(cost, currency, &rates)
+            .map_err(|e| AppError::internal(format!("pricing {cost}: {e}")))
+    }
+
+    /// Returns a package with its price in the shopper's currency.
+    pub async fn priced(&self, mut package: Package, currency: Currency) -> AppResult<Package> {
+        package.price = self.price(package.price, currency).await?;
+        Ok(package)
+    }
+
+    /// Returns every destination.
+    pub async fn destinations(&self) -> AppResult<Vec<Destination>> {
+        Ok(self
+            .destinations
+            .get_or_fetch(&(), || self.call(self.provider.destinations()))
+            .await?)
+    }
+
+    /// Returns the wholesale packages of a destination.
+    pub async fn packages_of(&self, destination: &str) -> AppResult<Vec<Package>> {
+        let key = destination.trim().to_ascii_lowercase();
+        Ok(self
+            .packages
+            .get_or_fetch(&key, || {
+                self.call(self.provider.packages(destination.trim()))
+            })
+            .await?)
+    }
+
+    /// Returns one wholesale package, answering `unknown_package` if there is none.
+    pub async fn wholesale_package(&self, code: &str) -> AppResult<Package> {
+        let key = code.trim().to_ascii_uppercase();
+        self.package
+            .get_or_fetch(&key, || self.call(self.provider.package(code.trim())))
+            .await
+            .map_err(|e: ProviderError| match e.kind {
+                ErrorKind::NotFound => AppError::new(
+                    ErrorCode::UnknownPackage,
+                    format!("There is no package {:?}.", code.trim()),
+                ),
+                _ => e.into(),
+            })
+    }
+
+    // ---- orders ----
+
+    /// Places an order, or answers again what a previous request with the same key got.
+    pub async fn create_order(
+        &self,
+        caller: &Caller,
+        key: &str,
+        request: OrderRequest,
+    ) -> AppResult<OrderAnswer> {
+        if self.config.checkout == CheckoutMode::Customer
+            && !matches!(caller, Caller::Known(Owner::Customer(_)))
+        {
+            return Err(AppError::new(
+                ErrorCode::Unauthorized,
+                "Please sign in to buy an eSIM.",
+            ));
+        }
+        validate_quantity(request.quantity)?;
+        let currency = self.currency(Some(&request.currency)).await?;
+        let email = match request
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            Some(email) if !esim_core::api::is_valid_email(email) => {
+                return Err(AppError::new(
+                    ErrorCode::InvalidEmail,
+                    "Please enter a valid e-mail address for your receipt.",
+                ));
+            }
+            other => other.map(str::to_owned),
+        };
+        let package = self.wholesale_package(&request.package_code).await?;
+
+        let scope = match caller {
+            Caller::Known(owner) => owner.key(),
+            // Anonymous keys share one scope; they are random UUIDs from the widget.
+            Caller::Anonymous => "anonymous".to_owned(),
+        };
+        let hash = request_hash(&[
+            "orders",
+            &package.code,
+            &request.quantity.to_string(),
+            currency.code(),
+            email.as_deref().unwrap_or(""),
+        ]);
+        let _guard = self.claim_key(&scope, key)?;
+
+        if let Some(row) = self
+            .store
+            .idempotency(scope.clone(), key.to_owned())
+            .await?
+        {
+            if row.endpoint != "orders" || row.request_hash != hash {
+                return Err(AppError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "This Idempotency-Key was already used for a different request.",
+                ));
+            }
+            if let Some((status, body)) = row.response {
+                return Ok(OrderAnswer { status, body });
+            }
+            // A previous attempt did not finish: drive the same order again.
+            let order_id = row.resource_id.unwrap_or_default();
+            let order = self
+                .store
+                .order(order_id)
+                .await?
+                .ok_or_else(|| AppError::internal("idempotency row without its order"))?;
+            return self.drive_order(&scope, key, order, None).await;
+        }
+
+        let total = self
+            .price(package.price, currency)
+            .await?
+            .checked_mul(request.quantity)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let (owner, guest_token) = match caller {
+            Caller::Known(owner) => (owner.clone(), None),
+            Caller::Anonymous => {
+                let (token, token_hash) = auth::new_guest_token();
+                let id = self.store.create_guest(token_hash, now()).await?;
+                (Owner::Guest(id), Some(token))
+            }
+        };
+        let order_id = format!("ord_{}", uuid::Uuid::new_v4().simple());
+        let reserved = self
+            .store
+            .reserve_idempotency(
+                scope.clone(),
+                key.to_owned(),
+                "orders".into(),
+                hash,
+                Some(order_id.clone()),
+                now(),
+            )
+            .await?;
+        if !reserved {
+            return Err(AppError::new(
+                ErrorCode::RequestInProgress,
+                "This order is already being placed.",
+            ));
+        }
+        let order = OrderRow {
+            reference: format!("esf_{}", uuid::Uuid::new_v4().simple()),
+            id: order_id,
+            owner: owner.key(),
+            package_code: package.code.clone(),
+            quantity: request.quantity,
+            total_minor: total.minor(),
+            currency: currency.code().to_owned(),
+            email,
+            test: self.config.test_mode(),
+            status: OrderStatus::InFlight,
+            failure: None,
+            created_at: now(),
+        };
+        // Written before the provider is called: whatever happens next can be reconciled.
+        self.store.insert_order(order.clone(), now()).await?;
+        self.drive_order(&scope, key, order, guest_token).await
+    }
+
+    /// Sends an in-flight order to the provider and records the outcome.
+    async fn drive_order(
+        &self,
+        scope: &str,
+        key: &str,
+        order: OrderRow,
+        guest_token: Option<String>,
+    ) -> AppResult<OrderAnswer> {
+        let request = ProviderOrderRequest {
+            reference: order.reference.clone(),
+            package_code: order.package_code.clone(),
+            quantity: order.quantity,
+        };
+        let placed = match self.call(self.provider.order(&request)).await {
+            Ok(placed) => Ok(placed),
+            Err(e) if is_definitive(&e.kind) => Err(e),
+            // The answer may have been lost after the provider acted: ask by reference.
+            Err(e) => match self.call(self.provider.find_order(&order.reference)).await {
+                Ok(Some(found)) => Ok(found),
+                Ok(None) if e.kind != ErrorKind::Timeout => {
+                    self.store
+                        .settle_order(
+                            order.id.clone(),
+                            OrderStatus::Failed,
+                            Some("not placed; may be retried".into()),
+                            None,
+                            Vec::new(),
+                            now(),
+                        )
+                        .await?;
+                    return Err(e.into());
+                }
+                _ => return Err(e.into()),
+            },
+        };
+        match placed {
+            Ok(placed) => {
+                crash_point_after_provider_order();
+                self.settle(&order, &placed).await?;
+                let mut view = self.order_view(order.id.clone()).await?;
+                view.guest_token = guest_token;
+                let body =
+                    serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;
+                self.store
+                    .complete_idempotency(scope.to_owned(), key.to_owned(), 201, body.clone())
+                    .await?;
+                Ok(OrderAnswer { status: 201, body })
+            }
+            Err(e) => {
+                let error: AppError = match e.kind {
+                    ErrorKind::NotFound => {
+                        AppError::new(ErrorCode::UnknownPackage, "That package is no longer sold.")
+                    }
+                    _ => e.into(),
+                };
+                self.store
+                    .settle_order(
+                        order.id.clone(),
+                        OrderStatus::Failed,
+                        Some(error.message.clone()),
+                        None,
+                        Vec::new(),
+                        now(),
+                    )
+                    .await?;
+                let body = serde_json::to_string(&error.body())
+                    .map_err(|e| AppError::internal(e.to_string()))?;
+                self.store
+                    .complete_idempotency(
+                        scope.to_owned(),
+                        key.to_owned(),
+                        error.status().as_u16(),
+                        body,
+                    )
+                    .await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Records a provider order and its eSIMs in one transaction.
+    async fn settle(&self, order: &OrderRow, placed: &ProviderOrder) -> AppResult<()> {
+        let (status, failure) = match &placed.state {
+            ProviderOrderState::Pending => (OrderStatus::Pending, None),
+            ProviderOrderState::Completed => (OrderStatus::Completed, None),
+            ProviderOrderState::Failed(reason) => (OrderStatus::Failed, Some(reason.clone())),
+        };
+        let package = self.wholesale_package(&order.package_code).await.ok();
+        let rows = placed
+            .esims
+            .iter()
+            .map(|e| EsimRow {
+                id: format!("esim_{}", uuid::Uuid::new_v4().simple()),
+                order_id: order.id.clone(),
+                owner: order.owner.clone(),
+                provider_id: e.provider_id.clone(),
+                iccid: e.iccid.clone(),
+                package_code: e.package_code.clone(),
+                title: package
+                    .as_ref()
+                    .map_or_else(|| e.package_code.clone(), |p| p.title.clone()),
+                destination: package
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.destination.clone()),
+                test: order.test,
+                created_at: now(),
+            })
+            .collect();
+        for esim in &placed.esims {
+            self.esims.put(esim.provider_id.clone(), esim.clone());
+        }
+        self.store
+            .settle_order(
+                order.id.clone(),
+                status,
+                failure,
+                Some(placed.provider_order_id.clone()),
+                rows,
+                now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Returns an order the caller owns, reconciling it first if it is not settled.
+    pub async fn order(&self, caller: &Caller, id: &str) -> AppResult<Order> {
+        let owner = caller.owner()?.key();
+        let row = self
+            .store
+            .order(id.to_owned())
+            .await?
+            .filter(|o| o.owner == owner)
+            .ok_or_else(|| AppError::not_found("order"))?;
+        if matches!(row.status, OrderStatus::InFlight | OrderStatus::Pending) {
+            if let Ok(Some(found)) = self.call(self.provider.find_order(&row.reference)).await {
+                self.settle(&row, &found).await?;
+            }
+        }
+        self.order_view(row.id).await
+    }
+
+    async fn order_view(&self, id: String) -> AppResult<Order> {
+        let row = self
+            .store
+            .order(id.clone())
+            .await?
+            .ok_or_else(|| AppError::not_found("order"))?;
+        let mut esims = Vec::new();
+        for esim in self.store.esims_of_order(id).await? {
+            esims.push(self.esim_view(&esim, false).await?);
+        }
+        let currency =
+            Currency::from_code(&row.currency).map_err(|e| AppError::internal(e.to_string()))?;
+        Ok(Order {
+            id: row.id,
+            state: match row.status {
+                OrderStatus::InFlight | OrderStatus::Pending => OrderState::Pending,
+                OrderStatus::Completed => OrderState::Completed,
+                OrderStatus::Failed => OrderState::Failed,
+            },
+            package_code: row.package_code,
+            quantity: row.quantity,
+            total: Money::from_minor(row.total_minor, currency),
+            created_at: row.created_at,
+            test: row.test,
+            esims,
+            guest_token: None,
+            failure: row.failure,
+        })
+    }
+
+    /// Settles every order left in flight by an earlier run, by asking the provider for each
+    /// reference. Returns how many were settled.
+    pub async fn reconcile(&self) -> AppResult<usize> {
+        let mut settled = 0;
+        for order in self.store.orders_in_flight().await? {
+            match self.call(self.provider.find_order(&order.reference)).await {
+                Ok(Some(found)) => {
+                    self.settle(&order, &found).await?;
+                    settled += 1;
+                    tracing::info!(order = %order.id, "reconciled an order left in flight");
+                }
+                Ok(None) if order.status == OrderStatus::InFlight => {
+                    self.store
+                        .settle_order(
+                            order.id.clone(),
+                            OrderStatus::Failed,
+                            Some("never reached the provider".into()),
+                            None,
+                            Vec::new(),
+                            now(),
+                        )
+                        .await?;
+                    settled += 1;
+                    tracing::info!(order = %order.id, "order left in flight never reached the provider");
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(order = %order.id, error = %e, "could not reconcile an order yet")
+                }
+            }
+        }
+        Ok(settled)
+    }
+
+    // ---- eSIMs ----
+
+    /// Returns the caller's eSIMs.
+    pub async fn esims(&self, caller: &Caller) -> AppResult<Vec<Esim>> {
+        let owner = caller.owner()?.key();
+        let mut out = Vec::new();
+        for row in self.store.esims_of(owner).await? {
+            out.push(self.esim_view(&row, false).await?);
+        }
+        Ok(out)
+    }
+
+    /// Returns an eSIM row the caller owns, or 404.
+    pub async fn owned_esim(&self, caller: &Caller, id: &str) -> AppResult<EsimRow> {
+        let owner = caller.owner()?.key();
+        self.store
+            .esim(id.to_owned())
+            .await?
+            .filter(|e| e.owner == owner)
+            .ok_or_else(|| AppError::not_found("eSIM"))
+    }
+
+    /// Returns one eSIM the caller owns; `refresh` asks the provider again (within its limits).
+    pub async fn esim(&self, caller: &Caller, id: &str, refresh: bool) -> AppResult<Esim> {
+        let row = self.owned_esim(caller, id).await?;
+        self.esim_view(&row, refresh).await
+    }
+
+    /// Returns the provider's view of an eSIM, from cache unless stale or `refresh`; while the
+    /// provider asks us to wait, the last view is served instead.
+    async fn provider_esim(&self, provider_id: &str, refresh: bool) -> AppResult<ProviderEsim> {
+        let key = provider_id.to_owned();
+        let wait_until = self
+            .esim_retry_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .copied();
+        if let Some(until) = wait_until.filter(|u| *u > Instant::now()) {
+            return self
+                .esims
+                .peek(&key)
+                .ok_or_else(|| AppError::rate_limited(until - Instant::now()));
+        }
+        // A pending eSIM changes within seconds: never serve it from the cache.
+        let pending = self
+            .esims
+            .peek(&key)
+            .is_some_and(|e| e.status.lifecycle == esim_core::Lifecycle::Pending);
+        if refresh || pending {
+            self.esims.invalidate(&key);
+        }
+        match self
+            .esims
+            .get_or_fetch(&key, || self.call(self.provider.esim(provider_id)))
+            .await
+        {
+            Ok(esim) => Ok(esim),
+            Err(ProviderError {
+                kind: ErrorKind::RateLimited { retry_after },
+                ..
+            }) => {
+                let wait = retry_after.unwrap_or(Duration::from_secs(60));
+                self.esim_retry_at
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(key.clone(), Instant::now() + wait);
+                self.esims
+                    .peek(&key)
+                    .ok_or_else(|| AppError::rate_limited(wait))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Builds the shopper's view of an eSIM.
+    pub async fn esim_view(&self, row: &EsimRow, refresh: bool) -> AppResult<Esim> {
+        let esim = self.provider_esim(&row.provider_id, refresh).await?;
+        Ok(self.view_of(row, esim))
+    }
+
+    fn view_of(&self, row: &EsimRow, esim: ProviderEsim) -> Esim {
+        let caps = self.capabilities();
+        let may_install = esim.status.may_install() && esim.activation.is_some();
+        let usage = (caps.usage).then_some(()).and(esim.used).map(|used| Usage {
+            total: esim.total,
+            used,
+            remaining: esim.total.remaining_after(used),
+            updated_at: esim.usage_updated_at,
+        });
+        Esim {
+            id: row.id.clone(),
+            iccid: row.iccid.clone(),
+            order_id: row.order_id.clone(),
+            package_code: row.package_code.clone(),
+            title: row.title.clone(),
+            destination: row.destination.clone(),
+            actions: EsimActions {
+                install: may_install,
+                top_up: caps.top_up && esim.status.may_top_up(),
+                cancel: caps.cancel && esim.status.may_cancel(),
+            },
+            install: may_install
+                .then(|| {
+                    esim.activation
+                        .as_ref()
+                        .map(|code| InstallInfo::from_code(code, esim.apn.clone()))
+                })
+                .flatten(),
+            status: esim.status,
+            usage,
+            validity: esim.validity,
+            expires_at: esim.expires_at,
+            history: esim.history,
+            test: row.test,
+        }
+    }
+
+    /// Records a fresh provider view of an eSIM after a change and returns the shopper's view.
+    pub fn updated(&self, row: &EsimRow, esim: ProviderEsim) -> Esim {
+        self.esims.put(row.provider_id.clone(), esim.clone());
+        self.view_of(row, esim)
+    }
+
+    /// Returns the top-ups compatible with an eSIM the caller owns, priced in `currency`.
+    pub async fn top_ups(
+        &self,
+        caller: &Caller,
+        id: &str,
+        currency: Currency,
+    ) -> AppResult<Vec<Package>> {
+        if !self.capabilities().top_up {
+            return Err(AppError::new(
+                ErrorCode::Unsupported,
+                "This shop does not sell top-ups.",
+            ));
+        }
+        let row = self.owned_esim(caller, id).await?;
+        let packages = self
+            .call(self.provider.top_up_packages(&row.provider_id))
+            .await?;
+        let mut priced = Vec::with_capacity(packages.len());
+        for p in packages {
+            priced.push(self.priced(p, currency).await?);
+        }
+        Ok(priced)
+    }
+
+    /// Tops up an eSIM the caller owns, once per idempotency key.
+    pub async fn top_up(
+        &self,
+        caller: &Caller,
+        key: &str,
+        id: &str,
+        package_code: &str,
+        currency: Currency,
+    ) -> AppResult<OrderAnswer> {
+        if !self.capabilities().top_up {
+            return Err(AppError::new(
+                ErrorCode::Unsupported,
+                "This shop does not sell top-ups.",
+            ));
+        }
+        let row = self.owned_esim(caller, id).await?;
+        let scope = caller.owner()?.key();
+        let hash = request_hash(&["topup", id, package_code.trim(), currency.code()]);
+        let _guard = self.claim_key(&scope, key)?;
+        if let Some(existing) = self
+            .store
+            .idempotency(scope.clone(), key.to_owned())
+            .await?
+        {
+            if existing.endpoint != "topup" || existing.request_hash != hash {
+                return Err(AppError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "This Idempotency-Key was already used for a different request.",
+                ));
+            }
+            if let Some((status, body)) = existing.response {
+                return Ok(OrderAnswer { status, body });
+            }
+        } else {
+            self.store
+                .reserve_idempotency(
+                    scope.clone(),
+                    key.to_owned(),
+                    "topup".into(),
+                    hash.clone(),
+                    Some(id.to_owned()),
+                    now(),
+                )
+                .await?;
+        }
+        let current = self.provider_esim(&row.provider_id, true).await?;
+        if !current.status.may_top_up() {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!(
+                    "This eSIM is {} and can no longer be topped up.",
+                    current.status.lifecycle.as_str()
+                ),
+            ));
+        }
+        let options = self
+            .call(self.provider.top_up_packages(&row.provider_id))
+            .await?;
+        if !options
+            .iter()
+            .any(|p| p.code.eq_ignore_ascii_case(package_code.trim()))
+        {
+            return Err(AppError::new(
+                ErrorCode::UnknownPackage,
+                "That top-up does not fit this eSIM.",
+            ));
+        }
+        // The provider's reference is derived from the key, so a retry is the same top-up.
+        let reference = format!("tu_{}", &request_hash(&[&scope, key])[..32]);
+        let esim = self
+            .call(
+                self.provider
+                    .top_up(&row.provider_id, package_code.trim(), &reference),
+            )
+            .await
+            .map_err(|e| match e.kind {
+                ErrorKind::NotAllowed => AppError::new(
+                    ErrorCode::NotAllowed,
+                    "This eSIM can no longer be topped up.",
+                )
+                .because(e.to_string()),
+                _ => e.into(),
+            })?;
+        let body = serde_json::to_string(&self.updated(&row, esim))
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        self.store
+            .complete_idempotency(scope, key.to_owned(), 200, body.clone())
+            .await?;
+        Ok(OrderAnswer { status: 200, body })
+    }
+
+    /// Cancels an unused eSIM the caller owns.
+    pub async fn cancel(&self, caller: &Caller, id: &str) -> AppResult<Esim> {
+        if !self.capabilities().cancel {
+            return Err(AppError::new(
+                ErrorCode::Unsupported,
+                "This shop cannot cancel eSIMs.",
+            ));
+        }
+        let row = self.owned_esim(caller, id).await?;
+        let esim = self
+            .call(self.provider.cancel(&row.provider_id))
+            .await
+            .map_err(|e| match e.kind {
+                ErrorKind::NotAllowed => AppError::new(
+                    ErrorCode::NotAllowed,
+                    "This eSIM can no longer be cancelled: it has been installed or used.",
+                )
+                .because(e.to_string()),
+                _ => e.into(),
+            })?;
+        Ok(self.updated(&row, esim))
+    }
+
+    /// Marks an idempotency key as being processed in this process, or answers 409.
+    fn claim_key(&self, scope: &str, key: &str) -> AppResult<KeyGuard<'_>> {
+        let id = format!("{scope}\u{0}{key}");
+        let mut keys = self
+            .in_progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !keys.insert(id.clone()) {
+            return Err(AppError::new(
+                ErrorCode::RequestInProgress,
+                "This request is already being processed.",
+            ));
+        }
+        Ok(KeyGuard {
+            keys: &self.in_progress,
+            id,
+        })
+    }
+}
+
+/// Releases a claimed idempotency key when the request ends, however it ends.
+struct KeyGuard<'a> {
+    keys: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl Drop for KeyGuard<'_> {
+    fn drop(&mut self) {
+        self.keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
+/// Errors after which the provider certainly did not act.
+fn is_definitive(kind: &ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::NotFound
+            | ErrorKind::InvalidRequest
+            | ErrorKind::InsufficientBalance
+            | ErrorKind::Unauthorized
+            | ErrorKind::NotAllowed
+            | ErrorKind::Unsupported
+    )
+}
+
+/// Checks an order quantity.
+pub fn validate_quantity(quantity: u32) -> AppResult<()> {
+    if (1..=esim_core::api::MAX_QUANTITY).contains(&quantity) {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::InvalidQuantity,
+            format!(
+                "You can buy 1 to {} eSIMs at a time.",
+                esim_core::api::MAX_QUANTITY
+            ),
+        ))
+    }
+}
+
+/// Returns a stable hash of a request's meaningful fields.
+fn request_hash(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Test hook: with `ESIM_PROXY_TEST_CRASH_AFTER_ORDER` set, a debug build dies right after the
+/// provider accepted an order and before the store records it, as a power cut would.
+fn crash_point_after_provider_order() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("ESIM_PROXY_TEST_CRASH_AFTER_ORDER").is_some() {
+        eprintln!("esim-proxy: crashing on purpose after the provider accepted an order");
+        std::process::abort();
+    }
+}
