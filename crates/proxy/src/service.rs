@@ -22,7 +22,7 @@ use crate::auth::{self, Owner};
 use crate::cache::TtlCache;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
-use crate::store::{EsimRow, OrderRow, OrderStatus, Store};
+use crate::store::{EsimRow, NewIdempotency, OrderRow, OrderStatus, Store};
 
 /// Everything a request needs, shared by all of them.
 pub struct Service {
@@ -314,7 +314,7 @@ impl Service {
                 .order(order_id)
                 .await?
                 .ok_or_else(|| AppError::internal("idempotency row without its order"))?;
-            return self.drive_order(&scope, key, order, None).await;
+            return self.drive_order(&scope, key, order, row.guest_token).await;
         }
 
         let total = self
@@ -334,11 +334,14 @@ impl Service {
         let reserved = self
             .store
             .reserve_idempotency(
-                scope.clone(),
-                key.to_owned(),
-                "orders".into(),
-                hash,
-                Some(order_id.clone()),
+                NewIdempotency {
+                    owner: scope.clone(),
+                    key: key.to_owned(),
+                    endpoint: "orders".into(),
+                    request_hash: hash,
+                    resource_id: Some(order_id.clone()),
+                    guest_token: guest_token.clone(),
+                },
                 now(),
             )
             .await?;
@@ -416,6 +419,16 @@ impl Service {
                 Ok(OrderAnswer { status: 201, body })
             }
             Err(e) => {
+                // Failures that belong to the request itself are its final answer; the
+                // merchant's own problems (credentials, balance) may be fixed, so a retry of
+                // the same checkout attempt tries again, with the same reference.
+                let final_answer = matches!(
+                    e.kind,
+                    ErrorKind::NotFound
+                        | ErrorKind::InvalidRequest
+                        | ErrorKind::NotAllowed
+                        | ErrorKind::Unsupported
+                );
                 let error: AppError = match e.kind {
                     ErrorKind::NotFound => {
                         AppError::new(ErrorCode::UnknownPackage, "That package is no longer sold.")
@@ -432,16 +445,18 @@ impl Service {
                         now(),
                     )
                     .await?;
-                let body = serde_json::to_string(&error.body())
-                    .map_err(|e| AppError::internal(e.to_string()))?;
-                self.store
-                    .complete_idempotency(
-                        scope.to_owned(),
-                        key.to_owned(),
-                        error.status().as_u16(),
-                        body,
-                    )
-                    .await?;
+                if final_answer {
+                    let body = serde_json::to_string(&error.body())
+                        .map_err(|e| AppError::internal(e.to_string()))?;
+                    self.store
+                        .complete_idempotency(
+                            scope.to_owned(),
+                            key.to_owned(),
+                            error.status().as_u16(),
+                            body,
+                        )
+                        .await?;
+                }
                 Err(error)
             }
         }
@@ -610,16 +625,14 @@ impl Service {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&key)
             .copied();
+        // The last view, served while a rate-limited provider asks us to wait.
+        let last = self.esims.peek(&key);
         if let Some(until) = wait_until.filter(|u| *u > Instant::now()) {
-            return self
-                .esims
-                .peek(&key)
-                .ok_or_else(|| AppError::rate_limited(until - Instant::now()));
+            return last.ok_or_else(|| AppError::rate_limited(until - Instant::now()));
         }
         // A pending eSIM changes within seconds: never serve it from the cache.
-        let pending = self
-            .esims
-            .peek(&key)
+        let pending = last
+            .as_ref()
             .is_some_and(|e| e.status.lifecycle == esim_core::Lifecycle::Pending);
         if refresh || pending {
             self.esims.invalidate(&key);
@@ -639,9 +652,13 @@ impl Service {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .insert(key.clone(), Instant::now() + wait);
-                self.esims
-                    .peek(&key)
-                    .ok_or_else(|| AppError::rate_limited(wait))
+                match last {
+                    Some(view) => {
+                        self.esims.put(key, view.clone());
+                        Ok(view)
+                    }
+                    None => Err(AppError::rate_limited(wait)),
+                }
             }
             Err(e) => Err(e.into()),
         }
@@ -754,16 +771,15 @@ impl Service {
                 return Ok(OrderAnswer { status, body });
             }
         } else {
-            self.store
-                .reserve_idempotency(
-                    scope.clone(),
-                    key.to_owned(),
-                    "topup".into(),
-                    hash.clone(),
-                    Some(id.to_owned()),
-                    now(),
-                )
-                .await?;
+            let new = NewIdempotency {
+                owner: scope.clone(),
+                key: key.to_owned(),
+                endpoint: "topup".into(),
+                request_hash: hash.clone(),
+                resource_id: Some(id.to_owned()),
+                guest_token: None,
+            };
+            self.store.reserve_idempotency(new, now()).await?;
         }
         let current = self.provider_esim(&row.provider_id, true).await?;
         if !current.status.may_top_up() {

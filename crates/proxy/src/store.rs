@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[r#"
         endpoint TEXT NOT NULL,
         request_hash TEXT NOT NULL,
         resource_id TEXT,
+        guest_token TEXT,
         status INTEGER,
         response TEXT,
         created_at INTEGER NOT NULL,
@@ -145,8 +146,26 @@ pub struct IdempotencyRow {
     pub endpoint: String,
     pub request_hash: String,
     pub resource_id: Option<String>,
+    /// The guest token issued to the anonymous caller of this key, so that a retry after a
+    /// lost answer can still hand it over. Only the holder of the (random) key gets it.
+    pub guest_token: Option<String>,
     /// The final answer, once there is one.
     pub response: Option<(u16, String)>,
+}
+
+/// A key to reserve before a request that creates or spends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIdempotency {
+    /// The caller's scope: an owner key, or "anonymous".
+    pub owner: String,
+    pub key: String,
+    /// Which kind of request ("orders", "topup").
+    pub endpoint: String,
+    pub request_hash: String,
+    /// The order or eSIM the request acts on.
+    pub resource_id: Option<String>,
+    /// The guest token issued with it, if any.
+    pub guest_token: Option<String>,
 }
 
 /// The SQLite store.
@@ -231,7 +250,7 @@ impl Store {
     ) -> StoreResult<Option<IdempotencyRow>> {
         self.call(move |c| {
             Ok(c.query_row(
-                "SELECT endpoint, request_hash, resource_id, status, response FROM idempotency WHERE owner = ?1 AND key = ?2",
+                "SELECT endpoint, request_hash, resource_id, status, response, guest_token FROM idempotency WHERE owner = ?1 AND key = ?2",
                 params![owner, key],
                 |r| {
                     let status: Option<u16> = r.get(3)?;
@@ -240,6 +259,7 @@ impl Store {
                         endpoint: r.get(0)?,
                         request_hash: r.get(1)?,
                         resource_id: r.get(2)?,
+                        guest_token: r.get(5)?,
                         response: status.zip(response),
                     })
                 },
@@ -249,21 +269,13 @@ impl Store {
         .await
     }
 
-    /// Reserves `(owner, key)` for a request; `false` if it was already taken.
-    pub async fn reserve_idempotency(
-        &self,
-        owner: String,
-        key: String,
-        endpoint: String,
-        request_hash: String,
-        resource_id: Option<String>,
-        now: i64,
-    ) -> StoreResult<bool> {
+    /// Reserves a key for a request; `false` if it was already taken.
+    pub async fn reserve_idempotency(&self, new: NewIdempotency, now: i64) -> StoreResult<bool> {
         self.call(move |c| {
             let inserted = c.execute(
-                "INSERT OR IGNORE INTO idempotency (owner, key, endpoint, request_hash, resource_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![owner, key, endpoint, request_hash, resource_id, now],
+                "INSERT OR IGNORE INTO idempotency (owner, key, endpoint, request_hash, resource_id, guest_token, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![new.owner, new.key, new.endpoint, new.request_hash, new.resource_id, new.guest_token, now],
             )?;
             Ok(inserted == 1)
         })
@@ -560,14 +572,15 @@ mod tests {
     async fn an_idempotency_key_is_reserved_once_and_then_answers() {
         let store = Store::open(":memory:").unwrap();
         let reserve = |key: &str| {
-            store.reserve_idempotency(
-                "o".into(),
-                key.into(),
-                "orders".into(),
-                "h1".into(),
-                None,
-                1,
-            )
+            let new = NewIdempotency {
+                owner: "o".into(),
+                key: key.into(),
+                endpoint: "orders".into(),
+                request_hash: "h1".into(),
+                resource_id: None,
+                guest_token: Some("gst_x".into()),
+            };
+            store.reserve_idempotency(new, 1)
         };
         assert!(reserve("k1").await.unwrap());
         assert!(!reserve("k1").await.unwrap());
@@ -592,6 +605,7 @@ mod tests {
             .unwrap();
         assert_eq!(row.response, Some((201, "{}".into())));
         assert_eq!(row.request_hash, "h1");
+        assert_eq!(row.guest_token.as_deref(), Some("gst_x"));
         assert!(
             store
                 .idempotency("other".into(), "k1".into())
