@@ -74,6 +74,7 @@ fn parse(args: &[String]) -> Result<Config, String> {
 
 fn run(config: Config) -> ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "esim_proxy=info,tower_http=warn".into()),

@@ -1,0 +1,383 @@
+//! The proxy as a real process on a real socket: edges (CORS, headers, limits) and a crash
+//! between the provider's success and the store's update.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+/// A raw HTTP/1.1 exchange: enough to see exactly what goes over the wire.
+struct Reply {
+    status: u16,
+    head: String,
+    body: Value,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+}
+
+async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body.unwrap_or(""));
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok(Reply {
+        status,
+        head: head.to_owned(),
+        body: serde_json::from_str(body).unwrap_or(Value::Null),
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("esim-proxy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts the real binary and waits until it listens.
+async fn start(args: &[String], env: &[(&str, &str)]) -> (Child, String) {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_esim-proxy"));
+    command
+        .args(args)
+        .args(["--listen", &addr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("listening on") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(ready, Ok(true), "the proxy started");
+    (child, addr)
+}
+
+fn sandbox_args(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "--sandbox".to_owned(),
+        "--database".to_owned(),
+        dir.join("proxy.sqlite3").display().to_string(),
+        "--sandbox-state".to_owned(),
+        dir.join("sandbox.json").display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+#[tokio::test]
+async fn over_a_real_socket_the_edges_hold() {
+    let dir = temp_dir("edges");
+    let (mut child, addr) = start(&sandbox_args(&dir, &[]), &[]).await;
+
+    let health = http(&addr, "GET", "/healthz", &[], None).await.unwrap();
+    assert_eq!(
+        (health.status, health.body["status"].as_str()),
+        (200, Some("ok"))
+    );
+    let packages = http(
+        &addr,
+        "GET",
+        "/v1/packages?destination=JP&currency=EUR",
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(packages.status, 200);
+    assert!(packages.body["packages"].as_array().unwrap().len() >= 8);
+    assert_eq!(
+        packages.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert_eq!(
+        packages.header("referrer-policy").as_deref(),
+        Some("no-referrer")
+    );
+    assert!(
+        packages
+            .header("x-request-id")
+            .is_some_and(|id| id.len() >= 32),
+        "every answer carries a request id"
+    );
+    let given = http(
+        &addr,
+        "GET",
+        "/healthz",
+        &[("x-request-id", "trace-me-123")],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        given.header("x-request-id").as_deref(),
+        Some("trace-me-123"),
+        "a caller's request id is kept"
+    );
+
+    // No CORS origin is configured: a foreign page's preflight gets no permission.
+    let preflight = http(
+        &addr,
+        "OPTIONS",
+        "/v1/orders",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(preflight.header("access-control-allow-origin"), None);
+
+    let huge = format!(
+        r#"{{"package_code":"{}","quantity":1,"currency":"USD"}}"#,
+        "X".repeat(64 * 1024)
+    );
+    let big = http(
+        &addr,
+        "POST",
+        "/v1/orders",
+        &[("Idempotency-Key", "big")],
+        Some(&huge),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (big.status, big.body["error"]["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+
+    let order = http(
+        &addr,
+        "POST",
+        "/v1/orders",
+        &[("Idempotency-Key", "socket-1")],
+        Some(r#"{"package_code":"JP-1GB-7D","quantity":1,"currency":"USD"}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(order.status, 201, "{}", order.body);
+    assert!(order.body["guest_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("gst_"));
+    child.kill().await.unwrap();
+
+    // Nothing secret was logged: no guest token, no bearer value.
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .await
+        .unwrap();
+    assert!(!log.contains(order.body["guest_token"].as_str().unwrap()));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_cors_origin_from_the_config_is_allowed() {
+    let dir = temp_dir("cors");
+    let config = dir.join("proxy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "checkout = \"sandbox\"\ndatabase = \"{}\"\ncors_origins = [\"https://shop.example\"]\n",
+            dir.join("db.sqlite3").display()
+        ),
+    )
+    .unwrap();
+    let (_child, addr) = start(&["--config".to_owned(), config.display().to_string()], &[]).await;
+    let preflight = http(
+        &addr,
+        "OPTIONS",
+        "/v1/orders",
+        &[
+            ("Origin", "https://shop.example"),
+            ("Access-Control-Request-Method", "POST"),
+            (
+                "Access-Control-Request-Headers",
+                "idempotency-key,content-type",
+            ),
+        ],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        preflight.header("access-control-allow-origin").as_deref(),
+        Some("https://shop.example")
+    );
+    assert!(preflight
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("idempotency-key"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn killed_between_the_providers_success_and_the_store_the_order_is_fulfilled_exactly_once() {
+    let dir = temp_dir("crash");
+    let body = r#"{"package_code":"JP-5GB-30D","quantity":1,"currency":"USD"}"#;
+
+    // First run: the proxy dies right after the provider accepted the order.
+    let (mut crashing, addr) = start(
+        &sandbox_args(&dir, &[]),
+        &[("ESIM_PROXY_TEST_CRASH_AFTER_ORDER", "1")],
+    )
+    .await;
+    let balance_before = http(&addr, "GET", "/v1/sandbox/balance", &[], None)
+        .await
+        .unwrap()
+        .body["minor"]
+        .as_i64()
+        .unwrap();
+    let lost = http(
+        &addr,
+        "POST",
+        "/v1/orders",
+        &[("Idempotency-Key", "crash-1")],
+        Some(body),
+    )
+    .await;
+    assert!(
+        lost.is_err() || lost.as_ref().is_ok_and(|r| r.status == 0),
+        "the answer was lost"
+    );
+    let status = tokio::time::timeout(Duration::from_secs(10), crashing.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!status.success(), "the process died");
+
+    // Second run: start-up reconciliation finds the order at the provider by its reference.
+    let (mut child, addr) = start(&sandbox_args(&dir, &[]), &[]).await;
+    let retry = http(
+        &addr,
+        "POST",
+        "/v1/orders",
+        &[("Idempotency-Key", "crash-1")],
+        Some(body),
+    )
+    .await
+    .unwrap();
+    assert_eq!(retry.status, 201, "{}", retry.body);
+    assert_eq!(retry.body["esims"].as_array().unwrap().len(), 1);
+    let token = retry.body["guest_token"]
+        .as_str()
+        .expect("the guest token survives the crash")
+        .to_owned();
+    let again = http(
+        &addr,
+        "POST",
+        "/v1/orders",
+        &[("Idempotency-Key", "crash-1")],
+        Some(body),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.body["id"], retry.body["id"]);
+
+    let mine = http(
+        &addr,
+        "GET",
+        "/v1/esims",
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        mine.body["esims"].as_array().unwrap().len(),
+        1,
+        "exactly one eSIM"
+    );
+    let balance_after = http(&addr, "GET", "/v1/sandbox/balance", &[], None)
+        .await
+        .unwrap()
+        .body["minor"]
+        .as_i64()
+        .unwrap();
+    let charges = balance_before - balance_after;
+    assert!(charges > 0, "the provider was paid");
+    let one_order_cost = {
+        // The sandbox's wholesale price of JP-5GB-30D, from its own catalogue.
+        use esim_providers::Provider;
+        let sandbox = esim_providers::sandbox::Sandbox::new(Default::default()).unwrap();
+        sandbox.package("JP-5GB-30D").await.unwrap().price.minor()
+    };
+    assert_eq!(charges, one_order_cost, "charged exactly once");
+
+    child.kill().await.unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .await
+        .unwrap();
+    assert!(
+        log.contains("reconciled"),
+        "start-up reconciliation ran: {log}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
