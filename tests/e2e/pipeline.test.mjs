@@ -23,6 +23,8 @@ test("the demo page renders the widget from the optimised bundle", async () => {
   assert.equal(await page.locator("#status").textContent(), "Widget loaded.");
   assert.ok((await page.locator("svg.qr path").getAttribute("d")).length > 1000, "QR code drawn");
 
+  const pageResponse = await page.request.get(`${baseUrl}/`);
+  assert.match(pageResponse.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'/);
   const wasm = await wasmResponse;
   assert.equal(wasm.headers()["content-type"], "application/wasm");
   assert.equal(wasm.headers()["content-encoding"], "br", "precompressed copy served");

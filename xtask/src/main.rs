@@ -4,7 +4,7 @@
 //! Chromium, npm packages) and says what it is doing before each long step.
 
 mod dist;
-mod serve;
+mod proxy;
 mod shell;
 mod test;
 mod tools;
@@ -16,7 +16,8 @@ usage: cargo xtask <command>
 
 commands:
   dist             build the widget: wasm (size profile) -> wasm-bindgen -> wasm-opt -> target/dist
-  demo [--port N]  build dist, then serve www/ and the bundle on 127.0.0.1 (default port 8080)
+  demo [--port N]  build dist, then run the storefront proxy (sandbox provider) serving www/ and
+                   the bundle on 127.0.0.1 (default port 8080)
   test             install what is missing, then run every test layer; ends with 'N passed, N failed'
 ";
 
@@ -50,8 +51,11 @@ fn demo(args: &[String]) -> Result<ExitCode, String> {
         _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
     };
     dist::run()?;
-    let server = serve::Server::start(port)?;
-    println!("\nDemo storefront: {}/  (Ctrl-C to stop)", server.url());
-    server.wait();
+    let proxy = proxy::ProxyProcess::start(port)?;
+    println!(
+        "\nDemo storefront: {}/  (sandbox provider; Ctrl-C to stop)",
+        proxy.url()
+    );
+    proxy.wait()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,14 +2,14 @@
 //!
 //! Layers: native unit and property tests (`cargo test --workspace`); component tests in
 //! headless Chromium (`wasm-bindgen-test`); end-to-end tests of the built bundle served by the
-//! demo server, driven by Playwright with the system Chromium (`node --test`). Each layer's
+//! storefront proxy (`esim-proxy --sandbox`), driven by Playwright with the system Chromium (`node --test`). Each layer's
 //! output streams as it runs; the counts are read from each runner's own summary lines.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
 use crate::dist;
-use crate::serve::Server;
+use crate::proxy::ProxyProcess;
 use crate::shell::{cmd, describe, step};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
 
@@ -69,9 +69,9 @@ pub fn run() -> Result<ExitCode, String> {
         &mut broken,
     );
 
-    step("End-to-end tests: the built bundle on the demo server, in Chromium");
-    match dist::run().and_then(|_| Server::start(0)) {
-        Ok(server) => {
+    step("End-to-end tests: the built bundle served by esim-proxy --sandbox, in Chromium");
+    match dist::run().and_then(|_| ProxyProcess::start(0)) {
+        Ok(proxy) => {
             layer(
                 "end-to-end",
                 cmd("node")
@@ -81,13 +81,13 @@ pub fn run() -> Result<ExitCode, String> {
                         "--test-concurrency=1",
                         "tests/e2e/",
                     ])
-                    .env("ESIM_DEMO_URL", server.url())
+                    .env("ESIM_DEMO_URL", proxy.url())
                     .env("CHROMIUM", CHROMIUM),
                 tap_counts,
                 &mut total,
                 &mut broken,
             );
-            server.stop();
+            drop(proxy);
         }
         Err(e) => {
             eprintln!("xtask: could not build or serve the bundle: {e}");
