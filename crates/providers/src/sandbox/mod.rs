@@ -654,34 +654,30 @@ impl Provider for Sandbox {
 
 /// Exchange rates from USD, fixed so that tests can compute expected prices.
 fn sandbox_rates() -> Rates {
-    let table: &[(&str, i64, u32)] = &[
-        ("EUR", 92, 2),
-        ("GBP", 79, 2),
-        ("NGN", 155_025, 2),
-        ("JPY", 151_34, 2),
-        ("KWD", 3075, 4),
-        ("CAD", 136, 2),
-        ("AUD", 152, 2),
-        ("CHF", 88, 2),
-        ("INR", 83_30, 2),
-        ("BRL", 5_05, 2),
-        ("MXN", 17_10, 2),
-        ("ZAR", 18_60, 2),
-        ("SGD", 1_35, 2),
-        ("AED", 3_6725, 4),
-        ("KES", 129_50, 2),
-        ("SEK", 10_60, 2),
+    const TABLE: &[(&str, &str)] = &[
+        ("EUR", "0.92"),
+        ("GBP", "0.79"),
+        ("NGN", "1550.25"),
+        ("JPY", "151.34"),
+        ("KWD", "0.3075"),
+        ("CAD", "1.36"),
+        ("AUD", "1.52"),
+        ("CHF", "0.88"),
+        ("INR", "83.30"),
+        ("BRL", "5.05"),
+        ("MXN", "17.10"),
+        ("ZAR", "18.60"),
+        ("SGD", "1.35"),
+        ("AED", "3.6725"),
+        ("KES", "129.50"),
+        ("SEK", "10.60"),
     ];
-    table.iter().fold(
-        Rates::new(Currency::USD),
-        |rates, (code, mantissa, scale)| match Currency::from_code(code) {
-            Ok(currency) => rates
-                .clone()
-                .with_rate(currency, Decimal::new(*mantissa, *scale))
-                .unwrap_or(rates),
-            Err(_) => rates,
-        },
-    )
+    TABLE.iter().fold(Rates::new(Currency::USD), |rates, (code, rate)| {
+        match (Currency::from_code(code), Decimal::from_str_exact(rate)) {
+            (Ok(currency), Ok(rate)) => rates.clone().with_rate(currency, rate).unwrap_or(rates),
+            _ => rates,
+        }
+    })
 }
 
 /// Returns a 19-digit ICCID with a Luhn check digit.
