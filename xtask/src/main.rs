@@ -3,6 +3,7 @@
 //! Every command installs what it needs on a fresh machine (the wasm target, wasm-bindgen-cli,
 //! Chromium, npm packages) and says what it is doing before each long step.
 
+mod bench;
 mod dist;
 mod proxy;
 mod shell;
@@ -18,6 +19,7 @@ commands:
   dist             build the widget: wasm (size profile) -> wasm-bindgen -> wasm-opt -> target/dist
   demo [--port N]  build dist, then run the storefront proxy (sandbox provider) serving www/ and
                    the bundle on 127.0.0.1 (default port 8080)
+  bench            measure: proxy throughput against nginx (needs wrk and nginx; installs them as root)
   test             install what is missing, then run every test layer; ends with 'N passed, N failed'
 ";
 
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         Some("dist") => dist::run().map(|_| ExitCode::SUCCESS),
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
+        Some("bench") => bench::run().map(|_| ExitCode::SUCCESS),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)

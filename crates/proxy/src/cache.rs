@@ -10,6 +10,10 @@ use tokio::sync::OnceCell;
 
 type Slot<V> = Arc<OnceCell<(Instant, V)>>;
 
+/// Most keys a cache holds; past it, the oldest half of the map is not worth a scan: the map
+/// is cleared, as a cache may be.
+const MAX_ENTRIES: usize = 10_000;
+
 /// A cache of `V` by `K`, each value kept for `ttl`.
 pub struct TtlCache<K, V> {
     ttl: Duration,
@@ -43,6 +47,9 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
             match fresh {
                 Some(slot) => Arc::clone(slot),
                 None => {
+                    if slots.len() >= MAX_ENTRIES {
+                        slots.clear();
+                    }
                     let slot: Slot<V> = Arc::new(OnceCell::new());
                     slots.insert(key.clone(), Arc::clone(&slot));
                     slot

@@ -158,8 +158,16 @@ fn bad(message: impl Into<String>) -> AppError {
     responses((status = 200, body = PackageList), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn packages(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     ApiQuery(q): ApiQuery<PackagesParams>,
 ) -> AppResult<Response> {
+    let key = format!("packages?{}", uri.query().unwrap_or(""));
+    let body = state.service.cached_response(&key, || package_list(&state, q)).await?;
+    Ok(public(([(header::CONTENT_TYPE, "application/json")], body)))
+}
+
+/// Computes the package list answer for [`packages`].
+async fn package_list(state: &AppState, q: PackagesParams) -> AppResult<axum::body::Bytes> {
     let service = &state.service;
     let currency = service.currency(q.currency.as_deref()).await?;
     let destination = q
@@ -221,7 +229,9 @@ pub async fn packages(
         priced.push(service.priced(package, currency).await?);
     }
     let packages = query.apply(&priced).into_iter().cloned().collect();
-    Ok(public(Json(PackageList { currency, packages })))
+    serde_json::to_vec(&PackageList { currency, packages })
+        .map(axum::body::Bytes::from)
+        .map_err(|e| AppError::internal(e.to_string()))
 }
 
 /// One package with its details, priced.

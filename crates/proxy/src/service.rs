@@ -35,6 +35,8 @@ pub struct Service {
     package: TtlCache<String, Package>,
     rates: TtlCache<(), Rates>,
     esims: TtlCache<String, ProviderEsim>,
+    /// Serialised catalogue answers by query, for as long as the catalogue is cached.
+    responses: TtlCache<String, axum::body::Bytes>,
     /// When a rate-limited provider allows the next call for an eSIM.
     esim_retry_at: Mutex<std::collections::HashMap<String, Instant>>,
     /// Idempotency keys being processed right now in this process.
@@ -93,6 +95,7 @@ impl Service {
             package: TtlCache::new(catalogue_ttl),
             rates: TtlCache::new(catalogue_ttl),
             esims: TtlCache::new(usage_ttl),
+            responses: TtlCache::new(catalogue_ttl),
             esim_retry_at: Mutex::new(std::collections::HashMap::new()),
             in_progress: Mutex::new(HashSet::new()),
         })
@@ -242,6 +245,16 @@ impl Service {
                 ),
                 _ => e.into(),
             })
+    }
+
+    /// Returns the serialised answer for a catalogue query, computing it once per query for as
+    /// long as the catalogue and rates it was computed from are cached. Errors are not cached.
+    pub async fn cached_response<F, Fut>(&self, query: &str, compute: F) -> AppResult<axum::body::Bytes>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = AppResult<axum::body::Bytes>>,
+    {
+        self.responses.get_or_fetch(&query.to_owned(), compute).await
     }
 
     // ---- orders ----
