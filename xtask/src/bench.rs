@@ -73,7 +73,9 @@ pub fn run() -> Result<(), String> {
         return Err("nginx does not serve the same bytes as the proxy".into());
     }
 
-    step(&format!("Load: wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}, nginx first, then the proxy"));
+    step(&format!(
+        "Load: wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}, nginx first, then the proxy"
+    ));
     let nginx = wrk(&nginx_url)?;
     let proxy = wrk(&proxy_url)?;
     let ratio = proxy.requests_per_second / nginx.requests_per_second;
@@ -88,19 +90,34 @@ pub fn run() -> Result<(), String> {
         "target_ratio": 0.5,
         "bundle": bundle_size(),
     });
-    fs::write(out.join("proxy.json"), serde_json::to_string_pretty(&report).unwrap_or_default())
-        .map_err(|e| e.to_string())?;
+    fs::write(
+        out.join("proxy.json"),
+        serde_json::to_string_pretty(&report).unwrap_or_default(),
+    )
+    .map_err(|e| e.to_string())?;
 
-    println!("\nCached {PATH} ({} bytes), wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}:", body.len());
+    println!(
+        "\nCached {PATH} ({} bytes), wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}:",
+        body.len()
+    );
     println!("  {:<8} {:>12} {:>10}", "", "requests/s", "p99");
-    println!("  {:<8} {:>12.0} {:>8.2}ms", "nginx", nginx.requests_per_second, nginx.p99_ms);
-    println!("  {:<8} {:>12.0} {:>8.2}ms", "proxy", proxy.requests_per_second, proxy.p99_ms);
+    println!(
+        "  {:<8} {:>12.0} {:>8.2}ms",
+        "nginx", nginx.requests_per_second, nginx.p99_ms
+    );
+    println!(
+        "  {:<8} {:>12.0} {:>8.2}ms",
+        "proxy", proxy.requests_per_second, proxy.p99_ms
+    );
     println!(
         "  proxy/nginx throughput: {ratio:.2} (aim: at least 0.50) {}",
         if ratio >= 0.5 { "- met" } else { "- NOT met" }
     );
     if let Some(size) = bundle_size() {
-        println!("  widget bundle (brotli, from target/dist/size.json): {} bytes", size["total"]["brotli"]);
+        println!(
+            "  widget bundle (brotli, from target/dist/size.json): {} bytes",
+            size["total"]["brotli"]
+        );
     }
     println!("  report: target/bench/proxy.json");
     Ok(())
@@ -117,7 +134,11 @@ fn install_tools() -> Result<(), String> {
     }
     step("Installing wrk and nginx with apt");
     shell::run(cmd("apt-get").args(["update", "-qq"]))?;
-    shell::run(cmd("apt-get").args(["install", "-y", "-qq", "wrk", "nginx-light"]).env("DEBIAN_FRONTEND", "noninteractive"))
+    shell::run(
+        cmd("apt-get")
+            .args(["install", "-y", "-qq", "wrk", "nginx-light"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 /// An nginx configured like a production static server: sendfile, keep-alive, no logging.
@@ -136,7 +157,11 @@ fn nginx_conf(site: &Path, port: u16) -> String {
 /// Fetches `url` until it answers 200 (up to 30 s) and returns the body.
 fn wait_for(url: &str) -> Result<Vec<u8>, String> {
     for _ in 0..300 {
-        if let Ok(out) = Command::new("curl").args(["-sf", "--compressed", url]).stderr(Stdio::null()).output() {
+        if let Ok(out) = Command::new("curl")
+            .args(["-sf", "--compressed", url])
+            .stderr(Stdio::null())
+            .output()
+        {
             if out.status.success() {
                 return Ok(out.stdout);
             }
@@ -147,8 +172,17 @@ fn wait_for(url: &str) -> Result<Vec<u8>, String> {
 }
 
 fn wrk(url: &str) -> Result<Load, String> {
-    let text = output(Command::new("wrk").args(["-t", THREADS, "-c", CONNECTIONS, "-d", SECONDS, "--latency", url]))
-        .ok_or_else(|| format!("wrk failed on {url}"))?;
+    let text = output(Command::new("wrk").args([
+        "-t",
+        THREADS,
+        "-c",
+        CONNECTIONS,
+        "-d",
+        SECONDS,
+        "--latency",
+        url,
+    ]))
+    .ok_or_else(|| format!("wrk failed on {url}"))?;
     let requests_per_second = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
@@ -159,11 +193,16 @@ fn wrk(url: &str) -> Result<Load, String> {
         .find_map(|l| l.trim().strip_prefix("99%"))
         .and_then(|v| parse_duration_ms(v.trim()))
         .ok_or_else(|| format!("no 99% latency in wrk's output:\n{text}"))?;
-    let errors = text.lines().find(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
+    let errors = text
+        .lines()
+        .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
     if let Some(line) = errors {
         return Err(format!("wrk saw errors on {url}: {line}"));
     }
-    Ok(Load { requests_per_second, p99_ms })
+    Ok(Load {
+        requests_per_second,
+        p99_ms,
+    })
 }
 
 /// Reads wrk's "1.23ms", "456.00us" or "1.02s".

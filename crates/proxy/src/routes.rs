@@ -162,7 +162,10 @@ pub async fn packages(
     ApiQuery(q): ApiQuery<PackagesParams>,
 ) -> AppResult<Response> {
     let key = format!("packages?{}", uri.query().unwrap_or(""));
-    let body = state.service.cached_response(&key, || package_list(&state, q)).await?;
+    let body = state
+        .service
+        .cached_response(&key, || package_list(&state, q))
+        .await?;
     Ok(public(([(header::CONTENT_TYPE, "application/json")], body)))
 }
 

@@ -249,12 +249,18 @@ impl Service {
 
     /// Returns the serialised answer for a catalogue query, computing it once per query for as
     /// long as the catalogue and rates it was computed from are cached. Errors are not cached.
-    pub async fn cached_response<F, Fut>(&self, query: &str, compute: F) -> AppResult<axum::body::Bytes>
+    pub async fn cached_response<F, Fut>(
+        &self,
+        query: &str,
+        compute: F,
+    ) -> AppResult<axum::body::Bytes>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = AppResult<axum::body::Bytes>>,
     {
-        self.responses.get_or_fetch(&query.to_owned(), compute).await
+        self.responses
+            .get_or_fetch(&query.to_owned(), compute)
+            .await
     }
 
     // ---- orders ----

@@ -124,7 +124,8 @@ fn sandbox_args(dir: &Path, extra: &[&str]) -> Vec<String> {
 #[tokio::test]
 async fn over_a_real_socket_the_edges_hold() {
     let dir = temp_dir("edges");
-    let (mut child, addr) = start(&sandbox_args(&dir, &[]), &[]).await;
+    // Debug logging, as a merchant might turn on while investigating: still no secrets.
+    let (mut child, addr) = start(&sandbox_args(&dir, &[]), &[("RUST_LOG", "debug")]).await;
 
     let health = http(&addr, "GET", "/healthz", &[], None).await.unwrap();
     assert_eq!(
@@ -214,13 +215,35 @@ async fn over_a_real_socket_the_edges_hold() {
     .await
     .unwrap();
     assert_eq!(order.status, 201, "{}", order.body);
-    assert!(order.body["guest_token"]
-        .as_str()
-        .unwrap()
-        .starts_with("gst_"));
+    let guest_token = order.body["guest_token"].as_str().unwrap().to_owned();
+    assert!(guest_token.starts_with("gst_"));
+    let bearer = format!("Bearer {guest_token}");
+    let mine = http(
+        &addr,
+        "GET",
+        "/v1/esims",
+        &[("Authorization", &bearer)],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(mine.status, 200);
+    let forged = http(
+        &addr,
+        "GET",
+        "/v1/esims",
+        &[(
+            "Authorization",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2VjcmV0LXNpZw",
+        )],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status, 401);
     child.kill().await.unwrap();
 
-    // Nothing secret was logged: no guest token, no bearer value.
+    // Nothing secret was logged: no guest token, no bearer value, not even at debug level.
     let mut log = String::new();
     child
         .stderr
@@ -229,7 +252,9 @@ async fn over_a_real_socket_the_edges_hold() {
         .read_to_string(&mut log)
         .await
         .unwrap();
-    assert!(!log.contains(order.body["guest_token"].as_str().unwrap()));
+    assert!(log.contains("request"), "debug logging was on: {log}");
+    assert!(!log.contains(&guest_token[4..]), "guest token in the log");
+    assert!(!log.contains("c2VjcmV0LXNpZw"), "bearer token in the log");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -378,6 +403,35 @@ async fn killed_between_the_providers_success_and_the_store_the_order_is_fulfill
     assert!(
         log.contains("reconciled"),
         "start-up reconciliation ran: {log}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_finishes_gracefully() {
+    let dir = temp_dir("sigterm");
+    let (mut child, addr) = start(&sandbox_args(&dir, &[]), &[]).await;
+    assert_eq!(
+        http(&addr, "GET", "/healthz", &[], None)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "a clean exit on SIGTERM, not a kill: {status}"
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

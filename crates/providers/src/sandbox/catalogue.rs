@@ -391,7 +391,10 @@ impl Catalogue {
                 kind: DestinationKind::Country,
                 aliases: country.aliases.iter().map(|a| (*a).to_owned()).collect(),
             });
-            for shape in COUNTRY_SHAPES.iter().filter(|s| s.common || !hash.is_multiple_of(3)) {
+            for shape in COUNTRY_SHAPES
+                .iter()
+                .filter(|s| s.common || !hash.is_multiple_of(3))
+            {
                 packages.push(package(
                     shape_code(country.code, shape),
                     title(country.name, shape),

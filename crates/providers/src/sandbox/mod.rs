@@ -672,12 +672,16 @@ fn sandbox_rates() -> Rates {
         ("KES", "129.50"),
         ("SEK", "10.60"),
     ];
-    TABLE.iter().fold(Rates::new(Currency::USD), |rates, (code, rate)| {
-        match (Currency::from_code(code), Decimal::from_str_exact(rate)) {
-            (Ok(currency), Ok(rate)) => rates.clone().with_rate(currency, rate).unwrap_or(rates),
-            _ => rates,
-        }
-    })
+    TABLE
+        .iter()
+        .fold(Rates::new(Currency::USD), |rates, (code, rate)| {
+            match (Currency::from_code(code), Decimal::from_str_exact(rate)) {
+                (Ok(currency), Ok(rate)) => {
+                    rates.clone().with_rate(currency, rate).unwrap_or(rates)
+                }
+                _ => rates,
+            }
+        })
 }
 
 /// Returns a 19-digit ICCID with a Luhn check digit.
