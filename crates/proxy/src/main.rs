@@ -75,6 +75,7 @@ fn parse(args: &[String]) -> Result<Config, String> {
 fn run(config: Config) -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "esim_proxy=info,tower_http=warn".into()),
