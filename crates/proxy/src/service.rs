@@ -312,17 +312,7 @@ impl Service {
         ]);
         let _guard = self.claim_key(&scope, key)?;
 
-        if let Some(row) = self
-            .store
-            .idempotency(scope.clone(), key.to_owned())
-            .await?
-        {
-            if row.endpoint != "orders" || row.request_hash != hash {
-                return Err(AppError::new(
-                    ErrorCode::IdempotencyKeyReused,
-                    "This Idempotency-Key was already used for a different request.",
-                ));
-            }
+        if let Some(row) = self.prior(&scope, key, "orders", &hash).await? {
             if let Some((status, body)) = row.response {
                 return Ok(OrderAnswer { status, body });
             }
@@ -775,17 +765,7 @@ impl Service {
         let scope = caller.owner()?.key();
         let hash = request_hash(&["topup", id, package_code.trim(), currency.code()]);
         let _guard = self.claim_key(&scope, key)?;
-        if let Some(existing) = self
-            .store
-            .idempotency(scope.clone(), key.to_owned())
-            .await?
-        {
-            if existing.endpoint != "topup" || existing.request_hash != hash {
-                return Err(AppError::new(
-                    ErrorCode::IdempotencyKeyReused,
-                    "This Idempotency-Key was already used for a different request.",
-                ));
-            }
+        if let Some(existing) = self.prior(&scope, key, "topup", &hash).await? {
             if let Some((status, body)) = existing.response {
                 return Ok(OrderAnswer { status, body });
             }
@@ -867,6 +847,31 @@ impl Service {
                 _ => e.into(),
             })?;
         Ok(self.updated(&row, esim))
+    }
+
+    /// Returns what an earlier request with this key left (its answer, if it finished), or
+    /// `None` for a new key; a key used for a different request is refused.
+    async fn prior(
+        &self,
+        scope: &str,
+        key: &str,
+        endpoint: &str,
+        hash: &str,
+    ) -> AppResult<Option<crate::store::IdempotencyRow>> {
+        let row = self
+            .store
+            .idempotency(scope.to_owned(), key.to_owned())
+            .await?;
+        if row
+            .as_ref()
+            .is_some_and(|r| r.endpoint != endpoint || r.request_hash != hash)
+        {
+            return Err(AppError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "This Idempotency-Key was already used for a different request.",
+            ));
+        }
+        Ok(row)
     }
 
     /// Marks an idempotency key as being processed in this process, or answers 409.

@@ -425,7 +425,7 @@ impl Store {
         .await
     }
 
-    /// Returns how many eSIM rows exist for an order reference (for tests of exactly-once).
+    /// Returns how many eSIMs are stored in all (tests of exactly-once read it).
     pub async fn count_esims(&self) -> StoreResult<u64> {
         self.call(|c| Ok(c.query_row("SELECT COUNT(*) FROM esims", [], |r| r.get(0))?))
             .await
