@@ -2,33 +2,36 @@
 //!
 //! This file holds the JavaScript entry points and nothing else.
 
+mod api;
+mod browse;
+mod context;
+mod i18n;
 mod mount;
 mod ui;
 
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
-/// A mounted widget, returned to JavaScript by [`mount`].
+/// A mounted widget, returned to JavaScript by [`mount`]. The widget stays mounted whether or
+/// not the page keeps this handle; the handle only lets the page unmount it.
 #[wasm_bindgen]
 pub struct MountHandle {
-    mounted: Option<mount::Mounted>,
+    id: u32,
 }
 
 #[wasm_bindgen]
 impl MountHandle {
     /// Removes the widget from the page and frees its state. Calling it twice does nothing.
-    pub fn unmount(&mut self) {
-        self.mounted.take();
+    pub fn unmount(&self) {
+        mount::unmount(self.id);
     }
 }
 
-/// Mounts the widget into `element`'s shadow root with `options`, or throws an `Error` whose
-/// message says what is wrong with them.
+/// Mounts the widget into `element`'s shadow root with `options`, replacing a widget already
+/// there, or throws an `Error` whose message says what is wrong with the options.
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: JsValue) -> Result<MountHandle, JsError> {
     let options = mount::MountOptions::from_js(options).map_err(|e| JsError::new(&e))?;
-    let mounted = mount::mount(&element, options).map_err(|e| JsError::new(&e))?;
-    Ok(MountHandle {
-        mounted: Some(mounted),
-    })
+    let id = mount::mount(&element, options).map_err(|e| JsError::new(&e))?;
+    Ok(MountHandle { id })
 }

@@ -2,6 +2,7 @@
 //! independent Leptos root. This is the only module that touches the DOM directly.
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 
 use esim_core::{ActivationCode, Volume};
 use leptos::prelude::*;
@@ -9,34 +10,77 @@ use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
+use crate::api::Api;
+use crate::browse::PackageBrowser;
+use crate::context::Shop;
+use crate::i18n::Locale;
 use crate::ui::install_card::InstallCard;
 
 const STYLESHEET: &str = include_str!("style/widget.css");
 
+/// Which panel a mount shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PanelKind {
+    /// The package browser.
+    #[default]
+    Packages,
+    /// How to install one known eSIM.
+    Install,
+}
+
 /// What the host page passes to `mount(element, options)`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct MountOptions {
-    /// The eSIM's activation code: a full `LPA:1$…` string, or a bare matching id with
-    /// `smdpAddress`.
-    activation_code: String,
-    /// The SM-DP+ address, when `activationCode` is a bare matching id.
+    /// Which panel to show.
+    #[serde(default)]
+    panel: PanelKind,
+    /// Base URL of the storefront API; the page's own origin when absent.
+    #[serde(default)]
+    api: Option<String>,
+    /// BCP 47 language ("fr"); the browser's language when absent.
+    #[serde(default)]
+    locale: Option<String>,
+    /// ISO 4217 currency to show prices in; the storefront's default when absent.
+    #[serde(default)]
+    currency: Option<String>,
+    /// A destination code to open at first ("JP").
+    #[serde(default)]
+    destination: Option<String>,
+    /// A customer token from the merchant's backend.
+    #[serde(default)]
+    customer_token: Option<String>,
+    /// For the install panel: the eSIM's activation code, a full `LPA:1$…` string or a bare
+    /// matching id with `smdpAddress`.
+    #[serde(default)]
+    activation_code: Option<String>,
+    /// For the install panel: the SM-DP+ address of a bare matching id.
     #[serde(default)]
     smdp_address: Option<String>,
-    /// The plan's data in bytes, or `"unlimited"`.
+    /// For the install panel: the plan's data in bytes, or `"unlimited"`.
     #[serde(default)]
     data: Option<Volume>,
 }
 
 impl MountOptions {
-    /// Reads options from a JavaScript object, with a message a developer can act on.
+    /// Reads options from a JavaScript object (or `undefined`), with a message a developer
+    /// can act on.
     pub(crate) fn from_js(options: JsValue) -> Result<MountOptions, String> {
-        serde_wasm_bindgen::from_value(options).map_err(|e| format!("invalid mount options: {e}"))
+        if options.is_undefined() || options.is_null() {
+            return Ok(MountOptions::default());
+        }
+        let options: MountOptions = serde_wasm_bindgen::from_value(options)
+            .map_err(|e| format!("invalid mount options: {e}"))?;
+        if options.panel == PanelKind::Install && options.activation_code.is_none() {
+            return Err("invalid mount options: the install panel needs activationCode".into());
+        }
+        Ok(options)
     }
 }
 
 /// A mounted widget; dropping it removes the DOM and disposes its reactive tree.
-pub(crate) struct Mounted {
+struct Mounted {
     _root: Box<dyn Any>,
     shadow: ShadowRoot,
 }
@@ -48,8 +92,38 @@ impl Drop for Mounted {
     }
 }
 
-/// Mounts the widget into `host`'s open shadow root (creating it if needed).
-pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<Mounted, String> {
+thread_local! {
+    /// Every widget mounted on the page, by id and host element. A widget lives until it is
+    /// unmounted or its element is mounted again, never just because JavaScript dropped (and
+    /// garbage-collected) the handle `mount` returned.
+    static MOUNTED: RefCell<Vec<(u32, HtmlElement, Mounted)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+/// Unmounts the widget with `id`; unknown ids are ignored.
+pub(crate) fn unmount(id: u32) {
+    let removed = MOUNTED.with(|m| {
+        let mut mounted = m.borrow_mut();
+        let index = mounted.iter().position(|(i, _, _)| *i == id)?;
+        Some(mounted.remove(index))
+    });
+    // Dropped outside the borrow: unmounting may run cleanups that touch other widgets.
+    drop(removed);
+}
+
+fn unmount_element(host: &HtmlElement) {
+    let removed = MOUNTED.with(|m| {
+        let mut mounted = m.borrow_mut();
+        let index = mounted.iter().position(|(_, el, _)| el == host)?;
+        Some(mounted.remove(index))
+    });
+    drop(removed);
+}
+
+/// Mounts the widget into `host`'s open shadow root (creating it if needed), replacing a
+/// widget already mounted there, and returns its id.
+pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, String> {
+    unmount_element(host);
     let shadow = shadow_root(host)?;
     shadow.set_inner_html("");
     adopt_stylesheet(&shadow)?;
@@ -65,17 +139,49 @@ pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<Mounted
         .append_child(&container)
         .map_err(|_| "could not attach the widget container")?;
 
-    let code = ActivationCode::parse_with_address(
-        &options.activation_code,
-        options.smdp_address.as_deref(),
-    )
-    .map_err(|e| e.to_string());
-    let data = options.data;
-    let root = leptos::mount::mount_to(container, move || view! { <InstallCard code data /> });
-    Ok(Mounted {
+    let locale = Locale::choose(options.locale.as_deref());
+    let api = Api::new(
+        options.api.as_deref().unwrap_or(""),
+        options.customer_token.clone(),
+    );
+    let shop = Shop::new(api, locale, options.currency.clone(), host.clone());
+    let root = leptos::mount::mount_to(container, move || {
+        provide_context(shop.clone());
+        match options.panel {
+            PanelKind::Install => {
+                let code = ActivationCode::parse_with_address(
+                    options.activation_code.as_deref().unwrap_or_default(),
+                    options.smdp_address.as_deref(),
+                )
+                .map_err(|e| e.to_string());
+                let data = options.data;
+                view! { <InstallCard code data /> }.into_any()
+            }
+            PanelKind::Packages => {
+                let on_choose = Callback::new(move |package: esim_core::Package| {
+                    let detail = serde_json::json!({
+                        "packageCode": package.code,
+                        "title": package.title,
+                        "price": package.price,
+                    });
+                    shop.emit("esim:select", &detail);
+                });
+                view! { <PackageBrowser initial=options.destination.clone() on_choose /> }
+                    .into_any()
+            }
+        }
+    });
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    });
+    let mounted = Mounted {
         _root: Box::new(root),
         shadow,
-    })
+    };
+    MOUNTED.with(|m| m.borrow_mut().push((id, host.clone(), mounted)));
+    Ok(id)
 }
 
 fn shadow_root(host: &HtmlElement) -> Result<ShadowRoot, String> {

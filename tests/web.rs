@@ -37,7 +37,7 @@ fn shows_qr_code_install_link_and_manual_fields_in_a_shadow_root() {
     let el = host();
     let _handle = mount(
         el.clone(),
-        options(r#"{"activationCode":"LPA:1$rsp-eu.simlessly.com$D1094CA8","data":5368709120}"#),
+        options(r#"{"panel":"install","activationCode":"LPA:1$rsp-eu.simlessly.com$D1094CA8","data":5368709120}"#),
     )
     .unwrap();
 
@@ -71,7 +71,7 @@ fn a_bare_matching_id_uses_the_separate_address_and_unlimited_reads_as_such() {
     let _handle = mount(
         el.clone(),
         options(
-            r#"{"activationCode":"ABC-123","smdpAddress":"smdp.example.com","data":"unlimited"}"#,
+            r#"{"panel":"install","activationCode":"ABC-123","smdpAddress":"smdp.example.com","data":"unlimited"}"#,
         ),
     )
     .unwrap();
@@ -84,7 +84,7 @@ fn an_invalid_code_is_explained_not_rendered() {
     let el = host();
     let _handle = mount(
         el.clone(),
-        options(r#"{"activationCode":"LPA:1$bad host$X"}"#),
+        options(r#"{"panel":"install","activationCode":"LPA:1$bad host$X"}"#),
     )
     .unwrap();
     let message = text(&el, "[role=alert]");
@@ -98,7 +98,7 @@ fn markup_in_a_provider_value_is_shown_as_text() {
     let el = host();
     let _handle = mount(
         el.clone(),
-        options(r#"{"activationCode":"<img src=x onerror=alert(1)>"}"#),
+        options(r#"{"panel":"install","activationCode":"<img src=x onerror=alert(1)>"}"#),
     )
     .unwrap();
     assert!(
@@ -110,9 +110,12 @@ fn markup_in_a_provider_value_is_shown_as_text() {
 
 #[wasm_bindgen_test]
 fn bad_options_throw_a_helpful_error() {
-    let err = mount(host(), options(r#"{"activationCod":"LPA:1$a.b$C"}"#))
-        .err()
-        .unwrap();
+    let err = mount(
+        host(),
+        options(r#"{"panel":"install","activationCod":"LPA:1$a.b$C"}"#),
+    )
+    .err()
+    .unwrap();
     let message: js_sys::Error = JsValue::from(err).dyn_into().unwrap();
     let message = String::from(message.message());
     assert!(message.contains("invalid mount options"), "{message}");
@@ -122,14 +125,14 @@ fn bad_options_throw_a_helpful_error() {
 #[wasm_bindgen_test]
 fn unmount_removes_everything_and_two_instances_are_independent() {
     let (a, b) = (host(), host());
-    let mut first = mount(
+    let first = mount(
         a.clone(),
-        options(r#"{"activationCode":"LPA:1$a.example$AAA"}"#),
+        options(r#"{"panel":"install","activationCode":"LPA:1$a.example$AAA"}"#),
     )
     .unwrap();
     let _second = mount(
         b.clone(),
-        options(r#"{"activationCode":"LPA:1$b.example$BBB"}"#),
+        options(r#"{"panel":"install","activationCode":"LPA:1$b.example$BBB"}"#),
     )
     .unwrap();
     assert_eq!(text(&a, ".matching-id"), "AAA");
@@ -147,8 +150,61 @@ fn unmount_removes_everything_and_two_instances_are_independent() {
     // The same element can be mounted again.
     let _again = mount(
         a.clone(),
-        options(r#"{"activationCode":"LPA:1$a.example$CCC"}"#),
+        options(r#"{"panel":"install","activationCode":"LPA:1$a.example$CCC"}"#),
     )
     .unwrap();
     assert_eq!(text(&a, ".matching-id"), "CCC");
+}
+
+#[wasm_bindgen_test]
+fn the_install_panel_needs_an_activation_code() {
+    let err = mount(host(), options(r#"{"panel":"install"}"#))
+        .err()
+        .unwrap();
+    let message: js_sys::Error = JsValue::from(err).dyn_into().unwrap();
+    assert!(String::from(message.message()).contains("activationCode"));
+}
+
+#[wasm_bindgen_test]
+fn a_dropped_handle_does_not_unmount_the_widget() {
+    // Regression: pages that ignore mount()'s return value lost the widget when the garbage
+    // collector freed the handle.
+    let el = host();
+    // Dropped at once, as a garbage collector frees a handle the page did not keep.
+    let _ = mount(
+        el.clone(),
+        options(r#"{"panel":"install","activationCode":"LPA:1$a.example$KEEP"}"#),
+    )
+    .unwrap();
+    assert_eq!(text(&el, ".matching-id"), "KEEP");
+}
+
+#[wasm_bindgen_test]
+fn mounting_an_element_again_replaces_its_widget() {
+    let el = host();
+    let first = mount(
+        el.clone(),
+        options(r#"{"panel":"install","activationCode":"LPA:1$a.example$ONE"}"#),
+    )
+    .unwrap();
+    let _second = mount(
+        el.clone(),
+        options(r#"{"panel":"install","activationCode":"LPA:1$a.example$TWO"}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        el.shadow_root()
+            .unwrap()
+            .query_selector_all(".matching-id")
+            .unwrap()
+            .length(),
+        1
+    );
+    assert_eq!(text(&el, ".matching-id"), "TWO");
+    first.unmount();
+    assert_eq!(
+        text(&el, ".matching-id"),
+        "TWO",
+        "the old handle no longer reaches the new widget"
+    );
 }

@@ -2,3 +2,4 @@
 
 pub(crate) mod install_card;
 pub(crate) mod qr;
+pub(crate) mod status;

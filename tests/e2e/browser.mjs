@@ -24,9 +24,13 @@ export async function launch() {
   });
 }
 
-/** Opens a page that records console errors and uncaught exceptions in `page.problems`. */
-export async function openPage(browser, viewport = { width: 1280, height: 800 }) {
-  const page = await browser.newPage({ viewport });
+/**
+ * Opens a page that records console errors, failed requests, uncaught exceptions and CSP
+ * violations in `page.problems`. `bypassCSP` is only for pages that inject axe-core.
+ */
+export async function openPage(browser, viewport = { width: 1280, height: 800 }, { bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport, bypassCSP });
+  const page = await context.newPage();
   page.problems = [];
   page.on("console", (msg) => {
     // Failed requests are reported below with their URL.
@@ -40,4 +44,17 @@ export async function openPage(browser, viewport = { width: 1280, height: 800 })
   page.on("requestfailed", (request) => page.problems.push(`failed: ${request.url()}`));
   page.on("pageerror", (err) => page.problems.push(`exception: ${err.message}`));
   return page;
+}
+
+const axePath = fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url));
+
+/** Runs axe-core on the page (shadow roots included) and returns serious or critical violations. */
+export async function seriousViolations(page) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  });
+  return result.filter((v) => v.impact === "serious" || v.impact === "critical");
 }

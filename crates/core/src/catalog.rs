@@ -108,6 +108,26 @@ impl Package {
             .map(|m| Money::from_minor(m, self.price.currency()))
     }
 
+    /// Returns the fastest network generation the package offers anywhere ("5G" over "4G"
+    /// over "LTE"), for a badge on its card.
+    pub fn best_network(&self) -> Option<&str> {
+        let rank = |t: &str| -> u32 {
+            let t = t.trim().to_ascii_uppercase();
+            match t.as_str() {
+                "LTE" => 4,
+                _ => t
+                    .strip_suffix('G')
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+            }
+        };
+        self.networks
+            .iter()
+            .flat_map(|n| n.types.iter())
+            .max_by_key(|t| rank(t))
+            .map(String::as_str)
+    }
+
     /// Returns whether the package works in the country `iso` (any case).
     pub fn covers(&self, iso: &str) -> bool {
         self.countries.iter().any(|c| c.eq_ignore_ascii_case(iso))
@@ -579,6 +599,21 @@ mod tests {
         assert_eq!(jp(SortKey::Days), ["JP-5", "JP-20", "JP-U", "JP-1"]);
         // $1.80/GB, $3.20/GB, $4.50/GB, then unlimited last.
         assert_eq!(jp(SortKey::PricePerGb), ["JP-20", "JP-5", "JP-1", "JP-U"]);
+    }
+
+    #[test]
+    fn the_best_network_is_the_fastest_generation_offered() {
+        let mut p = catalogue()[0].clone();
+        assert_eq!(p.best_network(), None);
+        let net = |types: &[&str]| Network {
+            country: "JP".into(),
+            operator: "X".into(),
+            types: types.iter().map(|t| (*t).to_owned()).collect(),
+        };
+        p.networks = vec![net(&["3G", "LTE"]), net(&["4G"])];
+        assert_eq!(p.best_network(), Some("4G"));
+        p.networks.push(net(&["5G", "4G"]));
+        assert_eq!(p.best_network(), Some("5G"));
     }
 
     #[test]

@@ -1,0 +1,88 @@
+//! The one client of the storefront API. Every request made while a view is alive is aborted
+//! when that view is cleaned up, so leaving a panel cancels what it was loading.
+
+use esim_core::api::{ErrorBody, ErrorCode};
+use gloo_net::http::{Request, RequestBuilder};
+use leptos::prelude::on_cleanup;
+use serde::de::DeserializeOwned;
+
+/// Why a request failed, with what a shopper should read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ApiError {
+    /// The proxy answered with an error: its stable code and its shopper-facing message.
+    Api {
+        code: ErrorCode,
+        message: String,
+        retry_after: Option<u64>,
+    },
+    /// No answer: offline, DNS, CORS, or the proxy is down.
+    Network,
+    /// An answer that is not what the API promises.
+    BadAnswer(String),
+}
+
+/// Where the storefront API is and who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Api {
+    /// Base URL without a trailing slash, e.g. "https://shop.example/esim-api" or "" for the
+    /// page's own origin.
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    /// Returns a client of the API at `base` sending `token` as its bearer.
+    pub(crate) fn new(base: &str, token: Option<String>) -> Api {
+        Api {
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn authorised(&self, builder: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+            None => builder,
+        }
+    }
+
+    /// GETs `path` and decodes the JSON answer.
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let signal = abort_on_cleanup();
+        let request = self
+            .authorised(Request::get(&self.url(path)))
+            .abort_signal(signal.as_ref());
+        send(request.build()).await
+    }
+}
+
+/// Returns an abort signal fired when the current reactive owner is cleaned up.
+fn abort_on_cleanup() -> Option<web_sys::AbortSignal> {
+    let controller = web_sys::AbortController::new().ok()?;
+    let signal = controller.signal();
+    on_cleanup(move || controller.abort());
+    Some(signal)
+}
+
+async fn send<T: DeserializeOwned>(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    let request = request.map_err(|e| ApiError::BadAnswer(e.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    let text = response.text().await.map_err(|_| ApiError::Network)?;
+    if response.ok() {
+        return serde_json::from_str(&text).map_err(|e| ApiError::BadAnswer(e.to_string()));
+    }
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => Err(ApiError::Api {
+            code: body.error.code,
+            message: body.error.message,
+            retry_after: body.error.retry_after,
+        }),
+        Err(_) => Err(ApiError::BadAnswer(format!("HTTP {}", response.status()))),
+    }
+}

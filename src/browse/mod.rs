@@ -1,0 +1,307 @@
+//! The package browser: find a destination, compare its plans, open one, choose it.
+
+mod card;
+mod details;
+
+use esim_core::api::{DestinationList, DestinationSummary, PackageList};
+use esim_core::{search_destinations, Destination, DestinationKind, Package, SortKey};
+use leptos::prelude::*;
+
+use crate::context::use_shop;
+use crate::i18n::Msg;
+use crate::ui::status::{Empty, ErrorWithRetry, Skeleton};
+use card::PlanCard;
+use details::PlanDetails;
+
+/// Destinations shown before the shopper types anything.
+const POPULAR: &[&str] = &[
+    "JP", "US", "GB", "FR", "IT", "ES", "TH", "TR", "DE", "MX", "ID", "AE",
+];
+/// Most suggestions shown while typing.
+const MAX_SUGGESTIONS: usize = 8;
+
+/// The package browser panel.
+#[component]
+pub(crate) fn PackageBrowser(
+    /// A destination code to open at first ("JP"), if any.
+    initial: Option<String>,
+    /// Called with the plan the shopper chooses.
+    on_choose: Callback<Package>,
+) -> impl IntoView {
+    let shop = use_shop();
+    let locale = shop.locale;
+    let query = RwSignal::new(String::new());
+    let tab = RwSignal::new(DestinationKind::Country);
+    let chosen: RwSignal<Option<Destination>> = RwSignal::new(None);
+    let sort = RwSignal::new(SortKey::Price);
+    let unlimited_only = RwSignal::new(false);
+    let opened: RwSignal<Option<Package>> = RwSignal::new(None);
+
+    let destinations = {
+        let shop = shop.clone();
+        LocalResource::new(move || {
+            let (api, currency) = (shop.api.clone(), shop.currency_param());
+            async move {
+                api.get::<DestinationList>(&format!(
+                    "/v1/destinations?{}",
+                    currency.trim_start_matches('&')
+                ))
+                .await
+            }
+        })
+    };
+    let packages = {
+        let shop = shop.clone();
+        LocalResource::new(move || {
+            let (api, currency) = (shop.api.clone(), shop.currency_param());
+            let destination = chosen.get().map(|d| d.code);
+            let (sort, unlimited) = (sort.get(), unlimited_only.get());
+            async move {
+                let Some(code) = destination else {
+                    return Ok(None);
+                };
+                let filter = if unlimited { "&unlimited=true" } else { "" };
+                let path = format!(
+                    "/v1/packages?destination={code}&sort={}{filter}{currency}",
+                    sort.as_str()
+                );
+                api.get::<PackageList>(&path).await.map(Some)
+            }
+        })
+    };
+
+    // Open the destination asked for at mount, once the destinations are known.
+    if let Some(code) = initial {
+        Effect::new(move |done: Option<bool>| {
+            if done == Some(true) {
+                return true;
+            }
+            match destinations.get() {
+                Some(Ok(list)) => {
+                    let found = list
+                        .destinations
+                        .into_iter()
+                        .find(|d| d.destination.code.eq_ignore_ascii_case(&code));
+                    if let Some(found) = found {
+                        tab.set(found.destination.kind);
+                        chosen.set(Some(found.destination));
+                    }
+                    true
+                }
+                _ => false,
+            }
+        });
+    }
+
+    let all_destinations = move || -> Vec<DestinationSummary> {
+        match destinations.get() {
+            Some(Ok(list)) => list.destinations,
+            _ => Vec::new(),
+        }
+    };
+    let choose_destination = move |d: Destination| {
+        tab.set(d.kind);
+        query.set(String::new());
+        opened.set(None);
+        chosen.set(Some(d));
+    };
+    let select_tab = move |kind: DestinationKind| {
+        tab.set(kind);
+        opened.set(None);
+        if kind == DestinationKind::Global {
+            let global = all_destinations()
+                .into_iter()
+                .find(|d| d.destination.kind == DestinationKind::Global);
+            chosen.set(global.map(|d| d.destination));
+        } else {
+            chosen.set(None);
+        }
+    };
+
+    let tabs = [
+        (DestinationKind::Country, Msg::TabLocal),
+        (DestinationKind::Region, Msg::TabRegional),
+        (DestinationKind::Global, Msg::TabGlobal),
+    ]
+    .into_iter()
+    .map(|(kind, label)| {
+        view! {
+            <button type="button" role="tab" class="tab" id=format!("tab-{}", kind.as_str())
+                aria-selected=move || (tab.get() == kind).to_string()
+                tabindex=move || if tab.get() == kind { "0" } else { "-1" }
+                on:click=move |_| select_tab(kind)>
+                {locale.t(label)}
+            </button>
+        }
+    })
+    .collect_view();
+
+    let suggestions = move || {
+        let text = query.get();
+        if text.trim().is_empty() {
+            return None;
+        }
+        let all = all_destinations();
+        let plain: Vec<Destination> = all.iter().map(|d| d.destination.clone()).collect();
+        let found: Vec<DestinationSummary> = search_destinations(&plain, &text)
+            .into_iter()
+            .take(MAX_SUGGESTIONS)
+            .filter_map(|d| all.iter().find(|s| s.destination.code == d.code).cloned())
+            .collect();
+        Some(if found.is_empty() {
+            view! { <Empty message=locale.t(Msg::NoDestinations) /> }.into_any()
+        } else {
+            view! {
+                <ul class="suggestions" id="destination-suggestions" aria-label=locale.t(Msg::WhereTo)>
+                    {found.into_iter().map(|s| view! { <DestinationButton summary=s on_pick=Callback::new(choose_destination) /> }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        })
+    };
+
+    let start_list = move || {
+        let all = all_destinations();
+        let picks: Vec<DestinationSummary> = match tab.get() {
+            DestinationKind::Country => POPULAR
+                .iter()
+                .filter_map(|code| all.iter().find(|d| d.destination.code == *code).cloned())
+                .collect(),
+            DestinationKind::Region => all
+                .into_iter()
+                .filter(|d| d.destination.kind == DestinationKind::Region)
+                .collect(),
+            DestinationKind::Global => Vec::new(),
+        };
+        let heading = (tab.get() == DestinationKind::Country)
+            .then(|| view! { <h3 class="subtle">{locale.t(Msg::Popular)}</h3> });
+        view! {
+            {heading}
+            <ul class="destinations">
+                {picks.into_iter().map(|s| view! { <DestinationButton summary=s on_pick=Callback::new(choose_destination) /> }).collect_view()}
+            </ul>
+        }
+    };
+
+    let plans = move || {
+        let names: Vec<(String, String)> = all_destinations()
+            .into_iter()
+            .map(|d| (d.destination.code, d.destination.name))
+            .collect();
+        if let Some(package) = opened.get() {
+            return view! {
+                <PlanDetails package names on_choose on_back=Callback::new(move |()| opened.set(None)) />
+            }
+            .into_any();
+        }
+        let destination = chosen.get();
+        let header = destination.clone().map(|d| {
+            let changeable = d.kind != DestinationKind::Global;
+            view! {
+                <div class="plans-header">
+                    <h3>{locale.t(Msg::PlansFor)} " " {d.name.clone()}</h3>
+                    {changeable.then(|| view! {
+                        <button type="button" class="link" on:click=move |_| chosen.set(None)>{locale.t(Msg::Change)}</button>
+                    })}
+                </div>
+                <div class="filters">
+                    <label>
+                        {locale.t(Msg::SortBy)} " "
+                        <select on:change=move |ev| sort.set(parse_sort(&event_target_value(&ev)))
+                            prop:value=move || sort.get().as_str()>
+                            <option value="price">{locale.t(Msg::SortPrice)}</option>
+                            <option value="data">{locale.t(Msg::SortData)}</option>
+                            <option value="days">{locale.t(Msg::SortDays)}</option>
+                            <option value="price_per_gb">{locale.t(Msg::SortPricePerGb)}</option>
+                        </select>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || unlimited_only.get()
+                            on:change=move |ev| unlimited_only.set(event_target_checked(&ev)) />
+                        {locale.t(Msg::OnlyUnlimited)}
+                    </label>
+                </div>
+            }
+        });
+        let list = move || {
+            match packages.get() {
+            None => view! { <Skeleton count=4 /> }.into_any(),
+            Some(Err(error)) => view! { <ErrorWithRetry error on_retry=Callback::new(move |()| packages.refetch()) /> }.into_any(),
+            Some(Ok(None)) => ().into_any(),
+            Some(Ok(Some(list))) if list.packages.is_empty() => view! { <Empty message=locale.t(Msg::NoPlans) /> }.into_any(),
+            Some(Ok(Some(list))) => view! {
+                <ul class="plans" aria-label=locale.t(Msg::PlansFor)>
+                    {list.packages.into_iter().map(|package| view! {
+                        <PlanCard package on_open=Callback::new(move |p| opened.set(Some(p))) />
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any(),
+        }
+        };
+        match destination {
+            Some(_) => view! { {header} {list} }.into_any(),
+            None => ().into_any(),
+        }
+    };
+
+    let body = move || {
+        match destinations.get() {
+        None => view! { <Skeleton count=6 /> }.into_any(),
+        Some(Err(error)) => {
+            view! { <ErrorWithRetry error on_retry=Callback::new(move |()| destinations.refetch()) /> }.into_any()
+        }
+        Some(Ok(_)) if chosen.get().is_some() => plans().into_any(),
+        Some(Ok(_)) => view! { {suggestions} {move || query.get().trim().is_empty().then(start_list)} }.into_any(),
+    }
+    };
+
+    view! {
+        <section class="browse" part="browse">
+            <label class="search-label" for="destination-search">{locale.t(Msg::WhereTo)}</label>
+            <input id="destination-search" class="search" type="search" autocomplete="off"
+                placeholder=locale.t(Msg::SearchPlaceholder)
+                prop:value=move || query.get()
+                on:input=move |ev| {
+                    query.set(event_target_value(&ev));
+                    chosen.set(None);
+                    opened.set(None);
+                } />
+            <div class="tabs" role="tablist" aria-label=locale.t(Msg::WhereTo)>{tabs}</div>
+            <div class="panel-body" role="tabpanel" aria-live="polite">{body}</div>
+        </section>
+    }
+}
+
+fn parse_sort(value: &str) -> SortKey {
+    match value {
+        "data" => SortKey::Data,
+        "days" => SortKey::Days,
+        "price_per_gb" => SortKey::PricePerGb,
+        _ => SortKey::Price,
+    }
+}
+
+/// A destination the shopper can pick, with its "from" price.
+#[component]
+fn DestinationButton(
+    /// The destination and its cheapest price.
+    summary: DestinationSummary,
+    /// Called when picked.
+    on_pick: Callback<Destination>,
+) -> impl IntoView {
+    let shop = use_shop();
+    let locale = shop.locale;
+    let from = summary
+        .from_price
+        .map(|p| format!("{} {}", locale.t(Msg::From), locale.price(p)));
+    let destination = summary.destination.clone();
+    view! {
+        <li class="destination">
+            <button type="button" class="destination-button" on:click=move |_| on_pick.run(destination.clone())>
+                <span class="destination-name">{summary.destination.name.clone()}</span>
+                <span class="destination-from">{from}</span>
+            </button>
+        </li>
+    }
+}

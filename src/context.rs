@@ -1,0 +1,65 @@
+//! What every component of one widget instance shares: the API client, the language, the
+//! shopper's currency, and the host element that events are sent from.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
+
+use crate::api::Api;
+use crate::i18n::Locale;
+
+/// One widget instance's shared state, provided as context at mount.
+#[derive(Clone)]
+pub(crate) struct Shop {
+    pub api: Api,
+    pub locale: Locale,
+    /// The currency prices are shown in; `None` until the storefront's default is known.
+    pub currency: RwSignal<Option<String>>,
+    host: StoredValue<HtmlElement, LocalStorage>,
+}
+
+impl Shop {
+    /// Returns the shared state of a widget mounted on `host`.
+    pub(crate) fn new(
+        api: Api,
+        locale: Locale,
+        currency: Option<String>,
+        host: HtmlElement,
+    ) -> Shop {
+        Shop {
+            api,
+            locale,
+            currency: RwSignal::new(currency),
+            host: StoredValue::new_local(host),
+        }
+    }
+
+    /// Returns the currency query parameter for API paths ("&currency=EUR" or "").
+    pub(crate) fn currency_param(&self) -> String {
+        self.currency
+            .get()
+            .map(|c| format!("&currency={c}"))
+            .unwrap_or_default()
+    }
+
+    /// Sends a composed, bubbling `CustomEvent` named `name` from the host element, so the
+    /// page hears it through the shadow boundary. The detail is a plain JavaScript object.
+    pub(crate) fn emit(&self, name: &str, detail: &impl serde::Serialize) {
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let detail = detail.serialize(&serializer).unwrap_or(JsValue::NULL);
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(&detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+            self.host.with_value(|host| {
+                let _ = host.dispatch_event(&event);
+            });
+        }
+    }
+}
+
+/// Returns the current widget's shared state.
+pub(crate) fn use_shop() -> Shop {
+    expect_context::<Shop>()
+}

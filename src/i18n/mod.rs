@@ -1,0 +1,254 @@
+//! What the widget says, in English, French and Spanish, and how it writes numbers, prices and
+//! data volumes for the shopper's locale (through the browser's `Intl`).
+
+use esim_core::volume::VolumeUnit;
+use esim_core::{Money, Validity, ValidityUnit, Volume};
+use wasm_bindgen::JsValue;
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Locale {
+    #[default]
+    En,
+    Fr,
+    Es,
+}
+
+/// Every fixed text of the widget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Msg {
+    WhereTo,
+    SearchPlaceholder,
+    Popular,
+    TabLocal,
+    TabRegional,
+    TabGlobal,
+    Loading,
+    NoDestinations,
+    NoPlans,
+    LoadFailed,
+    Retry,
+    Change,
+    SortBy,
+    SortPrice,
+    SortData,
+    SortDays,
+    SortPricePerGb,
+    OnlyUnlimited,
+    Unlimited,
+    PerGb,
+    Coverage,
+    Networks,
+    TopUpAvailable,
+    TopUpUnavailable,
+    ChoosePlan,
+    Back,
+    From,
+    PlansFor,
+    Offline,
+}
+
+impl Locale {
+    /// Picks a supported locale from a BCP 47 tag ("fr-CA" is French).
+    pub(crate) fn parse(tag: &str) -> Option<Locale> {
+        match tag.trim().get(..2).map(str::to_ascii_lowercase).as_deref() {
+            Some("en") => Some(Locale::En),
+            Some("fr") => Some(Locale::Fr),
+            Some("es") => Some(Locale::Es),
+            _ => None,
+        }
+    }
+
+    /// Returns the locale asked for, else the browser's language, else English.
+    pub(crate) fn choose(asked: Option<&str>) -> Locale {
+        asked
+            .and_then(Locale::parse)
+            .or_else(|| {
+                web_sys::window()
+                    .and_then(|w| w.navigator().language())
+                    .and_then(|l| Locale::parse(&l))
+            })
+            .unwrap_or_default()
+    }
+
+    /// Returns the BCP 47 tag given to `Intl`.
+    pub(crate) fn tag(&self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Fr => "fr",
+            Locale::Es => "es",
+        }
+    }
+
+    /// Returns a fixed text.
+    pub(crate) fn t(&self, msg: Msg) -> &'static str {
+        use Locale::*;
+        use Msg::*;
+        match (msg, self) {
+            (WhereTo, En) => "Where are you travelling?",
+            (WhereTo, Fr) => "Où partez-vous ?",
+            (WhereTo, Es) => "¿A dónde viajas?",
+            (SearchPlaceholder, En) => "Search a country or region",
+            (SearchPlaceholder, Fr) => "Rechercher un pays ou une région",
+            (SearchPlaceholder, Es) => "Busca un país o una región",
+            (Popular, En) => "Popular destinations",
+            (Popular, Fr) => "Destinations populaires",
+            (Popular, Es) => "Destinos populares",
+            (TabLocal, En) => "Local eSIMs",
+            (TabLocal, Fr) => "eSIM locales",
+            (TabLocal, Es) => "eSIM locales",
+            (TabRegional, En) => "Regional eSIMs",
+            (TabRegional, Fr) => "eSIM régionales",
+            (TabRegional, Es) => "eSIM regionales",
+            (TabGlobal, En) => "Global eSIMs",
+            (TabGlobal, Fr) => "eSIM mondiales",
+            (TabGlobal, Es) => "eSIM globales",
+            (Loading, En) => "Loading…",
+            (Loading, Fr) => "Chargement…",
+            (Loading, Es) => "Cargando…",
+            (NoDestinations, En) => "No destination matches your search.",
+            (NoDestinations, Fr) => "Aucune destination ne correspond à votre recherche.",
+            (NoDestinations, Es) => "Ningún destino coincide con tu búsqueda.",
+            (NoPlans, En) => "No plan matches these filters.",
+            (NoPlans, Fr) => "Aucun forfait ne correspond à ces filtres.",
+            (NoPlans, Es) => "Ningún plan coincide con estos filtros.",
+            (LoadFailed, En) => "We could not load this.",
+            (LoadFailed, Fr) => "Impossible de charger ce contenu.",
+            (LoadFailed, Es) => "No pudimos cargar esto.",
+            (Retry, En) => "Try again",
+            (Retry, Fr) => "Réessayer",
+            (Retry, Es) => "Reintentar",
+            (Change, En) => "Change",
+            (Change, Fr) => "Modifier",
+            (Change, Es) => "Cambiar",
+            (SortBy, En) => "Sort by",
+            (SortBy, Fr) => "Trier par",
+            (SortBy, Es) => "Ordenar por",
+            (SortPrice, En) => "Price",
+            (SortPrice, Fr) => "Prix",
+            (SortPrice, Es) => "Precio",
+            (SortData, En) => "Most data",
+            (SortData, Fr) => "Plus de données",
+            (SortData, Es) => "Más datos",
+            (SortDays, En) => "Longest validity",
+            (SortDays, Fr) => "Validité la plus longue",
+            (SortDays, Es) => "Mayor validez",
+            (SortPricePerGb, En) => "Price per GB",
+            (SortPricePerGb, Fr) => "Prix par Go",
+            (SortPricePerGb, Es) => "Precio por GB",
+            (OnlyUnlimited, En) => "Unlimited only",
+            (OnlyUnlimited, Fr) => "Illimités seulement",
+            (OnlyUnlimited, Es) => "Solo ilimitados",
+            (Unlimited, En) => "Unlimited",
+            (Unlimited, Fr) => "Illimité",
+            (Unlimited, Es) => "Ilimitado",
+            (PerGb, En) => "per GB",
+            (PerGb, Fr) => "le Go",
+            (PerGb, Es) => "por GB",
+            (Coverage, En) => "Coverage",
+            (Coverage, Fr) => "Couverture",
+            (Coverage, Es) => "Cobertura",
+            (Networks, En) => "Networks",
+            (Networks, Fr) => "Réseaux",
+            (Networks, Es) => "Redes",
+            (TopUpAvailable, En) => "Top-ups available",
+            (TopUpAvailable, Fr) => "Recharges possibles",
+            (TopUpAvailable, Es) => "Recargas disponibles",
+            (TopUpUnavailable, En) => "No top-ups for this plan",
+            (TopUpUnavailable, Fr) => "Pas de recharge pour ce forfait",
+            (TopUpUnavailable, Es) => "Este plan no admite recargas",
+            (ChoosePlan, En) => "Choose this plan",
+            (ChoosePlan, Fr) => "Choisir ce forfait",
+            (ChoosePlan, Es) => "Elegir este plan",
+            (Back, En) => "Back",
+            (Back, Fr) => "Retour",
+            (Back, Es) => "Volver",
+            (From, En) => "from",
+            (From, Fr) => "dès",
+            (From, Es) => "desde",
+            (PlansFor, En) => "Plans for",
+            (PlansFor, Fr) => "Forfaits pour",
+            (PlansFor, Es) => "Planes para",
+            (Offline, En) => "You seem to be offline. Check your connection and try again.",
+            (Offline, Fr) => "Vous semblez hors ligne. Vérifiez votre connexion et réessayez.",
+            (Offline, Es) => "Parece que no tienes conexión. Compruébala e inténtalo de nuevo.",
+        }
+    }
+
+    /// Writes a validity: "7 days", "7 jours", "7 días", "24 hours", "1 month".
+    pub(crate) fn validity(&self, v: Validity) -> String {
+        let one = v.amount == 1;
+        let unit = match (self, v.unit, one) {
+            (Locale::En, ValidityUnit::Hour, true) => "hour",
+            (Locale::En, ValidityUnit::Hour, false) => "hours",
+            (Locale::En, ValidityUnit::Day, true) => "day",
+            (Locale::En, ValidityUnit::Day, false) => "days",
+            (Locale::En, ValidityUnit::Month, true) => "month",
+            (Locale::En, ValidityUnit::Month, false) => "months",
+            (Locale::Fr, ValidityUnit::Hour, true) => "heure",
+            (Locale::Fr, ValidityUnit::Hour, false) => "heures",
+            (Locale::Fr, ValidityUnit::Day, true) => "jour",
+            (Locale::Fr, ValidityUnit::Day, false) => "jours",
+            (Locale::Fr, ValidityUnit::Month, _) => "mois",
+            (Locale::Es, ValidityUnit::Hour, true) => "hora",
+            (Locale::Es, ValidityUnit::Hour, false) => "horas",
+            (Locale::Es, ValidityUnit::Day, true) => "día",
+            (Locale::Es, ValidityUnit::Day, false) => "días",
+            (Locale::Es, ValidityUnit::Month, true) => "mes",
+            (Locale::Es, ValidityUnit::Month, false) => "meses",
+        };
+        format!("{} {unit}", v.amount)
+    }
+
+    /// Writes a data volume with the locale's decimal mark and unit ("1,5 Go" in French).
+    pub(crate) fn volume(&self, volume: Volume) -> String {
+        let Some(scaled) = volume.scaled() else {
+            return self.t(Msg::Unlimited).to_owned();
+        };
+        let number = format!("{}.{}", scaled.tenths / 10, scaled.tenths % 10);
+        let digits = if scaled.has_fraction() { 1 } else { 0 };
+        let shown = self.number(&number, digits);
+        let unit = match (self, scaled.unit) {
+            (Locale::Fr, VolumeUnit::B) => "o",
+            (Locale::Fr, VolumeUnit::KB) => "Ko",
+            (Locale::Fr, VolumeUnit::MB) => "Mo",
+            (Locale::Fr, VolumeUnit::GB) => "Go",
+            (Locale::Fr, VolumeUnit::TB) => "To",
+            (_, unit) => unit.as_str(),
+        };
+        match self {
+            Locale::Fr => format!("{shown}\u{a0}{unit}"),
+            _ => format!("{shown} {unit}"),
+        }
+    }
+
+    /// Writes a price with `Intl.NumberFormat` ("€12.99", "12,99 €").
+    pub(crate) fn price(&self, money: Money) -> String {
+        let options = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v);
+        };
+        set("style", "currency".into());
+        set("currency", money.currency().code().into());
+        format_with(self.tag(), &options, &money.amount_text()).unwrap_or_else(|| money.to_string())
+    }
+
+    /// Writes a decimal number with exactly `digits` fraction digits.
+    pub(crate) fn number(&self, decimal: &str, digits: u32) -> String {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"minimumFractionDigits".into(), &digits.into());
+        let _ = js_sys::Reflect::set(&options, &"maximumFractionDigits".into(), &digits.into());
+        format_with(self.tag(), &options, decimal).unwrap_or_else(|| decimal.to_owned())
+    }
+}
+
+/// Formats decimal text exactly: `Intl.NumberFormat` accepts a string and does not round it
+/// through a float.
+fn format_with(tag: &str, options: &js_sys::Object, decimal: &str) -> Option<String> {
+    let locales = js_sys::Array::of1(&tag.into());
+    let format = js_sys::Intl::NumberFormat::new(&locales, options).format();
+    format
+        .call1(&JsValue::NULL, &JsValue::from_str(decimal))
+        .ok()?
+        .as_string()
+}

@@ -1,0 +1,89 @@
+// A traveller finds plans for Japan, compares them and chooses one, on a desktop and on a
+// phone, against the real proxy and its sandbox catalogue. Every step is screenshotted and
+// audited with axe-core.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { baseUrl, launch, openPage, screenshotDir, seriousViolations } from "./browser.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function step(page, name, width) {
+  await page.screenshot({ path: `${screenshotDir}/browse-${width}-${name}.png`, fullPage: true });
+  assert.deepEqual(await seriousViolations(page), [], `axe on ${name} at ${width}px`);
+}
+
+for (const viewport of [
+  { width: 1280, height: 860 },
+  { width: 360, height: 760 },
+]) {
+  test(`search japan, compare plans and choose one at ${viewport.width}px`, async () => {
+    const page = await openPage(browser, viewport, { bypassCSP: true });
+    await page.goto(`${baseUrl}/`);
+    const search = page.locator("#destination-search");
+    await search.waitFor();
+    await page.locator(".destination-button").first().waitFor();
+    await step(page, "1-start", viewport.width);
+
+    await search.fill("japan");
+    const japan = page.locator(".suggestions .destination-button", { hasText: "Japan" });
+    await japan.waitFor();
+    await step(page, "2-search", viewport.width);
+    await japan.click();
+
+    const cards = page.locator(".plan-card");
+    await cards.first().waitFor();
+    assert.ok((await cards.count()) >= 8, "Japan has at least 8 plans");
+    assert.match(await page.locator(".plans-header h3").textContent(), /Japan/);
+    const prices = await page.locator(".plan-price").allTextContents();
+    assert.ok(prices.every((p) => p.includes("$")), `prices in dollars: ${prices}`);
+    await step(page, "3-plans", viewport.width);
+
+    await page.locator(".filters select").selectOption("data");
+    // Most data first: unlimited plans lead, then 50 GB.
+    await page.waitForFunction(() =>
+      document.getElementById("esim").shadowRoot.querySelector(".plan-data")?.textContent === "Unlimited",
+    );
+    if (viewport.width === 360) {
+      const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
+      assert.equal(overflow, 0, "no horizontal scrolling on a phone");
+    }
+
+    await page.locator(".plan-card", { hasText: "5 GB" }).first().click();
+    await page.locator(".details").waitFor();
+    assert.match(await page.locator(".networks").textContent(), /NTT Docomo/);
+    assert.match(await page.locator(".top-up").textContent(), /Top-ups available/);
+    await step(page, "4-details", viewport.width);
+
+    await page.locator(".details .button").click();
+    await page.waitForFunction(() => document.getElementById("status").dataset.packageCode);
+    const chosen = await page.evaluate(() => ({ ...document.getElementById("status").dataset }));
+    assert.equal(chosen.packageCode, "JP-5GB-30D");
+    assert.ok(Number(chosen.priceMinor) > 0);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+}
+
+test("accents and case do not matter, and French shoppers read French", async () => {
+  const page = await openPage(browser, { width: 1024, height: 800 });
+  await page.goto(`${baseUrl}/?locale=fr&currency=EUR`);
+  const search = page.locator("#destination-search");
+  await search.waitFor();
+  assert.equal(await page.locator(".tab").first().textContent(), "eSIM locales");
+  await search.fill("cote d ivoire");
+  await page.locator(".suggestions .destination-button", { hasText: "Côte d'Ivoire" }).click();
+  await page.locator(".plan-card").first().waitFor();
+  const price = await page.locator(".plan-price").first().textContent();
+  assert.match(price, /^\d+,\d{2}\s€$/, `French euro format: ${price}`);
+  const data = await page.locator(".plan-data").first().textContent();
+  assert.match(data, /(Go|Mo|Illimité)$/, `French units: ${data}`);
+  await page.screenshot({ path: `${screenshotDir}/browse-fr.png`, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
