@@ -5,6 +5,7 @@ use esim_core::api::{ErrorBody, ErrorCode};
 use gloo_net::http::{Request, RequestBuilder};
 use leptos::prelude::on_cleanup;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// Why a request failed, with what a shopper should read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,24 @@ impl Api {
         }
     }
 
+    /// Returns a copy that sends another bearer token.
+    pub(crate) fn with_token(&self, token: Option<String>) -> Api {
+        Api {
+            base: self.base.clone(),
+            token,
+        }
+    }
+
+    /// Returns the bearer token this client sends, if any.
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Returns the base URL, to namespace what is stored for this storefront.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -57,6 +76,25 @@ impl Api {
             .authorised(Request::get(&self.url(path)))
             .abort_signal(signal.as_ref());
         send(request.build()).await
+    }
+}
+
+impl Api {
+    /// POSTs `body` as JSON to `path`, with an idempotency key when given.
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, ApiError> {
+        let signal = abort_on_cleanup();
+        let mut builder = self
+            .authorised(Request::post(&self.url(path)))
+            .abort_signal(signal.as_ref());
+        if let Some(key) = idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        send(builder.json(body)).await
     }
 }
 

@@ -7,6 +7,7 @@ use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 use crate::api::Api;
 use crate::i18n::Locale;
+use crate::platform;
 
 /// One widget instance's shared state, provided as context at mount.
 #[derive(Clone)]
@@ -32,6 +33,24 @@ impl Shop {
             currency: RwSignal::new(currency),
             host: StoredValue::new_local(host),
         }
+    }
+
+    /// Returns the client to buy and to see eSIMs with: the customer token if the page gave
+    /// one, else the guest token this browser got with an earlier order here.
+    pub(crate) fn buyer_api(&self) -> Api {
+        match self.api.token() {
+            Some(_) => self.api.clone(),
+            None => self.api.with_token(platform::load(&self.guest_key())),
+        }
+    }
+
+    /// Keeps a guest token so that "my eSIMs" works later in this browser.
+    pub(crate) fn remember_guest(&self, token: &str) {
+        platform::store(&self.guest_key(), token);
+    }
+
+    fn guest_key(&self) -> String {
+        format!("guest-token:{}", self.api.base())
     }
 
     /// Returns the currency query parameter for API paths ("&currency=EUR" or "").

@@ -4,9 +4,12 @@
 
 mod api;
 mod browse;
+mod checkout;
 mod context;
 mod i18n;
 mod mount;
+mod platform;
+mod store;
 mod ui;
 
 use wasm_bindgen::prelude::*;

@@ -14,6 +14,7 @@ use crate::api::Api;
 use crate::browse::PackageBrowser;
 use crate::context::Shop;
 use crate::i18n::Locale;
+use crate::store::StoreApp;
 use crate::ui::install_card::InstallCard;
 
 const STYLESHEET: &str = include_str!("style/widget.css");
@@ -22,8 +23,10 @@ const STYLESHEET: &str = include_str!("style/widget.css");
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum PanelKind {
-    /// The package browser.
+    /// The whole shop: browse, then check out.
     #[default]
+    Store,
+    /// The package browser alone; choosing a plan only sends `esim:select`.
     Packages,
     /// How to install one known eSIM.
     Install,
@@ -156,6 +159,9 @@ pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, St
                 .map_err(|e| e.to_string());
                 let data = options.data;
                 view! { <InstallCard code data /> }.into_any()
+            }
+            PanelKind::Store => {
+                view! { <StoreApp initial=options.destination.clone() /> }.into_any()
             }
             PanelKind::Packages => {
                 let on_choose = Callback::new(move |package: esim_core::Package| {

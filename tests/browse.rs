@@ -2,105 +2,14 @@
 //! states. `fetch` answers from a table here; the end-to-end tests use the real proxy.
 #![cfg(target_arch = "wasm32")]
 
-use esim_storefront::mount;
-use wasm_bindgen::{JsCast, JsValue};
+mod support;
+
+use support::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Makes `fetch` answer each URL containing a key of `routes` with that route's
-/// `{status, body}`, or never (`{hang: true}`).
-fn fake_fetch(routes: serde_json::Value) {
-    let install = js_sys::Function::new_with_args(
-        "routes",
-        "window.fetch = async (input) => {
-            const url = typeof input === 'string' ? input : input.url;
-            for (const [part, answer] of Object.entries(window.__routes)) {
-                if (url.includes(part)) {
-                    if (answer.hang) return new Promise(() => {});
-                    return new Response(JSON.stringify(answer.body), {
-                        status: answer.status, headers: { 'content-type': 'application/json' } });
-                }
-            }
-            return new Response('{}', { status: 404 });
-        };
-        window.__routes = routes;",
-    );
-    let routes = js_sys::JSON::parse(&routes.to_string()).unwrap();
-    install.call1(&JsValue::NULL, &routes).unwrap();
-}
-
-fn host() -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let el: HtmlElement = document.create_element("div").unwrap().dyn_into().unwrap();
-    document.body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-fn mount_browser(el: &HtmlElement, destination: Option<&str>) {
-    let options = match destination {
-        Some(d) => format!(r#"{{"locale":"en","destination":"{d}"}}"#),
-        None => r#"{"locale":"en"}"#.to_owned(),
-    };
-    mount(el.clone(), js_sys::JSON::parse(&options).unwrap()).unwrap();
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-/// Waits up to two seconds for `selector` in the widget's shadow root.
-async fn wait_for(el: &HtmlElement, selector: &str) -> Element {
-    for _ in 0..100 {
-        if let Some(found) = el.shadow_root().unwrap().query_selector(selector).unwrap() {
-            return found;
-        }
-        sleep(20).await;
-    }
-    panic!("{selector} never appeared");
-}
-
-fn all(el: &HtmlElement, selector: &str) -> Vec<String> {
-    let list = el
-        .shadow_root()
-        .unwrap()
-        .query_selector_all(selector)
-        .unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .map(|n| n.text_content().unwrap_or_default())
-        .collect()
-}
-
-fn destinations() -> serde_json::Value {
-    serde_json::json!({"status": 200, "body": {"destinations": [
-        {"destination": {"code": "JP", "name": "Japan", "kind": "country"}, "package_count": 2,
-         "from_price": {"minor": 499, "currency": "USD"}},
-        {"destination": {"code": "CI", "name": "Côte d'Ivoire", "kind": "country"}, "package_count": 0, "from_price": null},
-        {"destination": {"code": "europe", "name": "Europe", "kind": "region"}, "package_count": 9,
-         "from_price": {"minor": 599, "currency": "USD"}}
-    ]}})
-}
-
-fn package(
-    code: &str,
-    data: serde_json::Value,
-    days: u32,
-    cents: i64,
-    description: &str,
-) -> serde_json::Value {
-    serde_json::json!({"code": code, "title": code, "destination": "JP", "kind": "country", "countries": ["JP"],
-        "data": data, "validity": {"amount": days, "unit": "day"}, "price": {"minor": cents, "currency": "USD"},
-        "networks": [{"country": "JP", "operator": "NTT Docomo", "types": ["4G", "5G"]}],
-        "top_up": true, "description": description})
-}
 
 #[wasm_bindgen_test]
 async fn shows_a_skeleton_while_loading() {

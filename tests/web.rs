@@ -50,7 +50,7 @@ fn shows_qr_code_install_link_and_manual_fields_in_a_shadow_root() {
         0,
         "nothing leaks into the light DOM"
     );
-    assert_eq!(text(&el, ".data"), "5GB");
+    assert_eq!(text(&el, ".data"), "5 GB");
     assert_eq!(text(&el, ".smdp"), "rsp-eu.simlessly.com");
     assert_eq!(text(&el, ".matching-id"), "D1094CA8");
     let qr = find(&el, "svg.qr path").expect("a QR code drawn as an SVG path");

@@ -65,6 +65,35 @@ for (const viewport of [
     const chosen = await page.evaluate(() => ({ ...document.getElementById("status").dataset }));
     assert.equal(chosen.packageCode, "JP-5GB-30D");
     assert.ok(Number(chosen.priceMinor) > 0);
+
+    // Checkout: the total is the proxy's quote; the form says what is missing.
+    await page.locator(".checkout-form").waitFor();
+    await page.locator(".total").waitFor();
+    assert.match(await page.locator(".test-note").textContent(), /no payment is taken/);
+    await page.locator(".checkout-form select").first().selectOption("2");
+    await page.waitForFunction(
+      (single) => document.getElementById("esim").shadowRoot.querySelector(".total")?.textContent !== single,
+      await page.locator(".total").textContent(),
+    );
+    await page.locator(".checkout-form select").first().selectOption("1");
+    await page.locator(".checkout-form button[type=submit]").click();
+    assert.equal(await page.locator(".field-error").count(), 2, "e-mail and terms are required");
+    await step(page, "5-checkout-errors", viewport.width);
+    await page.locator("input[type=email]").fill("traveller@example.com");
+    await page.locator(".terms input").check();
+    await step(page, "6-checkout", viewport.width);
+    await page.locator(".checkout-form button[type=submit]").click();
+
+    // The sandbox provisions for two seconds; the widget polls until the eSIM is ready.
+    await page.locator(".ready").waitFor({ timeout: 20000 });
+    assert.ok(await page.evaluate(() => document.getElementById("esim").shadowRoot.activeElement?.classList.contains("ready")), "focus moves to the result");
+    assert.ok((await page.locator("svg.qr path").getAttribute("d")).length > 1000, "QR code drawn");
+    assert.match(await page.locator(".matching-id").textContent(), /^SBX-/);
+    assert.equal(await page.locator(".smdp").textContent(), "smdp.sandbox.esim-storefront.test");
+    assert.match(await page.locator(".install a.button").getAttribute("href"), /^https:\/\/esimsetup\.apple\.com\/esim_qrcode_provisioning\?carddata=LPA:1\$/);
+    const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("esim-storefront:v1:guest-token")));
+    assert.equal(stored.length, 1, "the guest token is kept for my eSIMs");
+    await step(page, "7-installed", viewport.width);
     assert.deepEqual(page.problems, []);
     await page.close();
   });

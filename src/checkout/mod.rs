@@ -1,0 +1,317 @@
+//! Checkout: the plan, how many, in which currency, where the receipt goes, the proxy's
+//! total, and then the order, followed until the eSIMs can be installed.
+
+use std::time::Duration;
+
+use esim_core::api::{Order, OrderRequest, OrderState, Quote, QuoteRequest, Storefront};
+use esim_core::{api::is_valid_email, Package};
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::context::use_shop;
+use crate::i18n::Msg;
+use crate::platform;
+use crate::ui::install_card::InstallCard;
+use crate::ui::status::{ErrorWithRetry, Skeleton};
+
+/// How often a pending order is asked about, and for how long.
+const POLL_EVERY: Duration = Duration::from_millis(1500);
+const POLL_TRIES: u32 = 80;
+
+/// Where the checkout is.
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    /// Filling in the form (again, after a failure).
+    Form,
+    /// The order request is on its way.
+    Placing,
+    /// Accepted; eSIMs are being issued.
+    Waiting,
+    /// Ready to install.
+    Done(Order),
+    /// It failed; the same attempt may be retried.
+    Failed(ApiError),
+}
+
+/// The checkout panel for one plan.
+#[component]
+pub(crate) fn Checkout(
+    /// The plan being bought, priced in the shopper's currency.
+    package: Package,
+    /// Called to go back to the plans.
+    on_back: Callback<()>,
+) -> impl IntoView {
+    let shop = use_shop();
+    let locale = shop.locale;
+    let quantity = RwSignal::new(1u32);
+    let email = RwSignal::new(String::new());
+    let terms = RwSignal::new(false);
+    let tried = RwSignal::new(false);
+    let phase = RwSignal::new(Phase::Form);
+    // One idempotency key per checkout attempt: kept across retries, renewed when what is
+    // being ordered changes. Renewed in the input handlers themselves, not in an effect: an
+    // effect runs later, and could renew the key after an attempt had already taken it.
+    let attempt: RwSignal<Option<String>> = RwSignal::new(None);
+
+    let storefront = {
+        let api = shop.api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.get::<Storefront>("/v1/storefront").await }
+        })
+    };
+    let code = package.code.clone();
+    let quote = {
+        let (api, currency) = (shop.api.clone(), shop.currency);
+        LocalResource::new(move || {
+            let request = QuoteRequest {
+                package_code: code.clone(),
+                quantity: quantity.get(),
+                currency: currency.get().unwrap_or_default(),
+            };
+            let api = api.clone();
+            async move { api.post::<_, Quote>("/v1/quotes", &request, None).await }
+        })
+    };
+
+    let email_ok = move || is_valid_email(&email.get());
+    let place = {
+        let shop = shop.clone();
+        let code = package.code.clone();
+        move || {
+            tried.set(true);
+            if !email_ok() || !terms.get() {
+                return;
+            }
+            let key = attempt.get_untracked().unwrap_or_else(|| {
+                let key = platform::random_id();
+                attempt.set(Some(key.clone()));
+                key
+            });
+            let request = OrderRequest {
+                package_code: code.clone(),
+                quantity: quantity.get_untracked(),
+                currency: shop.currency.get_untracked().unwrap_or_default(),
+                email: Some(email.get_untracked().trim().to_owned()),
+            };
+            phase.set(Phase::Placing);
+            let shop = shop.clone();
+            leptos::task::spawn_local(async move {
+                let api = shop.buyer_api();
+                match api
+                    .post::<_, Order>("/v1/orders", &request, Some(&key))
+                    .await
+                {
+                    Ok(order) => {
+                        if let Some(token) = &order.guest_token {
+                            shop.remember_guest(token);
+                        }
+                        shop.emit(
+                            "esim:order",
+                            &serde_json::json!({"orderId": order.id, "total": order.total, "test": order.test}),
+                        );
+                        follow(order, phase, shop.buyer_api()).await;
+                    }
+                    Err(error) => {
+                        shop.emit(
+                            "esim:error",
+                            &serde_json::json!({"stage": "order", "message": format!("{error:?}")}),
+                        );
+                        let _ = phase.try_set(Phase::Failed(error));
+                    }
+                }
+            });
+        }
+    };
+
+    let summary = {
+        let package = package.clone();
+        view! {
+            <div class="summary">
+                <p class="plan-title">{package.title.clone()}</p>
+                <p class="muted">{locale.price(package.price)} " · " {locale.validity(package.validity)}</p>
+            </div>
+        }
+    };
+    let currencies = move || match storefront.get() {
+        Some(Ok(s)) => s
+            .currencies
+            .iter()
+            .map(|c| c.code().to_owned())
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    let test_mode = move || matches!(storefront.get(), Some(Ok(s)) if s.test_mode);
+    let total = move || match quote.get() {
+        None => view! { <span class="muted">{locale.t(Msg::Loading)}</span> }.into_any(),
+        Some(Ok(q)) => view! { <strong class="total">{locale.price(q.total)}</strong> }.into_any(),
+        Some(Err(error)) => {
+            view! { <ErrorWithRetry error on_retry=Callback::new(move |()| quote.refetch()) /> }
+                .into_any()
+        }
+    };
+    let place = StoredValue::new_local(place);
+
+    let form = move || {
+        let failed = match phase.get() {
+            Phase::Failed(error) => Some(view! {
+                <div class="error-box" role="alert">
+                    <p>{locale.t(Msg::OrderFailed)} " " {error_message(&error, locale)}</p>
+                    <p class="muted">{locale.t(Msg::NotCharged)}</p>
+                </div>
+            }),
+            _ => None,
+        };
+        let placing = phase.get() == Phase::Placing;
+        view! {
+            <form class="checkout-form" novalidate on:submit=move |ev| {
+                ev.prevent_default();
+                place.with_value(|place| place());
+            }>
+                <label class="field">
+                    <span>{locale.t(Msg::Quantity)}</span>
+                    <select prop:value=move || quantity.get().to_string()
+                        on:change=move |ev| {
+                            attempt.set(None);
+                            quantity.set(event_target_value(&ev).parse().unwrap_or(1));
+                        }>
+                        {(1..=esim_core::api::MAX_QUANTITY).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{locale.t(Msg::Currency)}</span>
+                    <select prop:value=move || shop.currency.get().unwrap_or_default()
+                        on:change=move |ev| {
+                            attempt.set(None);
+                            shop.currency.set(Some(event_target_value(&ev)));
+                        }>
+                        {move || currencies().into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{locale.t(Msg::Email)}</span>
+                    <input type="email" autocomplete="email" required
+                        aria-invalid=move || (tried.get() && !email_ok()).to_string()
+                        prop:value=move || email.get()
+                        on:input=move |ev| {
+                            attempt.set(None);
+                            email.set(event_target_value(&ev));
+                        } />
+                </label>
+                {move || (tried.get() && !email_ok()).then(|| view! { <p class="field-error" role="alert">{locale.t(Msg::EmailInvalid)}</p> })}
+                <label class="check terms">
+                    <input type="checkbox" prop:checked=move || terms.get() on:change=move |ev| terms.set(event_target_checked(&ev)) />
+                    <span>{locale.t(Msg::Terms)}</span>
+                </label>
+                {move || (tried.get() && !terms.get()).then(|| view! { <p class="field-error" role="alert">{locale.t(Msg::TermsRequired)}</p> })}
+                <p class="total-line">{locale.t(Msg::Total)} ": " {total}</p>
+                {move || test_mode().then(|| view! { <p class="test-note" role="note">{locale.t(Msg::TestPayment)}</p> })}
+                {failed}
+                <button type="submit" class="button" part="button" disabled=placing>
+                    {move || match (phase.get() == Phase::Placing, test_mode()) {
+                        (true, _) => locale.t(Msg::Placing),
+                        (false, true) => locale.t(Msg::PlaceTestOrder),
+                        (false, false) => locale.t(Msg::PlaceOrder),
+                    }}
+                </button>
+            </form>
+        }
+    };
+
+    let body = move || match phase.get() {
+        Phase::Waiting => view! {
+            <div role="status"><p>{locale.t(Msg::Provisioning)}</p><Skeleton count=1 /></div>
+        }
+        .into_any(),
+        Phase::Done(order) => view! { <OrderResult order on_back /> }.into_any(),
+        _ => form().into_any(),
+    };
+
+    view! {
+        <section class="checkout" part="checkout" aria-labelledby="checkout-title">
+            <button type="button" class="link" on:click=move |_| on_back.run(())>"← " {locale.t(Msg::Back)}</button>
+            <h3 id="checkout-title">{locale.t(Msg::Checkout)}</h3>
+            {summary}
+            {body}
+        </section>
+    }
+}
+
+/// Follows an order until its eSIMs are ready (or it fails), updating `phase`.
+async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) {
+    for _ in 0..POLL_TRIES {
+        match order.state {
+            OrderState::Completed => {
+                let _ = phase.try_set(Phase::Done(order));
+                return;
+            }
+            OrderState::Failed => {
+                let message = order.failure.clone().unwrap_or_default();
+                let _ = phase.try_set(Phase::Failed(ApiError::Api {
+                    code: esim_core::api::ErrorCode::ProviderUnavailable,
+                    message,
+                    retry_after: None,
+                }));
+                return;
+            }
+            OrderState::Pending => {
+                if phase.try_set(Phase::Waiting).is_some() {
+                    // The widget was unmounted: stop asking.
+                    return;
+                }
+                platform::sleep(POLL_EVERY).await;
+                if let Ok(fresh) = api.get::<Order>(&format!("/v1/orders/{}", order.id)).await {
+                    order = fresh;
+                }
+            }
+        }
+    }
+    let _ = phase.try_set(Phase::Failed(ApiError::Network));
+}
+
+fn error_message(error: &ApiError, locale: crate::i18n::Locale) -> String {
+    match error {
+        ApiError::Api { message, .. } => message.clone(),
+        ApiError::Network => locale.t(Msg::Offline).to_owned(),
+        ApiError::BadAnswer(_) => locale.t(Msg::LoadFailed).to_owned(),
+    }
+}
+
+/// The finished order: one install card per eSIM.
+#[component]
+fn OrderResult(
+    /// The completed order.
+    order: Order,
+    /// Called to shop again.
+    on_back: Callback<()>,
+) -> impl IntoView {
+    let locale = use_shop().locale;
+    let heading = NodeRef::<leptos::html::H3>::new();
+    // Move focus to the result so keyboard and screen-reader users land on it.
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
+    let cards = order
+        .esims
+        .into_iter()
+        .map(|esim| {
+            let code = esim
+                .install
+                .as_ref()
+                .map(|i| i.activation_code.clone())
+                .ok_or_else(|| "no activation code yet".to_owned());
+            let apn = esim.install.as_ref().and_then(|i| i.apn.clone());
+            let data = esim.usage.map(|u| u.total);
+            view! { <li class="esim-result"><p class="iccid">"ICCID " {esim.iccid.clone()}</p><InstallCard code data apn /></li> }
+        })
+        .collect_view();
+    view! {
+        <div class="result">
+            <h3 class="ready" tabindex="-1" node_ref=heading>{locale.t(Msg::OrderReady)}</h3>
+            <ul class="esim-results">{cards}</ul>
+            <button type="button" class="button secondary" on:click=move |_| on_back.run(())>{locale.t(Msg::ShopMore)}</button>
+        </div>
+    }
+}

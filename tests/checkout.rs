@@ -1,0 +1,134 @@
+//! Component tests of the checkout in headless Chromium: the proxy's total, validation, a
+//! failed order retried with the same idempotency key, and the finished order's install data.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use serde_json::json;
+use support::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlInputElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn shop_routes(order: serde_json::Value) -> serde_json::Value {
+    json!({
+        "/v1/destinations": destinations(),
+        "/v1/packages": {"status": 200, "body": {"currency": "USD", "packages": [
+            package("JP-5GB-30D", json!(5368709120u64), 30, 2399, "Fast.")
+        ]}},
+        "/v1/storefront": {"status": 200, "body": {"name": "Test", "currencies": ["USD", "EUR"], "default_currency": "USD",
+            "locales": ["en"], "features": {"top_up": true, "cancel": true, "usage": true, "currencies": true},
+            "checkout": "sandbox", "test_mode": true}},
+        "/v1/quotes": {"status": 200, "body": {"package_code": "JP-5GB-30D", "quantity": 1,
+            "unit_price": {"minor": 2399, "currency": "USD"}, "total": {"minor": 2399, "currency": "USD"}}},
+        "/v1/orders": order,
+    })
+}
+
+fn completed_order() -> serde_json::Value {
+    json!({"status": 201, "body": {"id": "ord_1", "state": "completed", "package_code": "JP-5GB-30D", "quantity": 1,
+        "total": {"minor": 2399, "currency": "USD"}, "created_at": 1, "test": true, "guest_token": "gst_test_token",
+        "esims": [{"id": "esim_1", "iccid": "8988247000000000017", "order_id": "ord_1", "package_code": "JP-5GB-30D",
+            "title": "Japan 5GB", "destination": "JP",
+            "status": {"lifecycle": "ready", "profile": "not_installed", "raw": "READY"},
+            "usage": {"total": 5368709120u64, "used": 0, "remaining": 5368709120u64, "updated_at": 1},
+            "validity": {"amount": 30, "unit": "day"}, "expires_at": null,
+            "actions": {"install": true, "top_up": true, "cancel": true},
+            "install": {"activation_code": "LPA:1$smdp.example.com$MATCH-1", "smdp_address": "smdp.example.com",
+                "matching_id": "MATCH-1", "confirmation_required": false,
+                "ios_link": "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.example.com$MATCH-1",
+                "android_link": "https://esimsetup.android.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.example.com$MATCH-1",
+                "apn": "travel"},
+            "history": [], "test": true}]}})
+}
+
+/// Opens the checkout of Japan 5GB.
+async fn open_checkout(routes: serde_json::Value) -> web_sys::HtmlElement {
+    fake_fetch(routes);
+    let el = host();
+    mount_browser(&el, Some("JP"));
+    click(&el, ".plan-card").await;
+    click(&el, ".details .button").await;
+    wait_for(&el, ".checkout-form").await;
+    el
+}
+
+async fn fill_form(el: &web_sys::HtmlElement) {
+    let email: HtmlInputElement = wait_for(el, "input[type=email]").await.dyn_into().unwrap();
+    email.set_value("ana@example.com");
+    email
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    click(el, ".terms input").await;
+}
+
+#[wasm_bindgen_test]
+async fn shows_the_proxys_total_and_requires_email_and_terms() {
+    let el = open_checkout(shop_routes(completed_order())).await;
+    wait_for(&el, ".total").await;
+    assert_eq!(all(&el, ".total"), ["$23.99"]);
+    assert_eq!(all(&el, ".test-note").len(), 1, "a test shop says so");
+    click(&el, ".checkout-form button[type=submit]").await;
+    wait_for(&el, ".field-error").await;
+    assert_eq!(
+        all(&el, ".field-error"),
+        [
+            "Please enter a valid e-mail address.",
+            "Please accept the terms to continue."
+        ]
+    );
+    assert!(idempotency_keys().is_empty(), "nothing was ordered");
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_order_is_explained_and_retried_with_the_same_key() {
+    let failure = json!({"status": 504, "body": {"error": {"code": "provider_timeout",
+        "message": "Our eSIM supplier is taking too long to answer."}}});
+    let el = open_checkout(shop_routes(failure)).await;
+    fill_form(&el).await;
+    // Submitted in the same task as the typing, as a fast shopper (or a password manager) does.
+    click(&el, ".checkout-form button[type=submit]").await;
+    let error = wait_for(&el, ".checkout-form .error-box").await;
+    let text = error.text_content().unwrap();
+    assert!(
+        text.contains("Our eSIM supplier is taking too long to answer."),
+        "{text}"
+    );
+    assert!(text.contains("not be charged twice"), "{text}");
+    click(&el, ".checkout-form button[type=submit]").await;
+    sleep(100).await;
+    let keys = idempotency_keys();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(
+        keys[0], keys[1],
+        "a retry of the same attempt reuses its key"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_completed_order_shows_how_to_install_each_esim() {
+    let el = open_checkout(shop_routes(completed_order())).await;
+    fill_form(&el).await;
+    click(&el, ".checkout-form button[type=submit]").await;
+    wait_for(&el, ".ready").await;
+    assert_eq!(all(&el, ".matching-id"), ["MATCH-1"]);
+    assert_eq!(all(&el, ".smdp"), ["smdp.example.com"]);
+    assert_eq!(all(&el, ".data"), ["5 GB"]);
+    assert!(all(&el, ".apn")[0].contains("travel"));
+    assert!(el
+        .shadow_root()
+        .unwrap()
+        .query_selector("svg.qr path")
+        .unwrap()
+        .is_some());
+    let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(
+        stored
+            .get_item("esim-storefront:v1:guest-token:")
+            .unwrap()
+            .as_deref(),
+        Some("gst_test_token")
+    );
+}
