@@ -207,7 +207,7 @@ pub(crate) fn PackageBrowser(
                 <div class="filters">
                     <label>
                         {locale.t(Msg::SortBy)} " "
-                        <select on:change=move |ev| sort.set(parse_sort(&event_target_value(&ev)))
+                        <select on:change=move |ev| sort.set(SortKey::parse(&event_target_value(&ev)).unwrap_or_default())
                             prop:value=move || sort.get().as_str()>
                             <option value="price">{locale.t(Msg::SortPrice)}</option>
                             <option value="data">{locale.t(Msg::SortData)}</option>
@@ -270,15 +270,6 @@ pub(crate) fn PackageBrowser(
             <div class="tabs" role="tablist" aria-label=locale.t(Msg::WhereTo)>{tabs}</div>
             <div class="panel-body" role="tabpanel" aria-live="polite">{body}</div>
         </section>
-    }
-}
-
-fn parse_sort(value: &str) -> SortKey {
-    match value {
-        "data" => SortKey::Data,
-        "days" => SortKey::Days,
-        "price_per_gb" => SortKey::PricePerGb,
-        _ => SortKey::Price,
     }
 }
 

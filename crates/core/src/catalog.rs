@@ -28,6 +28,17 @@ pub enum DestinationKind {
 }
 
 impl DestinationKind {
+    /// Reads a kind from its name ("country", "region", "global").
+    pub fn parse(name: &str) -> Option<DestinationKind> {
+        [
+            DestinationKind::Country,
+            DestinationKind::Region,
+            DestinationKind::Global,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name.trim())
+    }
+
     /// Returns the lowercase name used on the wire and in class names.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -151,6 +162,19 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    /// Every sort key, in the order a shopper is offered them.
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Price,
+        SortKey::Data,
+        SortKey::Days,
+        SortKey::PricePerGb,
+    ];
+
+    /// Reads a sort key from its query-string name ("price_per_gb").
+    pub fn parse(name: &str) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|k| k.as_str() == name.trim())
+    }
+
     /// Returns the snake_case name used in query strings.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -629,6 +653,19 @@ mod tests {
         let mut empty = all[0].clone();
         empty.data = Volume::from_bytes(0);
         assert_eq!(empty.price_per_gb(), None);
+    }
+
+    #[test]
+    fn sort_keys_and_kinds_read_back_their_names() {
+        for key in SortKey::ALL {
+            assert_eq!(SortKey::parse(key.as_str()), Some(key));
+        }
+        assert_eq!(SortKey::parse("random"), None);
+        assert_eq!(
+            DestinationKind::parse("region"),
+            Some(DestinationKind::Region)
+        );
+        assert_eq!(DestinationKind::parse("planet"), None);
     }
 
     #[test]

@@ -182,16 +182,13 @@ async fn package_list(state: &AppState, q: PackagesParams) -> AppResult<axum::bo
     let query = PackageQuery {
         destination: None,
         covers: q.covers.clone(),
-        kind: match q.kind.as_deref() {
-            None | Some("") => None,
-            Some("country") => Some(DestinationKind::Country),
-            Some("region") => Some(DestinationKind::Region),
-            Some("global") => Some(DestinationKind::Global),
-            Some(other) => {
-                return Err(bad(format!(
-                    "kind must be country, region or global, not {other:?}."
-                )))
-            }
+        kind: match q.kind.as_deref().filter(|k| !k.is_empty()) {
+            None => None,
+            Some(text) => Some(DestinationKind::parse(text).ok_or_else(|| {
+                bad(format!(
+                    "kind must be country, region or global, not {text:?}."
+                ))
+            })?),
         },
         min_data: match q.min_data.as_deref() {
             None | Some("") => None,
@@ -215,16 +212,13 @@ async fn package_list(state: &AppState, q: PackagesParams) -> AppResult<axum::bo
             ),
         },
         unlimited: q.unlimited,
-        sort: match q.sort.as_deref() {
-            None | Some("") | Some("price") => SortKey::Price,
-            Some("data") => SortKey::Data,
-            Some("days") => SortKey::Days,
-            Some("price_per_gb") => SortKey::PricePerGb,
-            Some(other) => {
-                return Err(bad(format!(
-                    "sort must be price, data, days or price_per_gb, not {other:?}."
-                )))
-            }
+        sort: match q.sort.as_deref().filter(|k| !k.is_empty()) {
+            None => SortKey::Price,
+            Some(text) => SortKey::parse(text).ok_or_else(|| {
+                bad(format!(
+                    "sort must be price, data, days or price_per_gb, not {text:?}."
+                ))
+            })?,
         },
     };
     let mut priced = Vec::new();
