@@ -89,7 +89,8 @@ for (const viewport of [
 
     // The sandbox provisions for two seconds; the widget polls until the eSIM is ready.
     await page.locator(".ready").waitFor({ timeout: 20000 });
-    assert.ok(await page.evaluate(() => document.getElementById("esim").shadowRoot.activeElement?.classList.contains("ready")), "focus moves to the result");
+    // Focus moves to the result (in an effect just after it renders).
+    await page.waitForFunction(() => document.getElementById("esim").shadowRoot.activeElement?.classList.contains("ready"));
     assert.ok((await page.locator("svg.qr path").getAttribute("d")).length > 1000, "QR code drawn");
     assert.match(await page.locator(".matching-id").textContent(), /^SBX-/);
     assert.equal(await page.locator(".smdp").textContent(), "smdp.sandbox.esim-storefront.test");
