@@ -8,6 +8,7 @@ mod checkout;
 mod context;
 mod i18n;
 mod mount;
+mod my_esims;
 mod platform;
 mod store;
 mod ui;

@@ -14,6 +14,7 @@ use crate::api::Api;
 use crate::browse::PackageBrowser;
 use crate::context::Shop;
 use crate::i18n::Locale;
+use crate::my_esims::MyEsims;
 use crate::store::StoreApp;
 use crate::ui::install_card::InstallCard;
 
@@ -28,6 +29,9 @@ pub(crate) enum PanelKind {
     Store,
     /// The package browser alone; choosing a plan only sends `esim:select`.
     Packages,
+    /// The shopper's eSIMs.
+    #[serde(rename = "my-esims")]
+    MyEsims,
     /// How to install one known eSIM.
     Install,
 }
@@ -163,6 +167,7 @@ pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, St
             PanelKind::Store => {
                 view! { <StoreApp initial=options.destination.clone() /> }.into_any()
             }
+            PanelKind::MyEsims => view! { <MyEsims /> }.into_any(),
             PanelKind::Packages => {
                 let on_choose = Callback::new(move |package: esim_core::Package| {
                     let detail = serde_json::json!({

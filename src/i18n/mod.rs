@@ -2,7 +2,7 @@
 //! data volumes for the shopper's locale (through the browser's `Intl`).
 
 use esim_core::volume::VolumeUnit;
-use esim_core::{Money, Validity, ValidityUnit, Volume};
+use esim_core::{Lifecycle, Money, Validity, ValidityUnit, Volume};
 use wasm_bindgen::JsValue;
 
 /// A language the widget speaks.
@@ -74,6 +74,10 @@ pub(crate) enum Msg {
     QrOnce,
     QrLabel,
     ShopMore,
+    MyEsims,
+    NoEsims,
+    DataUsage,
+    NotStarted,
 }
 
 impl Locale {
@@ -284,6 +288,18 @@ impl Locale {
             (ShopMore, En) => "Browse more plans",
             (ShopMore, Fr) => "Voir d’autres forfaits",
             (ShopMore, Es) => "Ver más planes",
+            (MyEsims, En) => "My eSIMs",
+            (MyEsims, Fr) => "Mes eSIM",
+            (MyEsims, Es) => "Mis eSIM",
+            (NoEsims, En) => "You have no eSIMs yet. Bought ones appear here on this device.",
+            (NoEsims, Fr) => "Vous n’avez pas encore d’eSIM. Celles achetées ici apparaîtront sur cet appareil.",
+            (NoEsims, Es) => "Aún no tienes eSIM. Las que compres aparecerán aquí en este dispositivo.",
+            (DataUsage, En) => "Data used",
+            (DataUsage, Fr) => "Données utilisées",
+            (DataUsage, Es) => "Datos usados",
+            (NotStarted, En) => "Starts when first used",
+            (NotStarted, Fr) => "Démarre à la première connexion",
+            (NotStarted, Es) => "Empieza con el primer uso",
         }
     }
 
@@ -310,6 +326,55 @@ impl Locale {
             (Locale::Es, ValidityUnit::Month, false) => "meses",
         };
         format!("{} {unit}", v.amount)
+    }
+
+    /// Names an eSIM's lifecycle state for its badge.
+    pub(crate) fn lifecycle(&self, state: Lifecycle) -> &'static str {
+        use Lifecycle as L;
+        match (state, self) {
+            (L::Pending, Locale::En) => "Being prepared",
+            (L::Pending, Locale::Fr) => "En préparation",
+            (L::Pending, Locale::Es) => "En preparación",
+            (L::Ready, Locale::En) => "Ready to install",
+            (L::Ready, Locale::Fr) => "Prête à installer",
+            (L::Ready, Locale::Es) => "Lista para instalar",
+            (L::Active, Locale::En) => "Active",
+            (L::Active, Locale::Fr) => "Active",
+            (L::Active, Locale::Es) => "Activa",
+            (L::Depleted, Locale::En) => "Data used up",
+            (L::Depleted, Locale::Fr) => "Données épuisées",
+            (L::Depleted, Locale::Es) => "Datos agotados",
+            (L::Expired, Locale::En) => "Expired",
+            (L::Expired, Locale::Fr) => "Expirée",
+            (L::Expired, Locale::Es) => "Caducada",
+            (L::Suspended, Locale::En) => "Suspended",
+            (L::Suspended, Locale::Fr) => "Suspendue",
+            (L::Suspended, Locale::Es) => "Suspendida",
+            (L::Cancelled, Locale::En) => "Cancelled",
+            (L::Cancelled, Locale::Fr) => "Annulée",
+            (L::Cancelled, Locale::Es) => "Cancelada",
+            (L::Revoked, Locale::En) => "Revoked",
+            (L::Revoked, Locale::Fr) => "Révoquée",
+            (L::Revoked, Locale::Es) => "Revocada",
+            (L::Failed, Locale::En) => "Failed",
+            (L::Failed, Locale::Fr) => "Échec",
+            (L::Failed, Locale::Es) => "Fallida",
+            (L::Unknown, Locale::En) => "Unknown",
+            (L::Unknown, Locale::Fr) => "Inconnu",
+            (L::Unknown, Locale::Es) => "Desconocido",
+        }
+    }
+
+    /// Writes the days left on a plan: "3 days left", "3 jours restants", "quedan 3 días".
+    pub(crate) fn days_left(&self, days: i64) -> String {
+        match (self, days == 1) {
+            (Locale::En, true) => "1 day left".to_owned(),
+            (Locale::En, false) => format!("{days} days left"),
+            (Locale::Fr, true) => "1 jour restant".to_owned(),
+            (Locale::Fr, false) => format!("{days} jours restants"),
+            (Locale::Es, true) => "queda 1 día".to_owned(),
+            (Locale::Es, false) => format!("quedan {days} días"),
+        }
     }
 
     /// Writes a data volume with the locale's decimal mark and unit ("1,5 Go" in French).

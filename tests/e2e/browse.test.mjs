@@ -97,6 +97,10 @@ for (const viewport of [
     assert.match(await page.locator(".install a.button").getAttribute("href"), /^https:\/\/esimsetup\.apple\.com\/esim_qrcode_provisioning\?carddata=LPA:1\$/);
     const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("esim-storefront:v1:guest-token")));
     assert.equal(stored.length, 1, "the guest token is kept for my eSIMs");
+    // "My eSIMs" on the same page lists the new eSIM, with this browser's guest token.
+    await page.locator("#my-esims .esim").waitFor();
+    assert.equal(await page.locator("#my-esims .esim").count(), 1);
+    assert.match(await page.locator("#my-esims .esim-title").textContent(), /Japan/);
     await step(page, "7-installed", viewport.width);
     assert.deepEqual(page.problems, []);
     await page.close();

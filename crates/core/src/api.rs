@@ -259,6 +259,22 @@ pub struct Esim {
     pub test: bool,
 }
 
+impl Esim {
+    /// Returns the whole days left at `now` (Unix seconds), counting a started day; `None`
+    /// while the plan has not started (its whole validity is left).
+    pub fn days_left(&self, now: i64) -> Option<i64> {
+        let end = self.expires_at?;
+        Some(((end - now).max(0) + 86_399) / 86_400)
+    }
+
+    /// Returns the share of data used in per mille, for a usage bar; `None` for unlimited
+    /// plans or when the provider does not report usage.
+    pub fn used_per_mille(&self) -> Option<u16> {
+        let usage = self.usage?;
+        usage.total.used_per_mille(usage.used)
+    }
+}
+
 /// `GET /v1/esims`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -520,6 +536,62 @@ mod tests {
         ] {
             assert!(!is_valid_email(bad), "{bad}");
         }
+    }
+
+    fn esim(expires_at: Option<i64>, usage: Option<Usage>) -> Esim {
+        Esim {
+            id: "e".into(),
+            iccid: "8988".into(),
+            order_id: "o".into(),
+            package_code: "JP".into(),
+            title: "Japan".into(),
+            destination: "JP".into(),
+            status: crate::status::EsimStatus::new(
+                crate::Lifecycle::Active,
+                crate::ProfileState::Installed,
+                "x",
+            ),
+            usage,
+            validity: Validity::days(7),
+            expires_at,
+            actions: EsimActions::default(),
+            install: None,
+            history: Vec::new(),
+            test: true,
+        }
+    }
+
+    #[test]
+    fn days_left_count_a_started_day_and_never_go_negative() {
+        let now = 1_000_000;
+        assert_eq!(esim(None, None).days_left(now), None, "not started");
+        assert_eq!(
+            esim(Some(now + 86_400 * 2 + 1), None).days_left(now),
+            Some(3)
+        );
+        assert_eq!(esim(Some(now + 86_400), None).days_left(now), Some(1));
+        assert_eq!(esim(Some(now - 5), None).days_left(now), Some(0));
+    }
+
+    #[test]
+    fn usage_share_for_the_bar() {
+        let used = |total: Volume, used: u64| {
+            Some(Usage {
+                total,
+                used,
+                remaining: total.remaining_after(used),
+                updated_at: None,
+            })
+        };
+        assert_eq!(
+            esim(None, used(Volume::Bytes(1000), 250)).used_per_mille(),
+            Some(250)
+        );
+        assert_eq!(
+            esim(None, used(Volume::Unlimited, 250)).used_per_mille(),
+            None
+        );
+        assert_eq!(esim(None, None).used_per_mille(), None);
     }
 
     #[test]
