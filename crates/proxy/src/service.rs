@@ -399,15 +399,7 @@ impl Service {
             Err(e) => match self.call(self.provider.find_order(&order.reference)).await {
                 Ok(Some(found)) => Ok(found),
                 Ok(None) if e.kind != ErrorKind::Timeout => {
-                    self.store
-                        .settle_order(
-                            order.id.clone(),
-                            OrderStatus::Failed,
-                            Some("not placed; may be retried".into()),
-                            None,
-                            Vec::new(),
-                            now(),
-                        )
+                    self.fail_order(&order.id, "not placed; may be retried")
                         .await?;
                     return Err(e.into());
                 }
@@ -444,16 +436,7 @@ impl Service {
                     }
                     _ => e.into(),
                 };
-                self.store
-                    .settle_order(
-                        order.id.clone(),
-                        OrderStatus::Failed,
-                        Some(error.message.clone()),
-                        None,
-                        Vec::new(),
-                        now(),
-                    )
-                    .await?;
+                self.fail_order(&order.id, error.message.clone()).await?;
                 if final_answer {
                     let body = serde_json::to_string(&error.body())
                         .map_err(|e| AppError::internal(e.to_string()))?;
@@ -469,6 +452,21 @@ impl Service {
                 Err(error)
             }
         }
+    }
+
+    /// Records that an order failed, and why; it has no eSIMs.
+    async fn fail_order(&self, id: &str, reason: impl Into<String>) -> AppResult<()> {
+        self.store
+            .settle_order(
+                id.to_owned(),
+                OrderStatus::Failed,
+                Some(reason.into()),
+                None,
+                Vec::new(),
+                now(),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Records a provider order and its eSIMs in one transaction.
@@ -574,15 +572,7 @@ impl Service {
                     tracing::info!(order = %order.id, "reconciled an order left in flight");
                 }
                 Ok(None) if order.status == OrderStatus::InFlight => {
-                    self.store
-                        .settle_order(
-                            order.id.clone(),
-                            OrderStatus::Failed,
-                            Some("never reached the provider".into()),
-                            None,
-                            Vec::new(),
-                            now(),
-                        )
+                    self.fail_order(&order.id, "never reached the provider")
                         .await?;
                     settled += 1;
                     tracing::info!(order = %order.id, "order left in flight never reached the provider");

@@ -100,7 +100,6 @@ async fn order_during(fault: Fault) -> (common::Harness, common::Answer) {
 
 #[tokio::test]
 async fn provider_faults_end_in_clear_codes_with_nothing_half_written() {
-    // The catalogue is cached first so that the fault hits the order call itself.
     let cases = [
         (
             Fault::Unavailable,
@@ -129,21 +128,7 @@ async fn provider_faults_end_in_clear_codes_with_nothing_half_written() {
         ),
     ];
     for (fault, status, code) in cases {
-        let h = harness();
-        post(
-            "/v1/quotes",
-            json!({"package_code": "JP-1GB-7D", "quantity": 1, "currency": "USD"}),
-        )
-        .send(&h.router)
-        .await;
-        h.sandbox.inject_fault(fault.clone());
-        if matches!(fault, Fault::Hang(_)) {
-            h.sandbox.inject_fault(Fault::Hang(Duration::from_secs(3)));
-        }
-        let answer = post("/v1/orders", order_body())
-            .key("fault")
-            .send(&h.router)
-            .await;
+        let (h, answer) = order_during(fault.clone()).await;
         assert_eq!(
             (answer.status, answer.code()),
             (status, code),
