@@ -4,6 +4,8 @@
 use esim_core::api::{ErrorBody, ErrorCode};
 use gloo_net::http::{Request, RequestBuilder};
 use leptos::prelude::on_cleanup;
+
+use crate::i18n::{Locale, Msg};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -20,6 +22,17 @@ pub(crate) enum ApiError {
     Network,
     /// An answer that is not what the API promises.
     BadAnswer(String),
+}
+
+impl ApiError {
+    /// Returns what a shopper should read: the proxy's own message, or a generic one.
+    pub(crate) fn message(&self, locale: Locale) -> String {
+        match self {
+            ApiError::Api { message, .. } => message.clone(),
+            ApiError::Network => locale.t(Msg::Offline).to_owned(),
+            ApiError::BadAnswer(_) => locale.t(Msg::LoadFailed).to_owned(),
+        }
+    }
 }
 
 /// Where the storefront API is and who is asking.

@@ -156,7 +156,7 @@ pub(crate) fn Checkout(
         let failed = match phase.get() {
             Phase::Failed(error) => Some(view! {
                 <div class="error-box" role="alert">
-                    <p>{locale.t(Msg::OrderFailed)} " " {error_message(&error, locale)}</p>
+                    <p>{locale.t(Msg::OrderFailed)} " " {error.message(locale)}</p>
                     <p class="muted">{locale.t(Msg::NotCharged)}</p>
                 </div>
             }),
@@ -267,14 +267,6 @@ async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) 
         }
     }
     let _ = phase.try_set(Phase::Failed(ApiError::Network));
-}
-
-fn error_message(error: &ApiError, locale: crate::i18n::Locale) -> String {
-    match error {
-        ApiError::Api { message, .. } => message.clone(),
-        ApiError::Network => locale.t(Msg::Offline).to_owned(),
-        ApiError::BadAnswer(_) => locale.t(Msg::LoadFailed).to_owned(),
-    }
 }
 
 /// The finished order: one install card per eSIM.

@@ -39,11 +39,7 @@ pub(crate) fn ErrorWithRetry(
     on_retry: Callback<()>,
 ) -> impl IntoView {
     let shop = use_shop();
-    let message = match error {
-        ApiError::Api { message, .. } => message,
-        ApiError::Network => shop.locale.t(Msg::Offline).to_owned(),
-        ApiError::BadAnswer(_) => shop.locale.t(Msg::LoadFailed).to_owned(),
-    };
+    let message = error.message(shop.locale);
     view! {
         <div class="error-box" role="alert">
             <p>{message}</p>

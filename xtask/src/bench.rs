@@ -37,7 +37,7 @@ pub fn run() -> Result<(), String> {
 
     step("Building the proxy in release mode");
     shell::run(cmd("cargo").args(["build", "--release", "--package", "esim-proxy"]))?;
-    let proxy_port = free_port()?;
+    let proxy_port = shell::free_port()?;
     let _proxy = Guard(
         Command::new(root().join("target/release/esim-proxy"))
             .args(["--sandbox", "--listen", &format!("127.0.0.1:{proxy_port}")])
@@ -54,7 +54,7 @@ pub fn run() -> Result<(), String> {
     let site = out.join("nginx");
     fs::create_dir_all(site.join("logs")).map_err(|e| e.to_string())?;
     fs::write(site.join("packages.json"), &body).map_err(|e| e.to_string())?;
-    let nginx_port = free_port()?;
+    let nginx_port = shell::free_port()?;
     fs::write(site.join("nginx.conf"), nginx_conf(&site, nginx_port)).map_err(|e| e.to_string())?;
     let _nginx = Guard(
         Command::new("nginx")
@@ -222,13 +222,6 @@ fn parse_duration_ms(text: &str) -> Option<f64> {
 fn bundle_size() -> Option<serde_json::Value> {
     let text = fs::read_to_string(dist::dist_dir().join("size.json")).ok()?;
     serde_json::from_str(&text).ok()
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }
 
 /// Kills a child process when dropped.

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::dist::dist_dir;
-use crate::shell::{cmd, root, run, step};
+use crate::shell::{self, cmd, root, run, step};
 
 /// A running `esim-proxy` child process; dropping it stops the process.
 pub struct ProxyProcess {
@@ -21,7 +21,7 @@ impl ProxyProcess {
     pub fn start(port: u16) -> Result<ProxyProcess, String> {
         step("Building the storefront proxy (esim-proxy)");
         run(cmd("cargo").args(["build", "--package", "esim-proxy"]))?;
-        let port = if port == 0 { free_port()? } else { port };
+        let port = if port == 0 { shell::free_port()? } else { port };
         let binary = root().join("target/debug/esim-proxy");
         let mut child = Command::new(&binary)
             .current_dir(root())
@@ -70,11 +70,4 @@ impl Drop for ProxyProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port on 127.0.0.1: {e}"))
 }

@@ -294,10 +294,17 @@ mod tests {
 
     #[test]
     fn sandbox_mode_needs_nothing() {
-        let config = Config::sandbox();
+        let mut config = Config::sandbox();
+        // Whatever this machine's environment holds: no secret, no file, still valid.
+        config.token_secret = None;
         assert_eq!(config.checkout, CheckoutMode::Sandbox);
         assert_eq!(config.database, ":memory:");
         assert!(config.test_mode());
-        assert!(config.validate().is_ok() || config.token_secret.is_some());
+        assert_eq!(config.validate(), Ok(()));
+        // A customer shop without the secret is refused, and says which variable to set.
+        config.checkout = CheckoutMode::Customer;
+        assert!(config.validate().unwrap_err().contains(TOKEN_SECRET_ENV));
+        config.token_secret = Some(b"too short".to_vec());
+        assert!(config.validate().unwrap_err().contains("32 bytes"));
     }
 }

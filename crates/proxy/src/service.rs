@@ -672,7 +672,7 @@ impl Service {
     fn view_of(&self, row: &EsimRow, esim: ProviderEsim) -> Esim {
         let caps = self.capabilities();
         let may_install = esim.status.may_install() && esim.activation.is_some();
-        let usage = (caps.usage).then_some(()).and(esim.used).map(|used| Usage {
+        let usage = esim.used.filter(|_| caps.usage).map(|used| Usage {
             total: esim.total,
             used,
             remaining: esim.total.remaining_after(used),
@@ -719,12 +719,7 @@ impl Service {
         id: &str,
         currency: Currency,
     ) -> AppResult<Vec<Package>> {
-        if !self.capabilities().top_up {
-            return Err(AppError::new(
-                ErrorCode::Unsupported,
-                "This shop does not sell top-ups.",
-            ));
-        }
+        self.require_top_ups()?;
         let row = self.owned_esim(caller, id).await?;
         let packages = self
             .call(self.provider.top_up_packages(&row.provider_id))
@@ -745,12 +740,7 @@ impl Service {
         package_code: &str,
         currency: Currency,
     ) -> AppResult<OrderAnswer> {
-        if !self.capabilities().top_up {
-            return Err(AppError::new(
-                ErrorCode::Unsupported,
-                "This shop does not sell top-ups.",
-            ));
-        }
+        self.require_top_ups()?;
         let row = self.owned_esim(caller, id).await?;
         let scope = caller.owner()?.key();
         let hash = request_hash(&["topup", id, package_code.trim(), currency.code()]);
@@ -814,6 +804,18 @@ impl Service {
             .complete_idempotency(scope, key.to_owned(), 200, body.clone())
             .await?;
         Ok(OrderAnswer { status: 200, body })
+    }
+
+    /// Refuses top-up requests when the provider sells none.
+    fn require_top_ups(&self) -> AppResult<()> {
+        if self.capabilities().top_up {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::Unsupported,
+                "This shop does not sell top-ups.",
+            ))
+        }
     }
 
     /// Cancels an unused eSIM the caller owns.

@@ -65,6 +65,20 @@ async fn http(
     })
 }
 
+/// Stops the proxy and returns everything it logged (to stderr).
+async fn stop_and_read_log(mut child: Child) -> String {
+    child.kill().await.unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .await
+        .unwrap();
+    log
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -125,7 +139,7 @@ fn sandbox_args(dir: &Path, extra: &[&str]) -> Vec<String> {
 async fn over_a_real_socket_the_edges_hold() {
     let dir = temp_dir("edges");
     // Debug logging, as a merchant might turn on while investigating: still no secrets.
-    let (mut child, addr) = start(&sandbox_args(&dir, &[]), &[("RUST_LOG", "debug")]).await;
+    let (child, addr) = start(&sandbox_args(&dir, &[]), &[("RUST_LOG", "debug")]).await;
 
     let health = http(&addr, "GET", "/healthz", &[], None).await.unwrap();
     assert_eq!(
@@ -241,17 +255,8 @@ async fn over_a_real_socket_the_edges_hold() {
     .await
     .unwrap();
     assert_eq!(forged.status, 401);
-    child.kill().await.unwrap();
-
     // Nothing secret was logged: no guest token, no bearer value, not even at debug level.
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .await
-        .unwrap();
+    let log = stop_and_read_log(child).await;
     assert!(log.contains("request"), "debug logging was on: {log}");
     assert!(!log.contains(&guest_token[4..]), "guest token in the log");
     assert!(!log.contains("c2VjcmV0LXNpZw"), "bearer token in the log");
@@ -334,7 +339,7 @@ async fn killed_between_the_providers_success_and_the_store_the_order_is_fulfill
     assert!(!status.success(), "the process died");
 
     // Second run: start-up reconciliation finds the order at the provider by its reference.
-    let (mut child, addr) = start(&sandbox_args(&dir, &[]), &[]).await;
+    let (child, addr) = start(&sandbox_args(&dir, &[]), &[]).await;
     let retry = http(
         &addr,
         "POST",
@@ -391,15 +396,7 @@ async fn killed_between_the_providers_success_and_the_store_the_order_is_fulfill
     };
     assert_eq!(charges, one_order_cost, "charged exactly once");
 
-    child.kill().await.unwrap();
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .await
-        .unwrap();
+    let log = stop_and_read_log(child).await;
     assert!(
         log.contains("reconciled"),
         "start-up reconciliation ran: {log}"
