@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
-use crate::api::Api;
+use serde::Serialize;
+
+use crate::api::{Api, ApiError};
 use crate::i18n::Locale;
 use crate::platform;
 
@@ -74,6 +76,60 @@ impl Shop {
             self.host.with_value(|host| {
                 let _ = host.dispatch_event(&event);
             });
+        }
+    }
+}
+
+/// The detail of `esim:select`: the plan a shopper chose.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Selected<'a> {
+    pub package_code: &'a str,
+    pub title: &'a str,
+    pub price: &'a esim_core::Money,
+}
+
+impl<'a> From<&'a esim_core::Package> for Selected<'a> {
+    fn from(package: &'a esim_core::Package) -> Self {
+        Selected {
+            package_code: &package.code,
+            title: &package.title,
+            price: &package.price,
+        }
+    }
+}
+
+/// The detail of `esim:order`: an order the proxy accepted.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Ordered<'a> {
+    pub order_id: &'a str,
+    pub total: &'a esim_core::Money,
+    pub test: bool,
+}
+
+/// The detail of `esim:error`: what failed, the API's stable code when there is one, and the
+/// message the shopper was shown.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Failed<'a> {
+    pub stage: &'a str,
+    pub code: Option<&'a str>,
+    pub message: String,
+}
+
+impl<'a> Failed<'a> {
+    /// Describes `error` met while doing `stage` ("order", "top-up", "cancel").
+    pub(crate) fn new(stage: &'a str, error: &ApiError, locale: Locale) -> Self {
+        let code = match error {
+            ApiError::Api { code, .. } => Some(code.as_str()),
+            ApiError::Network => Some("network"),
+            ApiError::BadAnswer(_) => Some("bad_answer"),
+        };
+        Failed {
+            stage,
+            code,
+            message: error.message(locale),
         }
     }
 }

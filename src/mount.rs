@@ -12,7 +12,7 @@ use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRoot
 
 use crate::api::Api;
 use crate::browse::PackageBrowser;
-use crate::context::Shop;
+use crate::context::{Selected, Shop};
 use crate::i18n::Locale;
 use crate::my_esims::MyEsims;
 use crate::store::StoreApp;
@@ -170,12 +170,7 @@ pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, St
             PanelKind::MyEsims => view! { <MyEsims /> }.into_any(),
             PanelKind::Packages => {
                 let on_choose = Callback::new(move |package: esim_core::Package| {
-                    let detail = serde_json::json!({
-                        "packageCode": package.code,
-                        "title": package.title,
-                        "price": package.price,
-                    });
-                    shop.emit("esim:select", &detail);
+                    shop.emit("esim:select", &Selected::from(&package));
                 });
                 view! { <PackageBrowser initial=options.destination.clone() on_choose /> }
                     .into_any()

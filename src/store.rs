@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::browse::PackageBrowser;
 use crate::checkout::Checkout;
-use crate::context::use_shop;
+use crate::context::{use_shop, Selected};
 
 /// Which step of the shop is showing.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,10 +23,7 @@ pub(crate) fn StoreApp(
     let shop = use_shop();
     let step = RwSignal::new(Step::Browse);
     let on_choose = Callback::new(move |package: Package| {
-        shop.emit(
-            "esim:select",
-            &serde_json::json!({"packageCode": package.code, "title": package.title, "price": package.price}),
-        );
+        shop.emit("esim:select", &Selected::from(&package));
         step.set(Step::Checkout(package));
     });
     let on_back = Callback::new(move |()| step.set(Step::Browse));

@@ -8,7 +8,7 @@ use esim_core::{api::is_valid_email, Package};
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::context::use_shop;
+use crate::context::{use_shop, Failed, Ordered};
 use crate::i18n::Msg;
 use crate::platform;
 use crate::ui::install_card::InstallCard;
@@ -106,17 +106,16 @@ pub(crate) fn Checkout(
                         if let Some(token) = &order.guest_token {
                             shop.remember_guest(token);
                         }
-                        shop.emit(
-                            "esim:order",
-                            &serde_json::json!({"orderId": order.id, "total": order.total, "test": order.test}),
-                        );
+                        let detail = Ordered {
+                            order_id: &order.id,
+                            total: &order.total,
+                            test: order.test,
+                        };
+                        shop.emit("esim:order", &detail);
                         follow(order, phase, shop.buyer_api()).await;
                     }
                     Err(error) => {
-                        shop.emit(
-                            "esim:error",
-                            &serde_json::json!({"stage": "order", "message": format!("{error:?}")}),
-                        );
+                        shop.emit("esim:error", &Failed::new("order", &error, shop.locale));
                         let _ = phase.try_set(Phase::Failed(error));
                     }
                 }

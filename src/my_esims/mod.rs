@@ -60,11 +60,12 @@ fn EsimRow(
         )
     });
     let bar = per_mille.map(|pm| {
-        let percent = f64::from(pm) / 10.0;
+        // Integer arithmetic only: formatting a float would add float printing to the bundle.
+        let percent = (pm + 5) / 10;
         view! {
             <div class="usage-bar" role="progressbar" aria-label=locale.t(Msg::DataUsage)
-                aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{percent:.0}")>
-                <span class="usage-fill" style=format!("width: {percent:.1}%")></span>
+                aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent.to_string()>
+                <span class="usage-fill" style=format!("width: {}.{}%", pm / 10, pm % 10)></span>
             </div>
         }
     });

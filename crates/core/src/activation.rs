@@ -41,19 +41,19 @@ pub enum ActivationCodeError {
     #[error("the activation code must start with \"LPA:1$\"")]
     NotLpa,
     /// An `LPA:` code of a format version other than 1.
-    #[error("unsupported activation code format version {0:?}")]
+    #[error("unsupported activation code format version \"{0}\"")]
     UnsupportedVersion(String),
     /// The SM-DP+ address is missing or not a host name.
-    #[error("{0:?} is not a valid SM-DP+ address")]
+    #[error("\"{0}\" is not a valid SM-DP+ address")]
     InvalidAddress(String),
     /// The matching id is missing or holds characters no matching id has.
-    #[error("{0:?} is not a valid matching id")]
+    #[error("\"{0}\" is not a valid matching id")]
     InvalidMatchingId(String),
     /// The OID is not dotted digits.
-    #[error("{0:?} is not a valid SM-DP+ OID")]
+    #[error("\"{0}\" is not a valid SM-DP+ OID")]
     InvalidOid(String),
     /// Something after the OID other than the confirmation flag `1`.
-    #[error("unexpected {0:?} at the end of the activation code")]
+    #[error("unexpected \"{0}\" at the end of the activation code")]
     TrailingData(String),
 }
 

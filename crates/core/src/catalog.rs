@@ -314,17 +314,21 @@ fn rank(name: &str, needle: &str) -> Option<u8> {
     }
 }
 
-/// Folds text for matching: lowercase, accents removed from Latin letters (precomposed or
-/// combining), punctuation and runs of spaces made one space. "Côte d'Ivoire" folds to
+/// Folds text for matching: Latin letters lowercased with their accents removed (precomposed
+/// or combining), punctuation and runs of spaces made one space. "Côte d'Ivoire" folds to
 /// "cote d ivoire". Letters of other scripts are kept as they are.
+///
+/// Case and punctuation are decided by hand for the Latin blocks rather than by
+/// `char::to_lowercase` and `char::is_alphanumeric`: their Unicode tables would add about
+/// 15 KB to the widget, which runs this as the shopper types.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in text.chars().map(lower_latin) {
         if is_combining_mark(c) {
             continue;
         }
-        if !c.is_alphanumeric() {
+        if is_separator(c) {
             pending_space = true;
             continue;
         }
@@ -340,6 +344,31 @@ pub fn fold(text: &str) -> String {
         }
     }
     out
+}
+
+/// Lowercases the letters of Basic Latin, Latin-1 and Latin Extended-A (and Romanian Ș, Ț);
+/// other characters pass through.
+fn lower_latin(c: char) -> char {
+    let code = u32::from(c);
+    let lower = match code {
+        0x41..=0x5a => code + 0x20,
+        0xc0..=0xde if code != 0xd7 => code + 0x20,
+        0x100..=0x137 | 0x14a..=0x177 | 0x218..=0x21b if code % 2 == 0 => code + 1,
+        0x139..=0x148 | 0x179..=0x17e if code % 2 == 1 => code + 1,
+        0x178 => 0xff,
+        _ => code,
+    };
+    char::from_u32(lower).unwrap_or(c)
+}
+
+/// Whether `c` separates words: ASCII other than letters and digits, the Latin-1 signs
+/// (U+00A0 to U+00BF, × and ÷), general punctuation (’ and “ among them) and CJK punctuation.
+fn is_separator(c: char) -> bool {
+    match u32::from(c) {
+        0..=0x7f => !c.is_ascii_alphanumeric(),
+        0x80..=0xbf | 0xd7 | 0xf7 | 0x2000..=0x206f | 0x3000..=0x303f => true,
+        _ => false,
+    }
 }
 
 /// Combining diacritical marks, as in a decomposed "e\u{301}".
@@ -426,6 +455,18 @@ mod tests {
         assert_eq!(fold("'''"), "");
         assert_eq!(fold("Re\u{301}union"), "reunion", "decomposed accents");
         assert_eq!(fold("日本"), "日本");
+        assert_eq!(
+            fold("Côte d’Ivoire"),
+            "cote d ivoire",
+            "typographic apostrophe"
+        );
+        assert_eq!(
+            fold("ŁÓDŹ ŞİŞLİ ȚARA"),
+            "lodz sisli tara",
+            "Latin Extended-A"
+        );
+        assert_eq!(fold("2 × 3 ÷ 1"), "2 3 1");
+        assert_eq!(fold("Ÿ Œ Æ"), "y oe ae");
     }
 
     #[test]

@@ -29,10 +29,10 @@ pub struct Currency {
 #[non_exhaustive]
 pub enum MoneyError {
     /// A code that is not an active ISO 4217 currency.
-    #[error("{0:?} is not a known currency code")]
+    #[error("\"{0}\" is not a known currency code")]
     UnknownCurrency(String),
     /// Text that is not a decimal amount.
-    #[error("{0:?} is not an amount of money")]
+    #[error("\"{0}\" is not an amount of money")]
     InvalidAmount(String),
     /// Two amounts, or an amount and a rate, in different currencies.
     #[error("cannot combine {0} with {1}")]

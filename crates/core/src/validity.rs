@@ -46,7 +46,7 @@ impl ValidityUnit {
 
 /// A unit name a provider sent that is not hour, day or month.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a validity unit (expected HOUR, DAY or MONTH)")]
+#[error("\"{0}\" is not a validity unit (expected HOUR, DAY or MONTH)")]
 pub struct ValidityUnitError(pub String);
 
 impl FromStr for ValidityUnit {

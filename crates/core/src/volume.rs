@@ -46,7 +46,7 @@ pub enum VolumeError {
     #[error("data volume cannot be negative")]
     Negative,
     /// Text that is not a volume, such as `"five gigs"`.
-    #[error("{0:?} is not a data volume (expected e.g. \"5GB\", \"512 MB\" or \"Unlimited\")")]
+    #[error("\"{0}\" is not a data volume (expected e.g. \"5GB\", \"512 MB\" or \"Unlimited\")")]
     Unparseable(String),
 }
 
@@ -322,7 +322,7 @@ impl<'de> Deserialize<'de> for Volume {
             Wire::Bytes(b) => Ok(Volume::Bytes(b)),
             Wire::Text(t) if t.eq_ignore_ascii_case("unlimited") => Ok(Volume::Unlimited),
             Wire::Text(t) => Err(serde::de::Error::custom(format!(
-                "expected a number of bytes or \"unlimited\", got {t:?}"
+                "expected a number of bytes or \"unlimited\", got \"{t}\""
             ))),
         }
     }
