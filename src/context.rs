@@ -18,6 +18,9 @@ pub(crate) struct Shop {
     pub locale: Locale,
     /// The currency prices are shown in; `None` until the storefront's default is known.
     pub currency: RwSignal<Option<String>>,
+    /// Notified when the host page asks the widget to load what it shows again
+    /// (`element.refresh()`).
+    pub reload: ArcTrigger,
     host: StoredValue<HtmlElement, LocalStorage>,
 }
 
@@ -33,6 +36,7 @@ impl Shop {
             api,
             locale,
             currency: RwSignal::new(currency),
+            reload: ArcTrigger::new(),
             host: StoredValue::new_local(host),
         }
     }

@@ -6,6 +6,7 @@ mod api;
 mod browse;
 mod checkout;
 mod context;
+mod elements;
 mod i18n;
 mod mount;
 mod my_esims;
@@ -29,6 +30,12 @@ impl MountHandle {
     pub fn unmount(&self) {
         mount::unmount(self.id);
     }
+
+    /// Loads what the widget shows again (the shopper's eSIMs, say, after the page knows
+    /// something changed).
+    pub fn refresh(&self) {
+        mount::refresh(self.id);
+    }
 }
 
 /// Mounts the widget into `element`'s shadow root with `options`, replacing a widget already
@@ -36,6 +43,14 @@ impl MountHandle {
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: JsValue) -> Result<MountHandle, JsError> {
     let options = mount::MountOptions::from_js(options).map_err(|e| JsError::new(&e))?;
-    let id = mount::mount(&element, options).map_err(|e| JsError::new(&e))?;
+    let id = mount::mount(&element, options, None).map_err(|e| JsError::new(&e))?;
     Ok(MountHandle { id })
+}
+
+/// Defines the custom elements `<esim-store>`, `<esim-packages>`, `<esim-checkout>` and
+/// `<esim-my-esims>` (those not defined yet), and returns how many it defined. Elements already
+/// in the page come alive at once.
+#[wasm_bindgen(js_name = defineElements)]
+pub fn define_elements() -> u32 {
+    elements::define()
 }

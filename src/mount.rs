@@ -12,10 +12,11 @@ use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRoot
 
 use crate::api::Api;
 use crate::browse::PackageBrowser;
+use crate::checkout::CheckoutOf;
 use crate::context::{Selected, Shop};
 use crate::i18n::Locale;
 use crate::my_esims::MyEsims;
-use crate::store::StoreApp;
+use crate::store::{StoreApp, Tab};
 use crate::ui::install_card::InstallCard;
 
 const STYLESHEET: &str = include_str!("style/widget.css");
@@ -29,6 +30,8 @@ pub(crate) enum PanelKind {
     Store,
     /// The package browser alone; choosing a plan only sends `esim:select`.
     Packages,
+    /// The checkout of one plan (`package`); its back button sends `esim:back`.
+    Checkout,
     /// The shopper's eSIMs.
     #[serde(rename = "my-esims")]
     MyEsims,
@@ -40,6 +43,7 @@ pub(crate) enum PanelKind {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct MountOptions {
+    // Custom elements fill these from attributes of the same names in kebab case.
     /// Which panel to show.
     #[serde(default)]
     panel: PanelKind,
@@ -55,6 +59,12 @@ pub(crate) struct MountOptions {
     /// A destination code to open at first ("JP").
     #[serde(default)]
     destination: Option<String>,
+    /// For the store: the tab to open first, "shop" (default) or "my-esims".
+    #[serde(default)]
+    tab: Option<String>,
+    /// For the checkout panel: the code of the plan to buy ("JP-5GB-30D").
+    #[serde(default)]
+    package: Option<String>,
     /// A customer token from the merchant's backend.
     #[serde(default)]
     customer_token: Option<String>,
@@ -71,6 +81,42 @@ pub(crate) struct MountOptions {
 }
 
 impl MountOptions {
+    /// Reads the options of a custom element showing `panel` from its attributes
+    /// (`api`, `locale`, `currency`, `destination`, `customer-token`, `tab`, `package`).
+    pub(crate) fn from_attributes(panel: PanelKind, element: &HtmlElement) -> MountOptions {
+        let attr = |name: &str| element.get_attribute(name).filter(|v| !v.trim().is_empty());
+        MountOptions {
+            panel,
+            api: attr("api"),
+            locale: attr("locale"),
+            currency: attr("currency"),
+            destination: attr("destination"),
+            customer_token: attr("customer-token"),
+            tab: attr("tab"),
+            package: attr("package"),
+            ..MountOptions::default()
+        }
+    }
+
+    /// Checks what serde cannot: options that only make sense together.
+    pub(crate) fn validate(self) -> Result<MountOptions, String> {
+        let options = self;
+        if options.panel == PanelKind::Install && options.activation_code.is_none() {
+            return Err("invalid mount options: the install panel needs activationCode".into());
+        }
+        if options.panel == PanelKind::Checkout && options.package.is_none() {
+            return Err("invalid mount options: the checkout panel needs package".into());
+        }
+        if let Some(tab) = options.tab.as_deref() {
+            if !matches!(tab, "shop" | "my-esims") {
+                return Err(format!(
+                    "invalid mount options: tab must be \"shop\" or \"my-esims\", not \"{tab}\""
+                ));
+            }
+        }
+        Ok(options)
+    }
+
     /// Reads options from a JavaScript object (or `undefined`), with a message a developer
     /// can act on.
     pub(crate) fn from_js(options: JsValue) -> Result<MountOptions, String> {
@@ -79,10 +125,7 @@ impl MountOptions {
         }
         let options: MountOptions = serde_wasm_bindgen::from_value(options)
             .map_err(|e| format!("invalid mount options: {e}"))?;
-        if options.panel == PanelKind::Install && options.activation_code.is_none() {
-            return Err("invalid mount options: the install panel needs activationCode".into());
-        }
-        Ok(options)
+        options.validate()
     }
 }
 
@@ -90,6 +133,10 @@ impl MountOptions {
 struct Mounted {
     _root: Box<dyn Any>,
     shadow: ShadowRoot,
+    reload: ArcTrigger,
+    /// For custom elements: the attributes it was mounted with, so that reconnecting an
+    /// element that only moved in the page keeps its state.
+    signature: Option<String>,
 }
 
 impl Drop for Mounted {
@@ -107,6 +154,20 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
+/// Asks the widget with `id` to load what it shows again; unknown ids are ignored.
+pub(crate) fn refresh(id: u32) {
+    let reload = MOUNTED.with(|m| {
+        m.borrow()
+            .iter()
+            .find(|(i, _, _)| *i == id)
+            .map(|(_, _, mounted)| mounted.reload.clone())
+    });
+    // Notified outside the borrow: reloading may mount or unmount other widgets.
+    if let Some(reload) = reload {
+        reload.notify();
+    }
+}
+
 /// Unmounts the widget with `id`; unknown ids are ignored.
 pub(crate) fn unmount(id: u32) {
     let removed = MOUNTED.with(|m| {
@@ -118,7 +179,27 @@ pub(crate) fn unmount(id: u32) {
     drop(removed);
 }
 
-fn unmount_element(host: &HtmlElement) {
+/// Whether `host` holds a widget mounted with `signature`.
+pub(crate) fn is_mounted_with(host: &HtmlElement, signature: &str) -> bool {
+    MOUNTED.with(|m| {
+        m.borrow()
+            .iter()
+            .any(|(_, el, mounted)| el == host && mounted.signature.as_deref() == Some(signature))
+    })
+}
+
+/// Returns the id of the widget mounted on `host`.
+pub(crate) fn id_of(host: &HtmlElement) -> Option<u32> {
+    MOUNTED.with(|m| {
+        m.borrow()
+            .iter()
+            .find(|(_, el, _)| el == host)
+            .map(|(id, _, _)| *id)
+    })
+}
+
+/// Unmounts the widget on `host`, if any.
+pub(crate) fn unmount_element(host: &HtmlElement) {
     let removed = MOUNTED.with(|m| {
         let mut mounted = m.borrow_mut();
         let index = mounted.iter().position(|(_, el, _)| el == host)?;
@@ -129,7 +210,11 @@ fn unmount_element(host: &HtmlElement) {
 
 /// Mounts the widget into `host`'s open shadow root (creating it if needed), replacing a
 /// widget already mounted there, and returns its id.
-pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, String> {
+pub(crate) fn mount(
+    host: &HtmlElement,
+    options: MountOptions,
+    signature: Option<String>,
+) -> Result<u32, String> {
     unmount_element(host);
     let shadow = shadow_root(host)?;
     shadow.set_inner_html("");
@@ -152,6 +237,7 @@ pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, St
         options.customer_token.clone(),
     );
     let shop = Shop::new(api, locale, options.currency.clone(), host.clone());
+    let reload = shop.reload.clone();
     let root = leptos::mount::mount_to(container, move || {
         provide_context(shop.clone());
         match options.panel {
@@ -165,7 +251,15 @@ pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, St
                 view! { <InstallCard code data /> }.into_any()
             }
             PanelKind::Store => {
-                view! { <StoreApp initial=options.destination.clone() /> }.into_any()
+                let tab = match options.tab.as_deref() {
+                    Some("my-esims") => Tab::MyEsims,
+                    _ => Tab::Shop,
+                };
+                view! { <StoreApp initial=options.destination.clone() tab /> }.into_any()
+            }
+            PanelKind::Checkout => {
+                let code = options.package.clone().unwrap_or_default();
+                view! { <CheckoutOf code /> }.into_any()
             }
             PanelKind::MyEsims => view! { <MyEsims /> }.into_any(),
             PanelKind::Packages => {
@@ -185,6 +279,8 @@ pub(crate) fn mount(host: &HtmlElement, options: MountOptions) -> Result<u32, St
     let mounted = Mounted {
         _root: Box::new(root),
         shadow,
+        reload,
+        signature,
     };
     MOUNTED.with(|m| m.borrow_mut().push((id, host.clone(), mounted)));
     Ok(id)

@@ -1,34 +1,124 @@
-//! `<esim-store>`: the whole shop in one element, from finding a plan to installing it.
+//! `<esim-store>`: the whole shop in one element, with two tabs: buying a plan (browse, then
+//! check out) and the shopper's eSIMs.
 
 use esim_core::Package;
+use leptos::html;
 use leptos::prelude::*;
 
 use crate::browse::PackageBrowser;
 use crate::checkout::Checkout;
 use crate::context::{use_shop, Selected};
+use crate::i18n::Msg;
+use crate::my_esims::MyEsims;
 
-/// Which step of the shop is showing.
+/// Which step of buying is showing.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
     Browse,
     Checkout(Package),
 }
 
-/// The shop: the package browser, then the checkout of the chosen plan.
+/// The shop's two tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tab {
+    Shop,
+    MyEsims,
+}
+
+/// The shop: tabs for buying and for the shopper's eSIMs.
 #[component]
 pub(crate) fn StoreApp(
     /// A destination code to open at first ("JP").
     initial: Option<String>,
+    /// The tab to show first.
+    tab: Tab,
 ) -> impl IntoView {
     let shop = use_shop();
+    let locale = shop.locale;
+    let tab = RwSignal::new(tab);
     let step = RwSignal::new(Step::Browse);
+    let shop_tab = NodeRef::<html::Button>::new();
+    let esims_tab = NodeRef::<html::Button>::new();
+
     let on_choose = Callback::new(move |package: Package| {
         shop.emit("esim:select", &Selected::from(&package));
         step.set(Step::Checkout(package));
     });
     let on_back = Callback::new(move |()| step.set(Step::Browse));
-    move || match step.get() {
-        Step::Browse => view! { <PackageBrowser initial=initial.clone() on_choose /> }.into_any(),
-        Step::Checkout(package) => view! { <Checkout package on_back /> }.into_any(),
+    let go_shopping = Callback::new(move |()| {
+        step.set(Step::Browse);
+        tab.set(Tab::Shop);
+        if let Some(b) = shop_tab.get_untracked() {
+            let _ = b.focus();
+        }
+    });
+
+    // Tabs as the ARIA pattern has them: one tab stop, arrows (and Home, End) move between.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let next = match ev.key().as_str() {
+            "ArrowLeft" | "ArrowRight" => match tab.get_untracked() {
+                Tab::Shop => Tab::MyEsims,
+                Tab::MyEsims => Tab::Shop,
+            },
+            "Home" => Tab::Shop,
+            "End" => Tab::MyEsims,
+            _ => return,
+        };
+        ev.prevent_default();
+        tab.set(next);
+        let button = match next {
+            Tab::Shop => shop_tab.get_untracked(),
+            Tab::MyEsims => esims_tab.get_untracked(),
+        };
+        if let Some(b) = button {
+            let _ = b.focus();
+        }
+    };
+    let tab_button = move |which: Tab,
+                           id: &'static str,
+                           panel: &'static str,
+                           label: Msg,
+                           node: NodeRef<html::Button>| {
+        view! {
+            <button type="button" role="tab" id=id class="tab" part="tab" node_ref=node
+                aria-controls=panel
+                aria-selected=move || (tab.get() == which).to_string()
+                tabindex=move || if tab.get() == which { "0" } else { "-1" }
+                on:click=move |_| tab.set(which)>
+                {locale.t(label)}
+            </button>
+        }
+    };
+
+    let panel = move || match tab.get() {
+        Tab::Shop => {
+            let initial = initial.clone();
+            let body = move || match step.get() {
+                Step::Browse => {
+                    view! { <PackageBrowser initial=initial.clone() on_choose /> }.into_any()
+                }
+                Step::Checkout(package) => view! { <Checkout package on_back /> }.into_any(),
+            };
+            view! {
+                <div role="tabpanel" id="panel-shop" aria-labelledby="tab-shop">{body}</div>
+            }
+            .into_any()
+        }
+        Tab::MyEsims => view! {
+            <div role="tabpanel" id="panel-esims" aria-labelledby="tab-esims">
+                <MyEsims on_shop=go_shopping />
+            </div>
+        }
+        .into_any(),
+    };
+
+    view! {
+        <div class="store" part="store">
+            <div class="tabs shop-tabs" role="tablist" on:keydown=on_key>
+                {tab_button(Tab::Shop, "tab-shop", "panel-shop", Msg::TabShop, shop_tab)}
+                {tab_button(Tab::MyEsims, "tab-esims", "panel-esims", Msg::MyEsims, esims_tab)}
+            </div>
+            {panel}
+        </div>
     }
 }

@@ -306,3 +306,46 @@ fn OrderResult(
         </div>
     }
 }
+
+/// The checkout panel on its own (`<esim-checkout package="…">`): loads the plan by its code,
+/// priced in the shopper's currency, then checks it out. Its back button sends `esim:back`, for
+/// the page to show its plans again.
+#[component]
+pub(crate) fn CheckoutOf(
+    /// The plan's code ("JP-5GB-30D").
+    code: String,
+) -> impl IntoView {
+    let shop = use_shop();
+    let path = {
+        let shop = shop.clone();
+        move || {
+            format!(
+                "/v1/packages/{}?{}",
+                percent_encode(&code),
+                shop.currency_param().trim_start_matches('&')
+            )
+        }
+    };
+    let package = {
+        let api = shop.api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            let path = path();
+            async move { api.get::<Package>(&path).await }
+        })
+    };
+    let on_back = Callback::new(move |()| shop.emit("esim:back", &()));
+    move || match package.get() {
+        None => view! { <Skeleton count=1 /> }.into_any(),
+        Some(Err(error)) => {
+            let on_retry = Callback::new(move |()| package.refetch());
+            view! { <ErrorWithRetry error on_retry /> }.into_any()
+        }
+        Some(Ok(package)) => view! { <Checkout package on_back /> }.into_any(),
+    }
+}
+
+/// Escapes a plan code for a URL path: codes come from the page's markup.
+fn percent_encode(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}

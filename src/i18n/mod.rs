@@ -78,6 +78,32 @@ pub(crate) enum Msg {
     NoEsims,
     DataUsage,
     NotStarted,
+    Details,
+    BackToEsims,
+    Refresh,
+    Refreshing,
+    Updated,
+    Install,
+    History,
+    TopUpBadge,
+    AddData,
+    ChooseTopUp,
+    NoTopUps,
+    ConfirmTopUp,
+    TopUpDone,
+    Adding,
+    CancelEsim,
+    CancelQuestion,
+    CancelExplain,
+    KeepEsim,
+    ConfirmCancel,
+    Cancelling,
+    CancelDone,
+    CancelNotAllowed,
+    Close,
+    TabShop,
+    FindPlan,
+    CannotInstall,
 }
 
 impl Locale {
@@ -300,6 +326,84 @@ impl Locale {
             (NotStarted, En) => "Starts when first used",
             (NotStarted, Fr) => "Démarre à la première connexion",
             (NotStarted, Es) => "Empieza con el primer uso",
+            (Details, En) => "Details",
+            (Details, Fr) => "Détails",
+            (Details, Es) => "Detalles",
+            (BackToEsims, En) => "Back to my eSIMs",
+            (BackToEsims, Fr) => "Retour à mes eSIM",
+            (BackToEsims, Es) => "Volver a mis eSIM",
+            (Refresh, En) => "Refresh usage",
+            (Refresh, Fr) => "Actualiser la consommation",
+            (Refresh, Es) => "Actualizar consumo",
+            (Refreshing, En) => "Checking…",
+            (Refreshing, Fr) => "Vérification…",
+            (Refreshing, Es) => "Comprobando…",
+            (Updated, En) => "Usage updated.",
+            (Updated, Fr) => "Consommation mise à jour.",
+            (Updated, Es) => "Consumo actualizado.",
+            (Install, En) => "Install",
+            (Install, Fr) => "Installer",
+            (Install, Es) => "Instalar",
+            (History, En) => "Plans on this eSIM",
+            (History, Fr) => "Forfaits de cette eSIM",
+            (History, Es) => "Planes de esta eSIM",
+            (TopUpBadge, En) => "Top-up",
+            (TopUpBadge, Fr) => "Recharge",
+            (TopUpBadge, Es) => "Recarga",
+            (AddData, En) => "Add data",
+            (AddData, Fr) => "Ajouter des données",
+            (AddData, Es) => "Añadir datos",
+            (ChooseTopUp, En) => "Choose a top-up",
+            (ChooseTopUp, Fr) => "Choisissez une recharge",
+            (ChooseTopUp, Es) => "Elige una recarga",
+            (NoTopUps, En) => "No top-ups are offered for this eSIM right now.",
+            (NoTopUps, Fr) => "Aucune recharge n’est proposée pour cette eSIM pour l’instant.",
+            (NoTopUps, Es) => "Ahora no hay recargas para esta eSIM.",
+            (ConfirmTopUp, En) => "Confirm top-up",
+            (ConfirmTopUp, Fr) => "Confirmer la recharge",
+            (ConfirmTopUp, Es) => "Confirmar recarga",
+            (TopUpDone, En) => "Top-up added.",
+            (TopUpDone, Fr) => "Recharge ajoutée.",
+            (TopUpDone, Es) => "Recarga añadida.",
+            (Adding, En) => "Adding…",
+            (Adding, Fr) => "Ajout…",
+            (Adding, Es) => "Añadiendo…",
+            (CancelEsim, En) => "Cancel this eSIM",
+            (CancelEsim, Fr) => "Annuler cette eSIM",
+            (CancelEsim, Es) => "Cancelar esta eSIM",
+            (CancelQuestion, En) => "Cancel this eSIM?",
+            (CancelQuestion, Fr) => "Annuler cette eSIM ?",
+            (CancelQuestion, Es) => "¿Cancelar esta eSIM?",
+            (CancelExplain, En) => "It has not been installed yet, so it can be cancelled and refunded. This cannot be undone.",
+            (CancelExplain, Fr) => "Elle n’est pas encore installée : elle peut être annulée et remboursée. C’est définitif.",
+            (CancelExplain, Es) => "Aún no está instalada, así que puede cancelarse y reembolsarse. No se puede deshacer.",
+            (KeepEsim, En) => "Keep it",
+            (KeepEsim, Fr) => "La garder",
+            (KeepEsim, Es) => "Conservarla",
+            (ConfirmCancel, En) => "Yes, cancel it",
+            (ConfirmCancel, Fr) => "Oui, l’annuler",
+            (ConfirmCancel, Es) => "Sí, cancelarla",
+            (Cancelling, En) => "Cancelling…",
+            (Cancelling, Fr) => "Annulation…",
+            (Cancelling, Es) => "Cancelando…",
+            (CancelDone, En) => "The eSIM is cancelled.",
+            (CancelDone, Fr) => "L’eSIM est annulée.",
+            (CancelDone, Es) => "La eSIM está cancelada.",
+            (CancelNotAllowed, En) => "An eSIM can be cancelled only before it is installed or used.",
+            (CancelNotAllowed, Fr) => "Une eSIM ne peut être annulée qu’avant son installation ou sa première utilisation.",
+            (CancelNotAllowed, Es) => "Una eSIM solo puede cancelarse antes de instalarla o usarla.",
+            (Close, En) => "Close",
+            (Close, Fr) => "Fermer",
+            (Close, Es) => "Cerrar",
+            (TabShop, En) => "Buy a plan",
+            (TabShop, Fr) => "Acheter un forfait",
+            (TabShop, Es) => "Comprar un plan",
+            (FindPlan, En) => "Find a plan",
+            (FindPlan, Fr) => "Trouver un forfait",
+            (FindPlan, Es) => "Buscar un plan",
+            (CannotInstall, En) => "This eSIM cannot be installed:",
+            (CannotInstall, Fr) => "Cette eSIM ne peut pas être installée :",
+            (CannotInstall, Es) => "Esta eSIM no se puede instalar:",
         }
     }
 
@@ -375,6 +479,51 @@ impl Locale {
             (Locale::Es, true) => "queda 1 día".to_owned(),
             (Locale::Es, false) => format!("quedan {days} días"),
         }
+    }
+
+    /// Writes data used out of a total: "1.5 GB of 5 GB used".
+    pub(crate) fn used_of(&self, used: &str, total: &str) -> String {
+        match self {
+            Locale::En => format!("{used} of {total} used"),
+            Locale::Fr => format!("{used} utilisés sur {total}"),
+            Locale::Es => format!("{used} usados de {total}"),
+        }
+    }
+
+    /// Asks the shopper to wait before checking usage again.
+    pub(crate) fn wait_seconds(&self, seconds: u64) -> String {
+        match self {
+            Locale::En => format!("Usage was checked a moment ago. Try again in {seconds} s."),
+            Locale::Fr => {
+                format!("La consommation vient d’être vérifiée. Réessayez dans {seconds} s.")
+            }
+            Locale::Es => {
+                format!("El consumo se acaba de comprobar. Vuelve a intentarlo en {seconds} s.")
+            }
+        }
+    }
+
+    /// Asks to confirm a top-up: "Add 3 GB for 15 days for $9.00?".
+    pub(crate) fn top_up_question(&self, what: &str, price: &str) -> String {
+        match self {
+            Locale::En => format!("Add {what} to this eSIM for {price}?"),
+            Locale::Fr => format!("Ajouter {what} à cette eSIM pour {price} ?"),
+            Locale::Es => format!("¿Añadir {what} a esta eSIM por {price}?"),
+        }
+    }
+
+    /// Writes a date (Unix seconds) the locale's way, with `Intl.DateTimeFormat`.
+    pub(crate) fn date(&self, unix_seconds: i64) -> String {
+        let date = js_sys::Date::new(&JsValue::from(unix_seconds as f64 * 1000.0));
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+        let locales = js_sys::Array::of1(&self.tag().into());
+        js_sys::Intl::DateTimeFormat::new(&locales, &options)
+            .format()
+            .call1(&JsValue::NULL, &date)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
     }
 
     /// Writes a data volume with the locale's decimal mark and unit ("1,5 Go" in French).

@@ -21,17 +21,16 @@ pub(crate) fn InstallCard(
     apn: Option<String>,
 ) -> impl IntoView {
     let locale = use_shop().locale;
-    let code = match code {
-        Ok(code) => code,
-        Err(reason) => {
-            return view! {
+    let code =
+        match code {
+            Ok(code) => code,
+            Err(reason) => return view! {
                 <section class="install" part="install">
-                    <p class="error" role="alert">"This eSIM cannot be installed: " {reason}</p>
+                    <p class="error" role="alert">{locale.t(Msg::CannotInstall)} " " {reason}</p>
                 </section>
             }
-            .into_any()
-        }
-    };
+            .into_any(),
+        };
     let data = data.map(|d| view! { <p class="data">{locale.volume(d)}</p> });
     let ios = view! { <a class="button" part="button" href=code.ios_install_link()>{locale.t(Msg::InstallIphone)}</a> };
     let (ios_first, ios_last) = if platform::is_ios() {

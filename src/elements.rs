@@ -1,0 +1,127 @@
+//! The custom elements `<esim-store>`, `<esim-packages>`, `<esim-checkout>` and
+//! `<esim-my-esims>`. A small class per element (custom elements must be JavaScript classes)
+//! hands its lifecycle to Rust: attributes become mount options, a connected element mounts its
+//! widget, a removed one unmounts it. Several attribute changes in one task mount once.
+
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+use crate::mount::{self, MountOptions, PanelKind};
+
+/// The attributes every element reads; changing one mounts the widget again with it.
+const ATTRIBUTES: [&str; 7] = [
+    "api",
+    "locale",
+    "currency",
+    "destination",
+    "customer-token",
+    "tab",
+    "package",
+];
+
+/// Each element and the panel it shows.
+const ELEMENTS: [(&str, PanelKind); 4] = [
+    ("esim-store", PanelKind::Store),
+    ("esim-packages", PanelKind::Packages),
+    ("esim-checkout", PanelKind::Checkout),
+    ("esim-my-esims", PanelKind::MyEsims),
+];
+
+#[wasm_bindgen(inline_js = r#"
+export function defineElement(name, attributes, connect, disconnect, refresh) {
+  if (customElements.get(name)) return false;
+  customElements.define(name, class extends HTMLElement {
+    static get observedAttributes() { return attributes; }
+    #queued = false;
+    connectedCallback() { this.#schedule(); }
+    attributeChangedCallback() { if (this.isConnected) this.#schedule(); }
+    disconnectedCallback() {
+      // An element moved within the page is disconnected and connected in one task: keep it.
+      queueMicrotask(() => { if (!this.isConnected) disconnect(this); });
+    }
+    /** Loads what the widget shows again, e.g. the shopper's eSIMs after a change. */
+    refresh() { refresh(this); }
+    #schedule() {
+      if (this.#queued) return;
+      this.#queued = true;
+      queueMicrotask(() => { this.#queued = false; if (this.isConnected) connect(this); });
+    }
+  });
+  return true;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = defineElement)]
+    fn define_element(
+        name: &str,
+        attributes: js_sys::Array,
+        connect: &JsValue,
+        disconnect: &JsValue,
+        refresh: &JsValue,
+    ) -> bool;
+}
+
+/// Defines the four elements (those not defined yet) and returns how many were new.
+pub(crate) fn define() -> u32 {
+    let attributes = || {
+        ATTRIBUTES
+            .iter()
+            .map(|a| JsValue::from_str(a))
+            .collect::<js_sys::Array>()
+    };
+    let disconnect = Closure::<dyn Fn(HtmlElement)>::new(|el: HtmlElement| {
+        mount::unmount_element(&el);
+    })
+    .into_js_value();
+    let refresh = Closure::<dyn Fn(HtmlElement)>::new(|el: HtmlElement| {
+        if let Some(id) = mount::id_of(&el) {
+            mount::refresh(id);
+        }
+    })
+    .into_js_value();
+    let mut defined = 0;
+    for (name, panel) in ELEMENTS {
+        let connect =
+            Closure::<dyn Fn(HtmlElement)>::new(move |el: HtmlElement| connect(panel, &el))
+                .into_js_value();
+        if define_element(name, attributes(), &connect, &disconnect, &refresh) {
+            defined += 1;
+        }
+    }
+    defined
+}
+
+/// Mounts (or mounts again) the widget of an element from its attributes. A wrong attribute is
+/// reported to the page's developer as an `esim:error` event and in the console, and the
+/// element shows nothing rather than something half-configured.
+fn connect(panel: PanelKind, element: &HtmlElement) {
+    let signature = ATTRIBUTES
+        .iter()
+        .map(|a| element.get_attribute(a).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\u{1f}");
+    if mount::is_mounted_with(element, &signature) {
+        return;
+    }
+    let result = MountOptions::from_attributes(panel, element)
+        .validate()
+        .and_then(|options| mount::mount(element, options, Some(signature)));
+    if let Err(message) = result {
+        mount::unmount_element(element);
+        let message = message.replace("mount options", "attributes");
+        web_sys::console::error_1(
+            &format!("<{}>: {message}", element.tag_name().to_lowercase()).into(),
+        );
+        let init = web_sys::CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        let detail = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&detail, &"stage".into(), &"mount".into());
+        let _ = js_sys::Reflect::set(&detail, &"code".into(), &"invalid_attributes".into());
+        let _ = js_sys::Reflect::set(&detail, &"message".into(), &message.into());
+        init.set_detail(&detail);
+        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("esim:error", &init) {
+            let _ = element.dispatch_event(&event);
+        }
+    }
+}
