@@ -110,7 +110,7 @@ fn connect(panel: PanelKind, element: &HtmlElement) {
         mount::unmount_element(element);
         let message = message.replace("mount options", "attributes");
         web_sys::console::error_1(
-            &format!("<{}>: {message}", element.tag_name().to_lowercase()).into(),
+            &format!("<{}>: {message}", element.tag_name().to_ascii_lowercase()).into(),
         );
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);

@@ -1,10 +1,12 @@
 //! Cancelling an unused eSIM, behind a confirmation dialog. The dialog is a native modal
-//! `<dialog>`: the browser makes the rest of the page inert (so focus stays inside), Escape
-//! closes it, and focus goes back to the button that opened it.
+//! `<dialog>`: the browser makes the rest of the page inert and Escape closes it. Tab and
+//! Shift+Tab cycle between its buttons (the browser alone would let focus leave for its own
+//! toolbar), and focus goes back to the button that opened it.
 
 use esim_core::api::Esim;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::api::ApiError;
 use crate::context::{use_shop, Failed};
@@ -23,6 +25,7 @@ pub(super) fn CancelEsim(
     let dialog = NodeRef::<html::Dialog>::new();
     let opener = NodeRef::<html::Button>::new();
     let keep = NodeRef::<html::Button>::new();
+    let yes = NodeRef::<html::Button>::new();
     let busy = RwSignal::new(false);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let esim_id = StoredValue::new(esim_id);
@@ -46,6 +49,32 @@ pub(super) fn CancelEsim(
         if let Some(o) = opener.get_untracked() {
             let _ = o.focus();
         }
+    };
+    // The focus trap: from the last enabled button Tab goes to the first, and back.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Tab" {
+            return;
+        }
+        let buttons: Vec<_> = [keep.get_untracked(), yes.get_untracked()]
+            .into_iter()
+            .flatten()
+            .filter(|b| !b.disabled())
+            .collect();
+        let (Some(first), Some(last)) = (buttons.first(), buttons.last()) else {
+            return;
+        };
+        let active = dialog
+            .get_untracked()
+            .and_then(|d| d.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok())
+            .and_then(|root| root.active_element());
+        let at = |b: &web_sys::HtmlButtonElement| active.as_ref() == Some(b.as_ref());
+        let target = match ev.shift_key() {
+            true if at(first) || active.is_none() => last,
+            false if at(last) || active.is_none() => first,
+            _ => return,
+        };
+        ev.prevent_default();
+        let _ = target.focus();
     };
     let confirm = move |_| {
         let shop = shop.clone();
@@ -78,7 +107,7 @@ pub(super) fn CancelEsim(
                 {locale.t(Msg::CancelEsim)}
             </button>
             <dialog class="dialog" node_ref=dialog aria-labelledby="cancel-title"
-                aria-describedby="cancel-text" on:close=on_close>
+                aria-describedby="cancel-text" on:close=on_close on:keydown=on_key>
                 <h4 id="cancel-title">{locale.t(Msg::CancelQuestion)}</h4>
                 <p id="cancel-text">{locale.t(Msg::CancelExplain)}</p>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e.message(locale)}</p> })}
@@ -87,7 +116,7 @@ pub(super) fn CancelEsim(
                         disabled=move || busy.get() on:click=move |_| close()>
                         {move || if error.with(Option::is_some) { locale.t(Msg::Close) } else { locale.t(Msg::KeepEsim) }}
                     </button>
-                    <button type="button" class="button danger confirm-cancel"
+                    <button type="button" class="button danger confirm-cancel" node_ref=yes
                         disabled=move || busy.get() || error.with(Option::is_some)
                         aria-busy=move || busy.get().to_string() on:click=confirm>
                         {move || if busy.get() { locale.t(Msg::Cancelling) } else { locale.t(Msg::ConfirmCancel) }}

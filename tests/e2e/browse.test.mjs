@@ -1,6 +1,6 @@
-// A traveller finds plans for Japan, compares them and chooses one, on a desktop and on a
-// phone, against the real proxy and its sandbox catalogue. Every step is screenshotted and
-// audited with axe-core.
+// A traveller finds plans for Japan, buys one, installs it, uses data, tops up and cannot cancel
+// the used eSIM, on a desktop and on a phone, against the real proxy and its sandbox. Every step
+// is screenshotted (target/e2e/) and audited with axe-core.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { baseUrl, launch, openPage, screenshotDir, seriousViolations } from "./browser.mjs";
@@ -22,7 +22,7 @@ for (const viewport of [
   { width: 1280, height: 860 },
   { width: 360, height: 760 },
 ]) {
-  test(`search japan, compare plans and choose one at ${viewport.width}px`, async () => {
+  test(`search japan, buy, install, use data, top up, cancel refused at ${viewport.width}px`, async () => {
     const page = await openPage(browser, viewport, { bypassCSP: true });
     await page.goto(`${baseUrl}/`);
     const search = page.locator("#destination-search");
@@ -47,7 +47,7 @@ for (const viewport of [
     await page.locator(".filters select").selectOption("data");
     // Most data first: unlimited plans lead, then 50 GB.
     await page.waitForFunction(() =>
-      document.getElementById("esim").shadowRoot.querySelector(".plan-data")?.textContent === "Unlimited",
+      document.querySelector("esim-store").shadowRoot.querySelector(".plan-data")?.textContent === "Unlimited",
     );
     if (viewport.width === 360) {
       const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
@@ -90,18 +90,74 @@ for (const viewport of [
     // The sandbox provisions for two seconds; the widget polls until the eSIM is ready.
     await page.locator(".ready").waitFor({ timeout: 20000 });
     // Focus moves to the result (in an effect just after it renders).
-    await page.waitForFunction(() => document.getElementById("esim").shadowRoot.activeElement?.classList.contains("ready"));
+    await page.waitForFunction(() => document.querySelector("esim-store").shadowRoot.activeElement?.classList.contains("ready"));
     assert.ok((await page.locator("svg.qr path").getAttribute("d")).length > 1000, "QR code drawn");
     assert.match(await page.locator(".matching-id").textContent(), /^SBX-/);
     assert.equal(await page.locator(".smdp").textContent(), "smdp.sandbox.esim-storefront.test");
     assert.match(await page.locator(".install a.button").getAttribute("href"), /^https:\/\/esimsetup\.apple\.com\/esim_qrcode_provisioning\?carddata=LPA:1\$/);
     const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("esim-storefront:v1:guest-token")));
     assert.equal(stored.length, 1, "the guest token is kept for my eSIMs");
-    // "My eSIMs" on the same page lists the new eSIM, with this browser's guest token.
-    await page.locator("#my-esims .esim").waitFor();
-    assert.equal(await page.locator("#my-esims .esim").count(), 1);
-    assert.match(await page.locator("#my-esims .esim-title").textContent(), /Japan/);
     await step(page, "7-installed", viewport.width);
+
+    // "My eSIMs" (the shop's second tab) lists the new eSIM with this browser's guest token.
+    await page.locator("#tab-esims").click();
+    await page.locator(".esim").waitFor();
+    assert.equal(await page.locator(".esim").count(), 1);
+    assert.match(await page.locator(".esim .esim-title").textContent(), /Japan/);
+    assert.equal(await page.locator(".esim .status").textContent(), "Ready to install");
+    await step(page, "8-my-esims", viewport.width);
+
+    // One eSIM: unused, so it may be cancelled, behind a dialog that keeps the keyboard inside.
+    await page.locator(".open-esim").click();
+    await page.locator(".esim-detail").waitFor();
+    await page.locator(".esim-detail .install svg.qr").waitFor();
+    await page.locator(".open-cancel").click();
+    const active = () => page.evaluate(() => document.querySelector("esim-store").shadowRoot.activeElement?.className ?? "");
+    assert.match(await active(), /keep/, "the safe choice has focus");
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press("Tab");
+      assert.match(await active(), /keep|confirm-cancel/, `focus stays in the dialog (Tab ${i + 1})`);
+    }
+    await step(page, "9-cancel-dialog", viewport.width);
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => !document.querySelector("esim-store").shadowRoot.querySelector("dialog[open]"));
+    assert.match(await active(), /open-cancel/, "focus returns to the button that opened the dialog");
+
+    // The phone installs the eSIM and uses 500 MB (the sandbox panel, outside the widget);
+    // the page calls refresh() on the element and the usage bar moves.
+    assert.equal(await page.locator(".usage-bar").getAttribute("aria-valuenow"), "0");
+    await page.locator("#sandbox-esims button", { hasText: "Install on the phone" }).click();
+    await page.locator("#sandbox-status", { hasText: "Install on the phone: done" }).waitFor();
+    await page.locator("#sandbox-esims button", { hasText: "Use 500 MB" }).click();
+    await page.locator(".usage-bar[aria-valuenow='10']").waitFor();
+    assert.equal(await page.locator(".esim-detail .status").textContent(), "Active");
+    assert.match(await page.locator(".esim-detail .esim-usage").textContent(), /500 MB of 5 GB used/);
+    await step(page, "10-used", viewport.width);
+
+    // Top-up: the compatible packages, a confirmation with the price, then the result.
+    await page.locator(".add-data").click();
+    await page.locator(".top-up-option").first().waitFor();
+    const offered = await page.locator(".top-up-option").allTextContents();
+    assert.ok(offered.every((o) => o.includes("$")), `top-ups priced: ${offered}`);
+    await page.locator(".top-up-option").first().click();
+    assert.match(await page.locator(".confirm .question").textContent(), /^Add .+ to this eSIM for \$\d+\.\d{2}\?$/);
+    await step(page, "11-top-up-confirm", viewport.width);
+    await page.locator(".confirm-top-up").click();
+    await page.locator(".notice", { hasText: "Top-up added." }).waitFor();
+    await page.locator(".history .badge", { hasText: "Top-up" }).waitFor();
+    assert.equal(await page.locator(".history li").count(), 2, "the plan and its top-up");
+    await step(page, "12-topped-up", viewport.width);
+
+    // A used eSIM cannot be cancelled: the widget says so and offers no button, and the proxy
+    // refuses if asked anyway.
+    await page.locator(".cancel-note").waitFor();
+    assert.equal(await page.locator(".open-cancel").count(), 0);
+    const token = await page.evaluate(() => localStorage.getItem("esim-storefront:v1:guest-token:"));
+    const id = await page.locator(".esim-detail").getAttribute("data-id");
+    const refused = await fetch(`${baseUrl}/v1/esims/${id}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(refused.status, 409);
+    assert.equal((await refused.json()).error.code, "not_allowed");
+    await step(page, "13-cancel-refused", viewport.width);
     assert.deepEqual(page.problems, []);
     await page.close();
   });
@@ -112,7 +168,8 @@ test("accents and case do not matter, and French shoppers read French", async ()
   await page.goto(`${baseUrl}/?locale=fr&currency=EUR`);
   const search = page.locator("#destination-search");
   await search.waitFor();
-  assert.equal(await page.locator(".tab").first().textContent(), "eSIM locales");
+  assert.equal(await page.locator("#tab-shop").textContent(), "Acheter un forfait");
+  assert.equal(await page.locator(".browse .tab").first().textContent(), "eSIM locales");
   await search.fill("cote d ivoire");
   await page.locator(".suggestions .destination-button", { hasText: "Côte d'Ivoire" }).click();
   await page.locator(".plan-card").first().waitFor();

@@ -26,7 +26,7 @@ test("the demo page loads the optimised bundle under a strict CSP", async () => 
   assert.equal(wasm.headers()["content-type"], "application/wasm");
   assert.equal(wasm.headers()["content-encoding"], "br", "precompressed copy served");
 
-  const light = await page.evaluate(() => document.getElementById("esim").children.length);
+  const light = await page.evaluate(() => document.querySelector("esim-store").children.length);
   assert.equal(light, 0, "nothing in the host's light DOM");
   await page.screenshot({ path: `${screenshotDir}/pipeline-desktop.png`, fullPage: true });
   assert.deepEqual(page.problems, []);
