@@ -18,9 +18,7 @@ fn shop_routes(order: serde_json::Value) -> serde_json::Value {
         "/v1/packages": {"status": 200, "body": {"currency": "USD", "packages": [
             package("JP-5GB-30D", json!(5368709120u64), 30, 2399, "Fast.")
         ]}},
-        "/v1/storefront": {"status": 200, "body": {"name": "Test", "currencies": ["USD", "EUR"], "default_currency": "USD",
-            "locales": ["en"], "features": {"top_up": true, "cancel": true, "usage": true, "currencies": true},
-            "checkout": "sandbox", "test_mode": true}},
+        "/v1/storefront": storefront(),
         "/v1/quotes": {"status": 200, "body": {"package_code": "JP-5GB-30D", "quantity": 1,
             "unit_price": {"minor": 2399, "currency": "USD"}, "total": {"minor": 2399, "currency": "USD"}}},
         "/v1/orders": order,

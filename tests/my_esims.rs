@@ -1,4 +1,5 @@
-//! Component tests of "my eSIMs" in headless Chromium: empty, listed, error.
+//! Component tests of "my eSIMs" in headless Chromium: empty, listed, error, and one eSIM
+//! refreshed within rate limits, topped up (retried with the same key) and cancelled.
 #![cfg(target_arch = "wasm32")]
 
 mod support;
@@ -65,7 +66,10 @@ async fn lists_each_esim_with_state_usage_and_days_left() {
     wait_for(&el, ".esim").await;
     assert_eq!(all(&el, ".esim-title"), ["Japan a", "Japan b"]);
     assert_eq!(all(&el, ".status"), ["Active", "Ready to install"]);
-    assert_eq!(all(&el, ".esim-usage"), ["256 MB / 1 GB", "0 MB / 1 GB"]);
+    assert_eq!(
+        all(&el, ".esim-usage"),
+        ["256 MB of 1 GB used", "0 MB of 1 GB used"]
+    );
     assert_eq!(
         all(&el, ".esim-time"),
         ["3 days left", "Starts when first used · 7 days"]
@@ -96,4 +100,184 @@ async fn an_error_offers_a_retry() {
     wait_for(&el, ".esim").await;
     assert_eq!(all(&el, ".status"), ["Data used up"]);
     storage().remove_item(TOKEN_KEY).unwrap();
+}
+
+/// Mounts the list with one eSIM (`actions` as given) and opens it.
+async fn open_one(esim: serde_json::Value, more: serde_json::Value) -> web_sys::HtmlElement {
+    storage().set_item(TOKEN_KEY, "gst_known").unwrap();
+    let mut routes = json!({"/v1/esims": {"status": 200, "body": {"esims": [esim]}}});
+    for (k, v) in more.as_object().unwrap() {
+        routes[k] = v.clone();
+    }
+    fake_fetch(routes);
+    let el = mount_list();
+    click(&el, ".open-esim").await;
+    wait_for(&el, ".esim-detail").await;
+    el
+}
+
+fn with_actions(mut esim: serde_json::Value, top_up: bool, cancel: bool) -> serde_json::Value {
+    esim["actions"] = json!({"install": false, "top_up": top_up, "cancel": cancel});
+    esim
+}
+
+#[wasm_bindgen_test]
+async fn a_rate_limited_refresh_says_how_long_to_wait_and_waits() {
+    let el = open_one(
+        esim("a", "active", 1 << 28, 1 << 30, Some(86_400)),
+        json!({"GET /v1/esims/a?refresh=true": {"status": 429, "body": {"error": {"code": "rate_limited",
+            "message": "Too many requests.", "retry_after": 30}}}}),
+    )
+    .await;
+    assert_eq!(
+        all(&el, ".esim-detail .esim-usage"),
+        ["256 MB of 1 GB used"]
+    );
+    click(&el, ".refresh").await;
+    let notice = wait_for_text(&el, ".notice", "Try again in 30 s").await;
+    assert_eq!(notice.get_attribute("aria-live").as_deref(), Some("polite"));
+    let button = wait_for(&el, ".refresh").await;
+    assert!(
+        button.has_attribute("disabled"),
+        "no hammering a rate-limited provider"
+    );
+    assert!(
+        requests()
+            .iter()
+            .any(|r| r.starts_with("GET ") && r.contains("/v1/esims/a?refresh=true")),
+        "{:?}",
+        requests()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_shows_the_new_usage() {
+    let el = open_one(
+        esim("a", "active", 1 << 28, 1 << 30, Some(86_400)),
+        json!({"GET /v1/esims/a?refresh=true": {"status": 200, "body": esim("a", "active", 3 << 28, 1 << 30, Some(86_400))}}),
+    )
+    .await;
+    click(&el, ".refresh").await;
+    wait_for_text(&el, ".notice", "Usage updated.").await;
+    assert_eq!(
+        all(&el, ".esim-detail .esim-usage"),
+        ["768 MB of 1 GB used"]
+    );
+    let bar = wait_for(&el, ".usage-bar").await;
+    assert_eq!(bar.get_attribute("aria-valuenow").as_deref(), Some("75"));
+}
+
+#[wasm_bindgen_test]
+async fn a_top_up_is_confirmed_and_its_retry_reuses_the_key() {
+    let mut after = esim("a", "active", 1 << 28, 2 << 30, Some(86_400));
+    after["history"] = json!([
+        {"package_code": "JP-1GB-7D", "title": "Japan 1GB", "data": 1u64 << 30, "validity": {"amount": 7, "unit": "day"}, "added_at": 1_790_000_000, "top_up": false},
+        {"package_code": "TOPUP-JP-1GB-7D", "title": "Japan top-up 1GB", "data": 1u64 << 30, "validity": {"amount": 7, "unit": "day"}, "added_at": 1_790_100_000, "top_up": true}
+    ]);
+    let el = open_one(
+        with_actions(esim("a", "active", 1 << 28, 1 << 30, Some(86_400)), true, false),
+        json!({
+            "GET /v1/esims/a/topups": {"status": 200, "body": {"currency": "USD", "packages": [
+                package("TOPUP-JP-1GB-7D", json!(1u64 << 30), 7, 699, "")]}},
+            "POST /v1/esims/a/topups": [
+                {"status": 503, "body": {"error": {"code": "provider_unavailable", "message": "The eSIM provider is not answering. Nothing was charged; please try again."}}},
+                {"status": 200, "body": after}
+            ]
+        }),
+    )
+    .await;
+    click(&el, ".add-data").await;
+    click(&el, ".top-up-option").await;
+    let question = wait_for(&el, ".confirm .question").await;
+    assert_eq!(
+        question.text_content().unwrap(),
+        "Add 1 GB · 7 days to this eSIM for $6.99?"
+    );
+    click(&el, ".confirm-top-up").await;
+    wait_for_text(&el, ".confirm .error", "Nothing was charged").await;
+    click(&el, ".confirm-top-up").await;
+    wait_for_text(&el, ".notice", "Top-up added.").await;
+    assert_eq!(all(&el, ".history .badge"), ["Top-up"]);
+    assert_eq!(
+        all(&el, ".esim-detail .esim-usage"),
+        ["256 MB of 2 GB used"]
+    );
+    let keys = idempotency_keys();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "the retry is the same top-up");
+}
+
+#[wasm_bindgen_test]
+async fn a_cancel_the_proxy_refuses_is_explained_in_the_dialog() {
+    let el = open_one(
+        with_actions(esim("a", "ready", 0, 1 << 30, None), false, true),
+        json!({"POST /v1/esims/a/cancel": {"status": 409, "body": {"error": {"code": "not_allowed",
+            "message": "This eSIM has been installed and can no longer be cancelled."}}}}),
+    )
+    .await;
+    click(&el, ".open-cancel").await;
+    let dialog = wait_for(&el, "dialog[open]").await;
+    assert_eq!(
+        dialog.get_attribute("aria-labelledby").as_deref(),
+        Some("cancel-title")
+    );
+    click(&el, ".confirm-cancel").await;
+    wait_for_text(&el, "dialog .error", "can no longer be cancelled").await;
+    assert!(wait_for(&el, ".confirm-cancel")
+        .await
+        .has_attribute("disabled"));
+    assert_eq!(all(&el, ".keep"), ["Close"]);
+    click(&el, ".keep").await;
+    for _ in 0..50 {
+        if el
+            .shadow_root()
+            .unwrap()
+            .query_selector("dialog[open]")
+            .unwrap()
+            .is_none()
+        {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("the dialog stayed open");
+}
+
+#[wasm_bindgen_test]
+async fn cancelling_an_unused_esim_shows_it_cancelled() {
+    let mut cancelled = with_actions(esim("a", "cancelled", 0, 1 << 30, None), false, false);
+    cancelled["status"]["lifecycle"] = json!("cancelled");
+    let el = open_one(
+        with_actions(esim("a", "ready", 0, 1 << 30, None), false, true),
+        json!({"POST /v1/esims/a/cancel": {"status": 200, "body": cancelled}}),
+    )
+    .await;
+    click(&el, ".open-cancel").await;
+    click(&el, ".confirm-cancel").await;
+    wait_for_text(&el, ".notice", "The eSIM is cancelled.").await;
+    assert_eq!(all(&el, ".esim-detail .status"), ["Cancelled"]);
+    assert!(el
+        .shadow_root()
+        .unwrap()
+        .query_selector("dialog[open]")
+        .unwrap()
+        .is_none());
+    assert_eq!(all(&el, ".open-cancel").len(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_used_esim_offers_no_cancel_and_says_why() {
+    let el = open_one(
+        with_actions(
+            esim("a", "active", 1 << 20, 1 << 30, Some(86_400)),
+            true,
+            false,
+        ),
+        json!({}),
+    )
+    .await;
+    wait_for_text(&el, ".cancel-note", "only before it is installed or used").await;
+    assert_eq!(all(&el, ".open-cancel").len(), 0);
+    click(&el, ".back").await;
+    wait_for(&el, ".esims").await;
 }

@@ -319,11 +319,8 @@ pub(crate) fn CheckoutOf(
     let path = {
         let shop = shop.clone();
         move || {
-            format!(
-                "/v1/packages/{}?{}",
-                percent_encode(&code),
-                shop.currency_param().trim_start_matches('&')
-            )
+            let currency = shop.currency_param().replacen('&', "?", 1);
+            format!("/v1/packages/{}{currency}", percent_encode(&code))
         }
     };
     let package = {

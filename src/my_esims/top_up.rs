@@ -51,11 +51,8 @@ pub(super) fn TopUp(
         let shop = shop.clone();
         move || {
             let api = shop.buyer_api();
-            let path = format!(
-                "/v1/esims/{}/topups?{}",
-                esim_id.get_value(),
-                shop.currency_param().trim_start_matches('&')
-            );
+            let currency = shop.currency_param().replacen('&', "?", 1);
+            let path = format!("/v1/esims/{}/topups{currency}", esim_id.get_value());
             stage.set(Stage::Loading);
             leptos::task::spawn_local(async move {
                 let next = match api.get::<PackageList>(&path).await {

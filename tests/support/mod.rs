@@ -6,18 +6,26 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement};
 
 /// Makes `fetch` answer each URL containing a key of `routes` with that route's
-/// `{status, body}`, or never (`{hang: true}`).
+/// `{status, body}`, or never (`{hang: true}`). The longest matching key wins; a key may start
+/// with a method ("POST /v1/esims/a/cancel"). A route whose value is a list answers with its
+/// items in turn, staying on the last. Requests are recorded in `window.__requests`.
 pub fn fake_fetch(routes: serde_json::Value) {
     let install = js_sys::Function::new_with_args(
         "routes",
         "window.__keys = [];
+        window.__requests = [];
         window.fetch = async (input) => {
             const url = typeof input === 'string' ? input : input.url;
+            const method = typeof input === 'string' ? 'GET' : input.method;
             if (typeof input !== 'string' && input.headers.get('Idempotency-Key')) {
                 window.__keys.push(input.headers.get('Idempotency-Key'));
             }
-            for (const [part, answer] of Object.entries(window.__routes)) {
-                if (url.includes(part)) {
+            window.__requests.push(method + ' ' + url);
+            const routes = Object.entries(window.__routes).sort((a, b) => b[0].length - a[0].length);
+            for (const [key, route] of routes) {
+                const [m, part] = key.includes(' ') ? key.split(' ') : [null, key];
+                if ((m === null || m === method) && url.includes(part)) {
+                    const answer = Array.isArray(route) ? (route.length > 1 ? route.shift() : route[0]) : route;
                     if (answer.hang) return new Promise(() => {});
                     return new Response(JSON.stringify(answer.body), {
                         status: answer.status, headers: { 'content-type': 'application/json' } });
@@ -59,7 +67,9 @@ pub async fn sleep(ms: i32) {
 /// Waits up to two seconds for `selector` in the widget's shadow root.
 pub async fn wait_for(el: &HtmlElement, selector: &str) -> Element {
     for _ in 0..100 {
-        if let Some(found) = el.shadow_root().unwrap().query_selector(selector).unwrap() {
+        // Custom elements mount in a microtask: the shadow root may not exist yet.
+        let root = el.shadow_root();
+        if let Some(found) = root.and_then(|r| r.query_selector(selector).unwrap()) {
             return found;
         }
         sleep(20).await;
@@ -102,6 +112,13 @@ pub fn package(
         "top_up": true, "description": description})
 }
 
+/// The `/v1/storefront` route of a sandbox storefront selling in dollars and euros.
+pub fn storefront() -> serde_json::Value {
+    serde_json::json!({"status": 200, "body": {"name": "Test", "currencies": ["USD", "EUR"], "default_currency": "USD",
+        "locales": ["en"], "features": {"top_up": true, "cancel": true, "usage": true, "currencies": true},
+        "checkout": "sandbox", "test_mode": true}})
+}
+
 /// Returns the Idempotency-Key headers sent since `fake_fetch` was installed.
 pub fn idempotency_keys() -> Vec<String> {
     let keys = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__keys".into()).unwrap();
@@ -115,4 +132,27 @@ pub fn idempotency_keys() -> Vec<String> {
 pub async fn click(el: &HtmlElement, selector: &str) {
     let target: HtmlElement = wait_for(el, selector).await.dyn_into().unwrap();
     target.click();
+}
+
+/// Returns the requests the fake `fetch` saw, as "METHOD url".
+pub fn requests() -> Vec<String> {
+    let list = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__requests".into()).unwrap();
+    js_sys::Array::from(&list)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
+}
+
+/// Waits up to two seconds for `selector` to hold text containing `text`.
+pub async fn wait_for_text(el: &HtmlElement, selector: &str, text: &str) -> Element {
+    for _ in 0..100 {
+        let root = el.shadow_root();
+        if let Some(found) = root.and_then(|r| r.query_selector(selector).unwrap()) {
+            if found.text_content().unwrap_or_default().contains(text) {
+                return found;
+            }
+        }
+        sleep(20).await;
+    }
+    panic!("{selector} never said {text:?}");
 }
