@@ -4,7 +4,7 @@ mod card;
 mod details;
 
 use esim_core::api::{DestinationList, DestinationSummary, PackageList};
-use esim_core::{search_destinations, Destination, DestinationKind, Package, SortKey};
+use esim_core::{Destination, DestinationIndex, DestinationKind, Package, SortKey};
 use leptos::prelude::*;
 
 use crate::context::use_shop;
@@ -33,6 +33,14 @@ pub(crate) fn PackageBrowser(
     let query = RwSignal::new(String::new());
     let tab = RwSignal::new(DestinationKind::Country);
     let chosen: RwSignal<Option<Destination>> = RwSignal::new(None);
+    // The code whose plans are loaded. Set from `initial` at once, so that a page opening on a
+    // destination loads its plans alongside the destination list, not after it.
+    let wanted: RwSignal<Option<String>> =
+        RwSignal::new(initial.as_ref().map(|c| c.trim().to_ascii_uppercase()));
+    let choose = move |d: Option<Destination>| {
+        wanted.set(d.as_ref().map(|d| d.code.clone()));
+        chosen.set(d);
+    };
     let sort = RwSignal::new(SortKey::Price);
     let unlimited_only = RwSignal::new(false);
     let opened: RwSignal<Option<Package>> = RwSignal::new(None);
@@ -54,7 +62,7 @@ pub(crate) fn PackageBrowser(
         let shop = shop.clone();
         LocalResource::new(move || {
             let (api, currency) = (shop.api.clone(), shop.currency_param());
-            let destination = chosen.get().map(|d| d.code);
+            let destination = wanted.get();
             let (sort, unlimited) = (sort.get(), unlimited_only.get());
             async move {
                 let Some(code) = destination else {
@@ -82,9 +90,12 @@ pub(crate) fn PackageBrowser(
                         .destinations
                         .into_iter()
                         .find(|d| d.destination.code.eq_ignore_ascii_case(&code));
-                    if let Some(found) = found {
-                        tab.set(found.destination.kind);
-                        chosen.set(Some(found.destination));
+                    match found {
+                        Some(found) => {
+                            tab.set(found.destination.kind);
+                            chosen.set(Some(found.destination));
+                        }
+                        None => wanted.set(None),
                     }
                     true
                 }
@@ -93,6 +104,20 @@ pub(crate) fn PackageBrowser(
         });
     }
 
+    // Names folded once per destination list, not at every keystroke.
+    let index = Memo::new(move |_| {
+        destinations.with(|list| match list {
+            Some(Ok(list)) => {
+                let plain: Vec<Destination> = list
+                    .destinations
+                    .iter()
+                    .map(|d| d.destination.clone())
+                    .collect();
+                DestinationIndex::new(&plain)
+            }
+            _ => DestinationIndex::default(),
+        })
+    });
     let all_destinations = move || -> Vec<DestinationSummary> {
         match destinations.get() {
             Some(Ok(list)) => list.destinations,
@@ -103,7 +128,7 @@ pub(crate) fn PackageBrowser(
         tab.set(d.kind);
         query.set(String::new());
         opened.set(None);
-        chosen.set(Some(d));
+        choose(Some(d));
     };
     let select_tab = move |kind: DestinationKind| {
         tab.set(kind);
@@ -112,9 +137,9 @@ pub(crate) fn PackageBrowser(
             let global = all_destinations()
                 .into_iter()
                 .find(|d| d.destination.kind == DestinationKind::Global);
-            chosen.set(global.map(|d| d.destination));
+            choose(global.map(|d| d.destination));
         } else {
-            chosen.set(None);
+            choose(None);
         }
     };
 
@@ -141,13 +166,15 @@ pub(crate) fn PackageBrowser(
         if text.trim().is_empty() {
             return None;
         }
-        let all = all_destinations();
-        let plain: Vec<Destination> = all.iter().map(|d| d.destination.clone()).collect();
-        let found: Vec<DestinationSummary> = search_destinations(&plain, &text)
-            .into_iter()
-            .take(MAX_SUGGESTIONS)
-            .filter_map(|d| all.iter().find(|s| s.destination.code == d.code).cloned())
-            .collect();
+        let hits = index.with(|index| index.search(&text));
+        let found: Vec<DestinationSummary> = destinations.with(|list| match list {
+            Some(Ok(list)) => hits
+                .into_iter()
+                .take(MAX_SUGGESTIONS)
+                .filter_map(|i| list.destinations.get(i).cloned())
+                .collect(),
+            _ => Vec::new(),
+        });
         Some(if found.is_empty() {
             view! { <Empty message=locale.t(Msg::NoDestinations) /> }.into_any()
         } else {
@@ -201,7 +228,7 @@ pub(crate) fn PackageBrowser(
                 <div class="plans-header">
                     <h3>{locale.t(Msg::PlansFor)} " " {d.name.clone()}</h3>
                     {changeable.then(|| view! {
-                        <button type="button" class="link" on:click=move |_| chosen.set(None)>{locale.t(Msg::Change)}</button>
+                        <button type="button" class="link" on:click=move |_| choose(None)>{locale.t(Msg::Change)}</button>
                     })}
                 </div>
                 <div class="filters">
@@ -251,7 +278,7 @@ pub(crate) fn PackageBrowser(
         Some(Err(error)) => {
             view! { <ErrorWithRetry error on_retry=Callback::new(move |()| destinations.refetch()) /> }.into_any()
         }
-        Some(Ok(_)) if chosen.get().is_some() => plans().into_any(),
+        Some(Ok(_)) if wanted.get().is_some() => plans().into_any(),
         Some(Ok(_)) => view! { {suggestions} {move || query.get().trim().is_empty().then(start_list)} }.into_any(),
     }
     };
@@ -264,7 +291,7 @@ pub(crate) fn PackageBrowser(
                 prop:value=move || query.get()
                 on:input=move |ev| {
                     query.set(event_target_value(&ev));
-                    chosen.set(None);
+                    choose(None);
                     opened.set(None);
                 } />
             <div class="tabs" role="tablist" aria-label=locale.t(Msg::WhereTo)>{tabs}</div>

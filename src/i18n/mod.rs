@@ -550,29 +550,75 @@ impl Locale {
 
     /// Writes a price with `Intl.NumberFormat` ("€12.99", "12,99 €").
     pub(crate) fn price(&self, money: Money) -> String {
-        let options = js_sys::Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = js_sys::Reflect::set(&options, &k.into(), &v);
-        };
-        set("style", "currency".into());
-        set("currency", money.currency().code().into());
-        format_with(self.tag(), &options, &money.amount_text()).unwrap_or_else(|| money.to_string())
+        let currency = money.currency();
+        format_with(
+            self.tag(),
+            Style::Currency(currency.code()),
+            &money.amount_text(),
+        )
+        .unwrap_or_else(|| money.to_string())
     }
 
     /// Writes a decimal number with exactly `digits` fraction digits.
     pub(crate) fn number(&self, decimal: &str, digits: u32) -> String {
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"minimumFractionDigits".into(), &digits.into());
-        let _ = js_sys::Reflect::set(&options, &"maximumFractionDigits".into(), &digits.into());
-        format_with(self.tag(), &options, decimal).unwrap_or_else(|| decimal.to_owned())
+        format_with(self.tag(), Style::Digits(digits), decimal)
+            .unwrap_or_else(|| decimal.to_owned())
     }
+}
+
+/// What a number format is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style<'a> {
+    /// Money in this ISO 4217 currency, with its usual fraction digits.
+    Currency(&'a str),
+    /// A plain number with exactly this many fraction digits.
+    Digits(u32),
+}
+
+thread_local! {
+    /// Every `Intl.NumberFormat` made so far, by locale and style. Making one costs about as
+    /// much as formatting hundreds of numbers: a plan list made one per price, and that was a
+    /// third of the time to the first plan card.
+    static FORMATS: std::cell::RefCell<Vec<(String, js_sys::Function)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Formats decimal text exactly: `Intl.NumberFormat` accepts a string and does not round it
 /// through a float.
-fn format_with(tag: &str, options: &js_sys::Object, decimal: &str) -> Option<String> {
-    let locales = js_sys::Array::of1(&tag.into());
-    let format = js_sys::Intl::NumberFormat::new(&locales, options).format();
+fn format_with(tag: &str, style: Style, decimal: &str) -> Option<String> {
+    let key = match style {
+        Style::Currency(code) => format!("{tag} {code}"),
+        Style::Digits(digits) => format!("{tag} {digits}"),
+    };
+    let cached = FORMATS.with(|f| {
+        f.borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, format)| format.clone())
+    });
+    let format = match cached {
+        Some(format) => format,
+        None => {
+            let options = js_sys::Object::new();
+            let set = |k: &str, v: JsValue| {
+                let _ = js_sys::Reflect::set(&options, &k.into(), &v);
+            };
+            match style {
+                Style::Currency(code) => {
+                    set("style", "currency".into());
+                    set("currency", code.into());
+                }
+                Style::Digits(digits) => {
+                    set("minimumFractionDigits", digits.into());
+                    set("maximumFractionDigits", digits.into());
+                }
+            }
+            let locales = js_sys::Array::of1(&tag.into());
+            let format = js_sys::Intl::NumberFormat::new(&locales, &options).format();
+            FORMATS.with(|f| f.borrow_mut().push((key, format.clone())));
+            format
+        }
+    };
     format
         .call1(&JsValue::NULL, &JsValue::from_str(decimal))
         .ok()?

@@ -4,6 +4,11 @@
 //! `GET /v1/packages?destination=JP` under wrk, against nginx serving the very same bytes as a
 //! static file, in the same run on the same machine, so the ratio is meaningful even on a
 //! shared, noisy host. Results go to `target/bench/proxy.json`.
+//!
+//! The widget: in headless Chromium, time from script start to the first plan card and time per
+//! keystroke of destination search, against a plain-JavaScript page rendering the same data in
+//! the same run (`www/bench/`, driven by `tests/bench/widget.mjs`), and the bundle's brotli size.
+//! Results go to `target/bench/widget.json`.
 
 use std::fs;
 use std::path::Path;
@@ -13,7 +18,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::dist;
+use crate::proxy::ProxyProcess;
 use crate::shell::{self, cmd, output, root, step};
+use crate::tools;
 
 /// The request measured.
 const PATH: &str = "/v1/packages?destination=JP&currency=EUR";
@@ -120,7 +127,25 @@ pub fn run() -> Result<(), String> {
         );
     }
     println!("  report: target/bench/proxy.json");
-    Ok(())
+    drop(_proxy);
+    drop(_nginx);
+    widget()
+}
+
+/// The widget against its plain-JavaScript baseline, in Chromium.
+fn widget() -> Result<(), String> {
+    tools::chromium()?;
+    tools::npm_packages()?;
+    step("Building the widget bundle");
+    dist::run()?;
+    let proxy = ProxyProcess::start_release(0)?;
+    step("Widget against a plain-JS baseline in headless Chromium (www/bench/)");
+    shell::run(
+        cmd("node")
+            .arg("tests/bench/widget.mjs")
+            .env("ESIM_DEMO_URL", proxy.url())
+            .env("CHROMIUM", tools::CHROMIUM),
+    )
 }
 
 fn install_tools() -> Result<(), String> {

@@ -19,10 +19,25 @@ impl ProxyProcess {
     /// Builds and starts the proxy on 127.0.0.1:`port` (0 picks a free port) in sandbox mode,
     /// serving `www/` and `target/dist`, and waits until it listens.
     pub fn start(port: u16) -> Result<ProxyProcess, String> {
+        ProxyProcess::start_built(port, false)
+    }
+
+    /// As [`ProxyProcess::start`], with the release build (for benchmarks).
+    pub fn start_release(port: u16) -> Result<ProxyProcess, String> {
+        ProxyProcess::start_built(port, true)
+    }
+
+    fn start_built(port: u16, release: bool) -> Result<ProxyProcess, String> {
         step("Building the storefront proxy (esim-proxy)");
-        run(cmd("cargo").args(["build", "--package", "esim-proxy"]))?;
+        let mut build = cmd("cargo");
+        build.args(["build", "--package", "esim-proxy"]);
+        if release {
+            build.arg("--release");
+        }
+        run(&mut build)?;
         let port = if port == 0 { shell::free_port()? } else { port };
-        let binary = root().join("target/debug/esim-proxy");
+        let profile = if release { "release" } else { "debug" };
+        let binary = root().join("target").join(profile).join("esim-proxy");
         let mut child = Command::new(&binary)
             .current_dir(root())
             .args([

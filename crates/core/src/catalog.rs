@@ -273,31 +273,65 @@ fn compare(sort: SortKey, a: &Package, b: &Package) -> Ordering {
 /// Returns the destinations matching what the shopper typed, best first: an exact ISO code or
 /// name, then names starting with the query, then names with a word starting with it, then
 /// names containing it; alphabetical within each. Case, accents and punctuation are ignored.
-/// An empty query matches nothing.
+/// An empty query matches nothing. To search the same list at every keystroke, build a
+/// [`DestinationIndex`] once.
 pub fn search_destinations<'a>(
     destinations: &'a [Destination],
     query: &str,
 ) -> Vec<&'a Destination> {
-    let needle = fold(query);
-    if needle.is_empty() {
-        return Vec::new();
+    let index = DestinationIndex::new(destinations);
+    index
+        .search(query)
+        .into_iter()
+        .map(|i| &destinations[i])
+        .collect()
+}
+
+/// Destinations with their names and aliases folded once, for searching as the shopper types.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DestinationIndex {
+    /// Per destination, in the order given: its code and its folded name, then aliases.
+    entries: Vec<(String, Vec<String>)>,
+}
+
+impl DestinationIndex {
+    /// Folds the names and aliases of `destinations`.
+    pub fn new(destinations: &[Destination]) -> DestinationIndex {
+        let entries = destinations
+            .iter()
+            .map(|d| {
+                let names = std::iter::once(&d.name).chain(&d.aliases).map(|n| fold(n));
+                (d.code.clone(), names.collect())
+            })
+            .collect();
+        DestinationIndex { entries }
     }
-    let mut ranked: Vec<(u8, String, &Destination)> = destinations
-        .iter()
-        .filter_map(|d| {
-            let names = std::iter::once(&d.name).chain(&d.aliases).map(|n| fold(n));
-            let rank = names
-                .map(|name| rank(&name, &needle))
-                .chain(std::iter::once(
-                    d.code.eq_ignore_ascii_case(query.trim()).then_some(0),
-                ))
-                .flatten()
-                .min()?;
-            Some((rank, fold(&d.name), d))
-        })
-        .collect();
-    ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    ranked.into_iter().map(|(_, _, d)| d).collect()
+
+    /// Returns the positions (in the list the index was built from) of the destinations
+    /// matching `query`, best first, as [`search_destinations`] ranks them.
+    pub fn search(&self, query: &str) -> Vec<usize> {
+        let needle = fold(query);
+        if needle.is_empty() {
+            return Vec::new();
+        }
+        let code = query.trim();
+        let mut ranked: Vec<(u8, &str, usize)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (c, names))| {
+                let rank = names
+                    .iter()
+                    .map(|name| rank(name, &needle))
+                    .chain(std::iter::once(c.eq_ignore_ascii_case(code).then_some(0)))
+                    .flatten()
+                    .min()?;
+                Some((rank, names[0].as_str(), i))
+            })
+            .collect();
+        ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        ranked.into_iter().map(|(_, _, i)| i).collect()
+    }
 }
 
 fn rank(name: &str, needle: &str) -> Option<u8> {
@@ -305,7 +339,10 @@ fn rank(name: &str, needle: &str) -> Option<u8> {
         Some(0)
     } else if name.starts_with(needle) {
         Some(1)
-    } else if name.contains(&format!(" {needle}")) {
+    } else if name
+        .match_indices(needle)
+        .any(|(at, _)| name[..at].ends_with(' '))
+    {
         Some(2)
     } else if name.contains(needle) {
         Some(3)

@@ -18,7 +18,8 @@ pub mod volume;
 
 pub use activation::{ActivationCode, ActivationCodeError};
 pub use catalog::{
-    search_destinations, Destination, DestinationKind, Network, Package, PackageQuery, SortKey,
+    search_destinations, Destination, DestinationIndex, DestinationKind, Network, Package,
+    PackageQuery, SortKey,
 };
 pub use money::{Currency, Markup, Money, MoneyError, PriceEnding, Rates};
 pub use rust_decimal::Decimal;
