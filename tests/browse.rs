@@ -105,3 +105,46 @@ async fn provider_text_with_markup_is_shown_as_text() {
     let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
     assert!(pwned.is_undefined(), "the markup never ran");
 }
+
+/// Chooses `value` in the select matching `selector` as a shopper would.
+async fn select(el: &web_sys::HtmlElement, selector: &str, value: &str) {
+    use wasm_bindgen::JsCast;
+    let select: web_sys::HtmlSelectElement = wait_for(el, selector).await.dyn_into().unwrap();
+    select.set_value(value);
+    let event = web_sys::Event::new("change").unwrap();
+    select.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn data_days_and_price_filters_ask_the_proxy() {
+    fake_fetch(serde_json::json!({
+        "/v1/destinations": destinations(),
+        "/v1/packages": {"status": 200, "body": {"currency": "USD", "packages": [
+            package("JP-1GB-7D", serde_json::json!(1073741824u64), 7, 450, ""),
+            package("JP-5GB-30D", serde_json::json!(5368709120u64), 30, 2399, ""),
+            package("JP-10GB-30D", serde_json::json!(10737418240u64), 30, 3299, ""),
+            package("JP-20GB-30D", serde_json::json!(21474836480u64), 30, 4599, "")
+        ]}}
+    }));
+    let el = host();
+    mount_browser(&el, Some("JP"));
+    wait_for(&el, ".plan-card").await;
+    wait_for(&el, ".filter-price option[value='2399']").await;
+    assert_eq!(
+        all(&el, ".filter-price option"),
+        ["Any", "≤ $4.50", "≤ $23.99", "≤ $32.99", "≤ $45.99"]
+    );
+    assert_eq!(all(&el, ".filter-data option")[3], "5 GB+");
+    select(&el, ".filter-data", "5").await;
+    select(&el, ".filter-days", "15").await;
+    select(&el, ".filter-price", "3299").await;
+    sleep(50).await;
+    let last = requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.contains("/v1/packages"))
+        .unwrap();
+    assert!(last.contains("&min_data=5GB"), "{last}");
+    assert!(last.contains("&min_days=15"), "{last}");
+    assert!(last.contains("&max_price=32.99"), "{last}");
+}

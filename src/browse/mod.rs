@@ -4,7 +4,7 @@ mod card;
 mod details;
 
 use esim_core::api::{DestinationList, DestinationSummary, PackageList};
-use esim_core::{Destination, DestinationIndex, DestinationKind, Package, SortKey};
+use esim_core::{Destination, DestinationIndex, DestinationKind, Money, Package, SortKey};
 use leptos::prelude::*;
 
 use crate::context::use_shop;
@@ -19,6 +19,14 @@ const POPULAR: &[&str] = &[
 ];
 /// Most suggestions shown while typing.
 const MAX_SUGGESTIONS: usize = 8;
+
+/// What the shopper limits plans to, besides unlimited plans only.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Limits {
+    min_gb: Option<u64>,
+    min_days: Option<u32>,
+    max_price: Option<Money>,
+}
 
 /// The package browser panel.
 #[component]
@@ -37,12 +45,17 @@ pub(crate) fn PackageBrowser(
     // destination loads its plans alongside the destination list, not after it.
     let wanted: RwSignal<Option<String>> =
         RwSignal::new(initial.as_ref().map(|c| c.trim().to_ascii_uppercase()));
+    let sort = RwSignal::new(SortKey::Price);
+    let unlimited_only = RwSignal::new(false);
+    let limits = RwSignal::new(Limits::default());
+    // The prices a "price up to" filter offers: some of the destination's own plan prices.
+    let price_points: RwSignal<Vec<Money>> = RwSignal::new(Vec::new());
     let choose = move |d: Option<Destination>| {
         wanted.set(d.as_ref().map(|d| d.code.clone()));
         chosen.set(d);
+        limits.set(Limits::default());
+        price_points.set(Vec::new());
     };
-    let sort = RwSignal::new(SortKey::Price);
-    let unlimited_only = RwSignal::new(false);
     let opened: RwSignal<Option<Package>> = RwSignal::new(None);
 
     let destinations = {
@@ -63,12 +76,21 @@ pub(crate) fn PackageBrowser(
         LocalResource::new(move || {
             let (api, currency) = (shop.api.clone(), shop.currency_param());
             let destination = wanted.get();
-            let (sort, unlimited) = (sort.get(), unlimited_only.get());
+            let (sort, unlimited, limits) = (sort.get(), unlimited_only.get(), limits.get());
             async move {
                 let Some(code) = destination else {
                     return Ok(None);
                 };
-                let filter = if unlimited { "&unlimited=true" } else { "" };
+                let mut filter = if unlimited { "&unlimited=true" } else { "" }.to_owned();
+                if let Some(gb) = limits.min_gb {
+                    filter.push_str(&format!("&min_data={gb}GB"));
+                }
+                if let Some(days) = limits.min_days {
+                    filter.push_str(&format!("&min_days={days}"));
+                }
+                if let Some(price) = limits.max_price {
+                    filter.push_str(&format!("&max_price={}", price.amount_text()));
+                }
                 let path = format!(
                     "/v1/packages?destination={code}&sort={}{filter}{currency}",
                     sort.as_str()
@@ -77,6 +99,28 @@ pub(crate) fn PackageBrowser(
             }
         })
     };
+
+    // Price points come from a list not limited by price, so that they stay put as one is
+    // chosen: the cheapest plan and prices a quarter, half and three quarters up the range.
+    Effect::new(move |_| {
+        if limits.with_untracked(|l| l.max_price.is_some()) {
+            return;
+        }
+        packages.with(|list| {
+            if let Some(Ok(Some(list))) = list {
+                let mut prices: Vec<Money> = list.packages.iter().map(|p| p.price).collect();
+                prices.sort_by_key(Money::minor);
+                prices.dedup();
+                let n = prices.len();
+                let mut points: Vec<Money> = [0, n / 4, n / 2, 3 * n / 4]
+                    .into_iter()
+                    .filter_map(|i| prices.get(i).copied())
+                    .collect();
+                points.dedup();
+                price_points.set(points);
+            }
+        });
+    });
 
     // Open the destination asked for at mount, once the destinations are known.
     if let Some(code) = initial {
@@ -240,6 +284,45 @@ pub(crate) fn PackageBrowser(
                             <option value="data">{locale.t(Msg::SortData)}</option>
                             <option value="days">{locale.t(Msg::SortDays)}</option>
                             <option value="price_per_gb">{locale.t(Msg::SortPricePerGb)}</option>
+                        </select>
+                    </label>
+                    <label>
+                        {locale.t(Msg::FilterData)} " "
+                        <select class="filter-data" on:change=move |ev| {
+                            let gb = event_target_value(&ev).parse().ok();
+                            limits.update(|l| l.min_gb = gb);
+                        }>
+                            <option value="">{locale.t(Msg::Any)}</option>
+                            {[1u64, 3, 5, 10, 20].into_iter().map(|gb| view! {
+                                <option value=gb.to_string()>{format!("{}+", locale.volume(esim_core::Volume::Bytes(gb << 30)))}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        {locale.t(Msg::FilterDays)} " "
+                        <select class="filter-days" on:change=move |ev| {
+                            let days = event_target_value(&ev).parse().ok();
+                            limits.update(|l| l.min_days = days);
+                        }>
+                            <option value="">{locale.t(Msg::Any)}</option>
+                            {[3u32, 7, 15, 30].into_iter().map(|days| view! {
+                                <option value=days.to_string()>{format!("{}+", locale.validity(esim_core::Validity { amount: days, unit: esim_core::ValidityUnit::Day }))}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        {locale.t(Msg::FilterPrice)} " "
+                        <select class="filter-price" on:change=move |ev| {
+                            let minor: Option<i64> = event_target_value(&ev).parse().ok();
+                            let price = minor.and_then(|m| {
+                                price_points.with_untracked(|p| p.iter().find(|x| x.minor() == m).copied())
+                            });
+                            limits.update(|l| l.max_price = price);
+                        }>
+                            <option value="">{locale.t(Msg::Any)}</option>
+                            {move || price_points.get().into_iter().map(|price| view! {
+                                <option value=price.minor().to_string()>{format!("≤ {}", locale.price(price))}</option>
+                            }).collect_view()}
                         </select>
                     </label>
                     <label class="check">

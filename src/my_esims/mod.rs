@@ -32,6 +32,7 @@ pub(crate) fn MyEsims(
     let locale = shop.locale;
     let api = shop.buyer_api();
     let reload = shop.reload.clone();
+    let shop = StoredValue::new(shop);
     let list = LocalResource::new(move || {
         reload.track();
         let api = api.clone();
@@ -87,14 +88,19 @@ pub(crate) fn MyEsims(
                 view! { <ErrorWithRetry error on_retry /> }.into_any()
             }
             Some(Ok(esims)) if esims.is_empty() => {
-                let find = on_shop.map(|go| {
-                    view! {
-                        <button type="button" class="button" on:click=move |_| go.run(())>
-                            {locale.t(Msg::FindPlan)}
-                        </button>
-                    }
-                });
-                view! { <Empty message=locale.t(Msg::NoEsims) /> {find} }.into_any()
+                // In the shop this opens its other tab; on its own, the page hears `esim:browse`
+                // and shows its plans.
+                let find = move |_| match on_shop {
+                    Some(go) => go.run(()),
+                    None => shop.with_value(|shop| shop.emit("esim:browse", &())),
+                };
+                view! {
+                    <Empty message=locale.t(Msg::NoEsims) />
+                    <button type="button" class="button find-plan" on:click=find>
+                        {locale.t(Msg::FindPlan)}
+                    </button>
+                }
+                .into_any()
             }
             Some(Ok(esims)) => view! {
                 <ul class="esims">
