@@ -20,10 +20,25 @@ enum Stage {
     Loading,
     Choose(Vec<Package>),
     LoadFailed(ApiError),
-    /// A package chosen; the key is this attempt's idempotency key.
-    Confirm(Package, String),
-    Adding(Package, String),
-    Failed(Package, String, ApiError),
+    /// A package chosen, with this attempt's idempotency key; being added when `busy`; the
+    /// last attempt's error, if it failed.
+    Confirm {
+        package: Box<Package>,
+        key: String,
+        busy: bool,
+        error: Option<ApiError>,
+    },
+}
+
+impl Stage {
+    fn confirm(package: Package, key: String) -> Stage {
+        Stage::Confirm {
+            package: Box::new(package),
+            key,
+            busy: false,
+            error: None,
+        }
+    }
 }
 
 /// The detail of `esim:topup`.
@@ -68,7 +83,12 @@ pub(super) fn TopUp(
         let shop = shop.clone();
         move |package: Package, key: String| {
             let shop = shop.clone();
-            stage.set(Stage::Adding(package.clone(), key.clone()));
+            stage.set(Stage::Confirm {
+                package: Box::new(package.clone()),
+                key: key.clone(),
+                busy: true,
+                error: None,
+            });
             leptos::task::spawn_local(async move {
                 let request = TopUpRequest {
                     package_code: package.code.clone(),
@@ -92,7 +112,12 @@ pub(super) fn TopUp(
                     }
                     Err(error) => {
                         shop.emit("esim:error", &Failed::new("top-up", &error, locale));
-                        let _ = stage.try_set(Stage::Failed(package, key, error));
+                        let _ = stage.try_set(Stage::Confirm {
+                            package: Box::new(package),
+                            key,
+                            busy: false,
+                            error: Some(error),
+                        });
                     }
                 }
             });
@@ -135,7 +160,7 @@ pub(super) fn TopUp(
                             view! {
                                 <li class="plan">
                                     <button type="button" class="plan-card top-up-option"
-                                        on:click=move |_| stage.set(Stage::Confirm(package.clone(), platform::random_id()))>
+                                        on:click=move |_| stage.set(Stage::confirm(package.clone(), platform::random_id()))>
                                         <span class="plan-data">{text}</span>
                                         <span class="plan-price">{price}</span>
                                     </button>
@@ -150,18 +175,19 @@ pub(super) fn TopUp(
             </fieldset>
         }
         .into_any(),
-        Stage::Confirm(package, key) => {
+        Stage::Confirm {
+            package,
+            key,
+            busy,
+            error,
+        } => {
             let add = add.clone();
-            view! { <Confirm package key busy=false error=None on_confirm=Callback::new(move |(p, k)| add(p, k)) on_back=Callback::new(move |()| stage.set(Stage::Closed)) /> }.into_any()
+            let on_confirm = Callback::new(move |(p, k)| add(p, k));
+            let on_back = Callback::new(move |()| stage.set(Stage::Closed));
+            let package = *package;
+            view! { <Confirm package key busy error on_confirm on_back /> }.into_any()
         }
-        Stage::Adding(package, key) => {
-            view! { <Confirm package key busy=true error=None on_confirm=Callback::new(|_| {}) on_back=Callback::new(|()| {}) /> }.into_any()
         }
-        Stage::Failed(package, key, error) => {
-            let add = add.clone();
-            view! { <Confirm package key busy=false error=Some(error) on_confirm=Callback::new(move |(p, k)| add(p, k)) on_back=Callback::new(move |()| stage.set(Stage::Closed)) /> }.into_any()
-        }
-    }
     };
 
     view! {
