@@ -278,7 +278,7 @@ pub(crate) fn PackageBrowser(
                 <div class="filters">
                     <label>
                         {locale.t(Msg::SortBy)} " "
-                        <select on:change=move |ev| sort.set(SortKey::parse(&event_target_value(&ev)).unwrap_or_default())
+                        <select class="sort" on:change=move |ev| sort.set(SortKey::parse(&event_target_value(&ev)).unwrap_or_default())
                             prop:value=move || sort.get().as_str()>
                             <option value="price">{locale.t(Msg::SortPrice)}</option>
                             <option value="data">{locale.t(Msg::SortData)}</option>

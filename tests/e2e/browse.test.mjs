@@ -44,11 +44,19 @@ for (const viewport of [
     assert.ok(prices.every((p) => p.includes("$")), `prices in dollars: ${prices}`);
     await step(page, "3-plans", viewport.width);
 
-    await page.locator(".filters select").selectOption("data");
+    await page.locator(".filters select.sort").selectOption("data");
     // Most data first: unlimited plans lead, then 50 GB.
     await page.waitForFunction(() =>
       document.querySelector("esim-store").shadowRoot.querySelector(".plan-data")?.textContent === "Unlimited",
     );
+    // The proxy filters: 10 GB or more leaves no plan under 10 GB.
+    const before = await page.locator(".plan-card").count();
+    await page.locator(".filters select.filter-data").selectOption("10");
+    await page.waitForFunction((n) => document.querySelector("esim-store").shadowRoot.querySelectorAll(".plan-card").length < n, before);
+    const volumes = await page.locator(".plan-data").allTextContents();
+    assert.ok(volumes.every((v) => v === "Unlimited" || (v.endsWith(" GB") && parseFloat(v) >= 10)), `10 GB or more: ${volumes}`);
+    await page.locator(".filters select.filter-data").selectOption("");
+    await page.waitForFunction((n) => document.querySelector("esim-store").shadowRoot.querySelectorAll(".plan-card").length === n, before);
     if (viewport.width === 360) {
       const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
       assert.equal(overflow, 0, "no horizontal scrolling on a phone");
