@@ -10,6 +10,7 @@ use crate::checkout::Checkout;
 use crate::context::{use_shop, Selected};
 use crate::i18n::Msg;
 use crate::my_esims::MyEsims;
+use crate::ui::tabs::tab_key;
 
 /// Which step of buying is showing.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +25,9 @@ pub(crate) enum Tab {
     Shop,
     MyEsims,
 }
+
+/// The tabs in their order on screen.
+const TABS: [Tab; 2] = [Tab::Shop, Tab::MyEsims];
 
 /// The shop: tabs for buying and for the shopper's eSIMs.
 #[component]
@@ -53,25 +57,13 @@ pub(crate) fn StoreApp(
         }
     });
 
-    // Tabs as the ARIA pattern has them: one tab stop, arrows (and Home, End) move between.
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let next = match ev.key().as_str() {
-            "ArrowLeft" | "ArrowRight" => match tab.get_untracked() {
-                Tab::Shop => Tab::MyEsims,
-                Tab::MyEsims => Tab::Shop,
-            },
-            "Home" => Tab::Shop,
-            "End" => Tab::MyEsims,
-            _ => return,
-        };
-        ev.prevent_default();
-        tab.set(next);
-        let button = match next {
-            Tab::Shop => shop_tab.get_untracked(),
-            Tab::MyEsims => esims_tab.get_untracked(),
-        };
-        if let Some(b) = button {
-            let _ = b.focus();
+        let current = TABS
+            .iter()
+            .position(|t| *t == tab.get_untracked())
+            .unwrap_or(0);
+        if let Some(next) = tab_key(&ev, current, TABS.len()) {
+            tab.set(TABS[next]);
         }
     };
     let tab_button = move |which: Tab,

@@ -148,3 +148,24 @@ async fn data_days_and_price_filters_ask_the_proxy() {
     assert!(last.contains("&min_days=15"), "{last}");
     assert!(last.contains("&max_price=32.99"), "{last}");
 }
+
+#[wasm_bindgen_test]
+async fn the_destination_tabs_follow_the_arrow_keys() {
+    use wasm_bindgen::JsCast;
+    fake_fetch(serde_json::json!({"/v1/destinations": destinations()}));
+    let el = host();
+    mount_browser(&el, None);
+    let local: web_sys::HtmlElement = wait_for(&el, "#tab-country").await.dyn_into().unwrap();
+    local.focus().unwrap();
+    press(&local, "ArrowLeft");
+    let global = wait_for(&el, "#tab-global[aria-selected='true']").await;
+    let active = || el.shadow_root().unwrap().active_element().unwrap();
+    assert!(active() == global, "wraps to the last tab");
+    press(&local, "Home");
+    wait_for(&el, "#tab-country[aria-selected='true']").await;
+    press(&local, "ArrowRight");
+    let regional = wait_for(&el, "#tab-region[aria-selected='true']").await;
+    assert!(active() == regional);
+    assert_eq!(regional.get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(local.get_attribute("tabindex").as_deref(), Some("-1"));
+}

@@ -141,12 +141,7 @@ async fn the_store_tabs_follow_the_arrow_keys() {
         Some("true")
     );
     shop_tab.focus().unwrap();
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key("ArrowRight");
-    init.set_bubbles(true);
-    let event =
-        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    shop_tab.dispatch_event(&event).unwrap();
+    press(&shop_tab, "ArrowRight");
     let esims_tab = wait_for(&el, "#tab-esims[aria-selected='true']").await;
     let active = el.shadow_root().unwrap().active_element().unwrap();
     assert!(active == esims_tab, "focus follows the selected tab");

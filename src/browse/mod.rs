@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use crate::context::use_shop;
 use crate::i18n::Msg;
 use crate::ui::status::{Empty, ErrorWithRetry, Skeleton};
+use crate::ui::tabs::tab_key;
 use card::PlanCard;
 use details::PlanDetails;
 
@@ -187,23 +188,33 @@ pub(crate) fn PackageBrowser(
         }
     };
 
-    let tabs = [
+    const TABS: [(DestinationKind, Msg); 3] = [
         (DestinationKind::Country, Msg::TabLocal),
         (DestinationKind::Region, Msg::TabRegional),
         (DestinationKind::Global, Msg::TabGlobal),
-    ]
-    .into_iter()
-    .map(|(kind, label)| {
-        view! {
-            <button type="button" role="tab" class="tab" id=format!("tab-{}", kind.as_str())
-                aria-selected=move || (tab.get() == kind).to_string()
-                tabindex=move || if tab.get() == kind { "0" } else { "-1" }
-                on:click=move |_| select_tab(kind)>
-                {locale.t(label)}
-            </button>
+    ];
+    let on_tab_key = move |ev: leptos::ev::KeyboardEvent| {
+        let current = TABS
+            .iter()
+            .position(|(kind, _)| *kind == tab.get_untracked())
+            .unwrap_or(0);
+        if let Some(next) = tab_key(&ev, current, TABS.len()) {
+            select_tab(TABS[next].0);
         }
-    })
-    .collect_view();
+    };
+    let tabs = TABS
+        .into_iter()
+        .map(|(kind, label)| {
+            view! {
+                <button type="button" role="tab" class="tab" id=format!("tab-{}", kind.as_str())
+                    aria-selected=move || (tab.get() == kind).to_string()
+                    tabindex=move || if tab.get() == kind { "0" } else { "-1" }
+                    on:click=move |_| select_tab(kind)>
+                    {locale.t(label)}
+                </button>
+            }
+        })
+        .collect_view();
 
     let suggestions = move || {
         let text = query.get();
@@ -377,7 +388,7 @@ pub(crate) fn PackageBrowser(
                     choose(None);
                     opened.set(None);
                 } />
-            <div class="tabs" role="tablist" aria-label=locale.t(Msg::WhereTo)>{tabs}</div>
+            <div class="tabs" role="tablist" aria-label=locale.t(Msg::WhereTo) on:keydown=on_tab_key>{tabs}</div>
             <div class="panel-body" role="tabpanel" aria-live="polite">{body}</div>
         </section>
     }

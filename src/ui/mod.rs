@@ -3,3 +3,4 @@
 pub(crate) mod install_card;
 pub(crate) mod qr;
 pub(crate) mod status;
+pub(crate) mod tabs;

@@ -156,3 +156,13 @@ pub async fn wait_for_text(el: &HtmlElement, selector: &str, text: &str) -> Elem
     }
     panic!("{selector} never said {text:?}");
 }
+
+/// Sends a bubbling keydown of `key` to `target`, as a keyboard would.
+pub fn press(target: &HtmlElement, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
