@@ -281,3 +281,34 @@ async fn a_used_esim_offers_no_cancel_and_says_why() {
     click(&el, ".back").await;
     wait_for(&el, ".esims").await;
 }
+
+#[wasm_bindgen_test]
+async fn a_pending_esim_is_asked_about_again_until_it_is_ready() {
+    storage().set_item(TOKEN_KEY, "gst_known").unwrap();
+    fake_fetch(json!({"/v1/esims": [
+        {"status": 200, "body": {"esims": [esim("p", "pending", 0, 1 << 30, None)]}},
+        {"status": 200, "body": {"esims": [esim("p", "ready", 0, 1 << 30, None)]}}
+    ]}));
+    let el = mount_list();
+    wait_for_text(&el, ".status", "Being prepared").await;
+    // The list asks again every three seconds while an eSIM is pending.
+    for _ in 0..250 {
+        if all(&el, ".status") == ["Ready to install"] {
+            let asked = requests()
+                .iter()
+                .filter(|r| r.ends_with("/v1/esims"))
+                .count();
+            assert_eq!(asked, 2, "asked once more, then stopped");
+            sleep(3500).await;
+            let asked = requests()
+                .iter()
+                .filter(|r| r.ends_with("/v1/esims"))
+                .count();
+            assert_eq!(asked, 2, "nothing pending, nothing asked");
+            storage().remove_item(TOKEN_KEY).unwrap();
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("the eSIM never showed ready");
+}
