@@ -2,8 +2,10 @@
 //! when that view is cleaned up, so leaving a panel cancels what it was loading.
 
 use esim_core::api::{ErrorBody, ErrorCode};
-use gloo_net::http::{Request, RequestBuilder};
 use leptos::prelude::on_cleanup;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
 
 use crate::i18n::{Locale, Msg};
 use serde::de::DeserializeOwned;
@@ -75,24 +77,45 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    fn authorised(&self, builder: RequestBuilder) -> RequestBuilder {
-        match &self.token {
-            Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
-            None => builder,
+    /// Builds a request to `path` with the bearer token, the abort signal of the current view
+    /// and, for a POST, a JSON body and an idempotency key.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Request, ApiError> {
+        let failed = |_| ApiError::BadAnswer("the request could not be made".to_owned());
+        let headers = Headers::new().map_err(failed)?;
+        if let Some(token) = &self.token {
+            headers
+                .set("Authorization", &format!("Bearer {token}"))
+                .map_err(failed)?;
         }
+        if let Some(key) = idempotency_key {
+            headers.set("Idempotency-Key", key).map_err(failed)?;
+        }
+        let init = RequestInit::new();
+        init.set_method(method);
+        if let Some(body) = body {
+            headers
+                .set("Content-Type", "application/json")
+                .map_err(failed)?;
+            init.set_body(&JsValue::from_str(&body));
+        }
+        init.set_headers(&headers);
+        if let Some(signal) = abort_on_cleanup() {
+            init.set_signal(Some(&signal));
+        }
+        Request::new_with_str_and_init(&self.url(path), &init).map_err(failed)
     }
 
     /// GETs `path` and decodes the JSON answer.
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        let signal = abort_on_cleanup();
-        let request = self
-            .authorised(Request::get(&self.url(path)))
-            .abort_signal(signal.as_ref());
-        send(request.build()).await
+        send(self.request("GET", path, None, None)?).await
     }
-}
 
-impl Api {
     /// POSTs `body` as JSON to `path`, with an idempotency key when given.
     pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
@@ -100,18 +123,8 @@ impl Api {
         body: &B,
         idempotency_key: Option<&str>,
     ) -> Result<T, ApiError> {
-        let signal = abort_on_cleanup();
-        let mut builder = self
-            .authorised(Request::post(&self.url(path)))
-            .abort_signal(signal.as_ref());
-        if let Some(key) = idempotency_key {
-            builder = builder.header("Idempotency-Key", key);
-        }
         let json = to_json(body).map_err(ApiError::BadAnswer)?;
-        let request = builder
-            .header("Content-Type", "application/json")
-            .body(json);
-        send(request).await
+        send(self.request("POST", path, Some(json), idempotency_key)?).await
     }
 }
 
@@ -123,12 +136,20 @@ fn abort_on_cleanup() -> Option<web_sys::AbortSignal> {
     Some(signal)
 }
 
-async fn send<T: DeserializeOwned>(
-    request: Result<Request, gloo_net::Error>,
-) -> Result<T, ApiError> {
-    let request = request.map_err(|e| ApiError::BadAnswer(e.to_string()))?;
-    let response = request.send().await.map_err(|_| ApiError::Network)?;
-    let text = response.text().await.map_err(|_| ApiError::Network)?;
+async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .and_then(|r| r.dyn_into())
+        .map_err(|_| ApiError::Network)?;
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    .ok_or(ApiError::Network)?;
     if response.ok() {
         return from_json(&text).map_err(ApiError::BadAnswer);
     }
