@@ -4,6 +4,7 @@
 
 mod provider;
 pub mod sandbox;
+pub mod vellosim;
 
 pub use provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
