@@ -67,20 +67,30 @@ impl Shop {
             .unwrap_or_default()
     }
 
+    /// Returns the currency as a whole query string ("?currency=EUR" or ""), for paths with
+    /// no other parameter.
+    pub(crate) fn currency_query(&self) -> String {
+        self.currency_param().replacen('&', "?", 1)
+    }
+
     /// Sends a composed, bubbling `CustomEvent` named `name` from the host element, so the
     /// page hears it through the shadow boundary. The detail is a plain JavaScript object.
     pub(crate) fn emit(&self, name: &str, detail: &impl serde::Serialize) {
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let detail = detail.serialize(&serializer).unwrap_or(JsValue::NULL);
-        let init = CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_composed(true);
-        init.set_detail(&detail);
-        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
-            self.host.with_value(|host| {
-                let _ = host.dispatch_event(&event);
-            });
-        }
+        self.host.with_value(|host| dispatch(host, name, detail));
+    }
+}
+
+/// Sends a composed, bubbling `CustomEvent` named `name` from `target`, with `detail` as a
+/// plain JavaScript object.
+pub(crate) fn dispatch(target: &HtmlElement, name: &str, detail: &impl serde::Serialize) {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let detail = detail.serialize(&serializer).unwrap_or(JsValue::NULL);
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&detail);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = target.dispatch_event(&event);
     }
 }
 

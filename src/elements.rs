@@ -6,6 +6,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
+use crate::context::{self, Failed};
 use crate::mount::{self, MountOptions, PanelKind};
 
 /// The attributes every element reads; changing one mounts the widget again with it.
@@ -112,16 +113,11 @@ fn connect(panel: PanelKind, element: &HtmlElement) {
         web_sys::console::error_1(
             &format!("<{}>: {message}", element.tag_name().to_ascii_lowercase()).into(),
         );
-        let init = web_sys::CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_composed(true);
-        let detail = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&detail, &"stage".into(), &"mount".into());
-        let _ = js_sys::Reflect::set(&detail, &"code".into(), &"invalid_attributes".into());
-        let _ = js_sys::Reflect::set(&detail, &"message".into(), &message.into());
-        init.set_detail(&detail);
-        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("esim:error", &init) {
-            let _ = element.dispatch_event(&event);
-        }
+        let detail = Failed {
+            stage: "mount",
+            code: Some("invalid_attributes"),
+            message,
+        };
+        context::dispatch(element, "esim:error", &detail);
     }
 }

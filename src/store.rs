@@ -4,6 +4,7 @@
 use esim_core::Package;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::browse::PackageBrowser;
 use crate::checkout::Checkout;
@@ -41,8 +42,7 @@ pub(crate) fn StoreApp(
     let locale = shop.locale;
     let tab = RwSignal::new(tab);
     let step = RwSignal::new(Step::Browse);
-    let shop_tab = NodeRef::<html::Button>::new();
-    let esims_tab = NodeRef::<html::Button>::new();
+    let tablist = NodeRef::<html::Div>::new();
 
     let on_choose = Callback::new(move |package: Package| {
         shop.emit("esim:select", &Selected::from(&package));
@@ -52,8 +52,12 @@ pub(crate) fn StoreApp(
     let go_shopping = Callback::new(move |()| {
         step.set(Step::Browse);
         tab.set(Tab::Shop);
-        if let Some(b) = shop_tab.get_untracked() {
-            let _ = b.focus();
+        let shop_tab = tablist
+            .get_untracked()
+            .and_then(|list| list.query_selector("#tab-shop").ok().flatten())
+            .and_then(|tab| tab.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(tab) = shop_tab {
+            let _ = tab.focus();
         }
     });
 
@@ -66,13 +70,9 @@ pub(crate) fn StoreApp(
             tab.set(TABS[next]);
         }
     };
-    let tab_button = move |which: Tab,
-                           id: &'static str,
-                           panel: &'static str,
-                           label: Msg,
-                           node: NodeRef<html::Button>| {
+    let tab_button = move |which: Tab, id: &'static str, panel: &'static str, label: Msg| {
         view! {
-            <button type="button" role="tab" id=id class="tab" part="tab" node_ref=node
+            <button type="button" role="tab" id=id class="tab" part="tab"
                 aria-controls=panel
                 aria-selected=move || (tab.get() == which).to_string()
                 tabindex=move || if tab.get() == which { "0" } else { "-1" }
@@ -106,9 +106,9 @@ pub(crate) fn StoreApp(
 
     view! {
         <div class="store" part="store">
-            <div class="tabs shop-tabs" role="tablist" on:keydown=on_key>
-                {tab_button(Tab::Shop, "tab-shop", "panel-shop", Msg::TabShop, shop_tab)}
-                {tab_button(Tab::MyEsims, "tab-esims", "panel-esims", Msg::MyEsims, esims_tab)}
+            <div class="tabs shop-tabs" role="tablist" node_ref=tablist on:keydown=on_key>
+                {tab_button(Tab::Shop, "tab-shop", "panel-shop", Msg::TabShop)}
+                {tab_button(Tab::MyEsims, "tab-esims", "panel-esims", Msg::MyEsims)}
             </div>
             {panel}
         </div>

@@ -150,4 +150,20 @@ async fn the_store_tabs_follow_the_arrow_keys() {
     // With no eSIMs, the empty state leads back to the plans.
     click(&el, ".my-esims .button").await;
     wait_for(&el, "#tab-shop[aria-selected='true']").await;
+    let active = el.shadow_root().unwrap().active_element().unwrap();
+    assert!(active == *shop_tab, "focus goes to the plans' tab");
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_standalone_my_esims_asks_the_page_for_plans() {
+    no_esims();
+    let el = element("esim-my-esims", &[("locale", "en")]);
+    let heard = js_sys::Function::new_with_args(
+        "el",
+        "window.__browse = 0; el.addEventListener('esim:browse', () => { window.__browse += 1; });",
+    );
+    heard.call1(&wasm_bindgen::JsValue::NULL, &el).unwrap();
+    click(&el, ".find-plan").await;
+    let count = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__browse".into()).unwrap();
+    assert_eq!(count.as_f64(), Some(1.0));
 }

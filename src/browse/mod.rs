@@ -62,13 +62,10 @@ pub(crate) fn PackageBrowser(
     let destinations = {
         let shop = shop.clone();
         LocalResource::new(move || {
-            let (api, currency) = (shop.api.clone(), shop.currency_param());
+            let (api, currency) = (shop.api.clone(), shop.currency_query());
             async move {
-                api.get::<DestinationList>(&format!(
-                    "/v1/destinations?{}",
-                    currency.trim_start_matches('&')
-                ))
-                .await
+                api.get::<DestinationList>(&format!("/v1/destinations{currency}"))
+                    .await
             }
         })
     };

@@ -319,7 +319,7 @@ pub(crate) fn CheckoutOf(
     let path = {
         let shop = shop.clone();
         move || {
-            let currency = shop.currency_param().replacen('&', "?", 1);
+            let currency = shop.currency_query();
             format!("/v1/packages/{}{currency}", percent_encode(&code))
         }
     };

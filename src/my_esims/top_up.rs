@@ -66,7 +66,7 @@ pub(super) fn TopUp(
         let shop = shop.clone();
         move || {
             let api = shop.buyer_api();
-            let currency = shop.currency_param().replacen('&', "?", 1);
+            let currency = shop.currency_query();
             let path = format!("/v1/esims/{}/topups{currency}", esim_id.get_value());
             stage.set(Stage::Loading);
             leptos::task::spawn_local(async move {
