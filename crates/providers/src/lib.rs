@@ -2,10 +2,13 @@
 //! envelopes, units and status words into `esim-core` types, and the [`sandbox`] provider
 //! simulates a whole reseller in process for the demo and the tests.
 
+pub mod countries;
+pub mod http;
 mod provider;
 pub mod sandbox;
 pub mod vellosim;
 
+pub use http::{Endpoint, Secret};
 pub use provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
     ProviderOrderState,

@@ -240,7 +240,7 @@ pub(crate) fn fnv(text: &str) -> u64 {
     })
 }
 
-fn parse_countries() -> Vec<Country> {
+pub(crate) fn parse_countries() -> Vec<Country> {
     COUNTRIES
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))

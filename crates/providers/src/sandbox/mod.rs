@@ -7,7 +7,7 @@
 //! that a proxy killed mid-order can be restarted against the same "remote" provider, and it
 //! can be told to misbehave ([`Fault`]) so that the proxy's error handling can be tested.
 
-mod catalogue;
+pub(crate) mod catalogue;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;

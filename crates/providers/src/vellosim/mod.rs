@@ -1,4 +1,442 @@
-//! Vellosim (providers.md §1). So far its wire format: what its API sends, read into the core's
-//! types. The HTTP adapter and its fake server are the rest of issue 5.
+//! Vellosim (providers.md §1): `X-API-Key`, `https://api.vellosim.com`, wallet purchases.
+//!
+//! What it lacks, and how the adapter copes: no idempotency key and no field for our order
+//! reference, so the adapter remembers which purchases each reference made (a lost answer to
+//! a purchase cannot be found again: see the README); no cancel endpoint (cancel is not
+//! offered); purchases that are still processing are looked at again with backoff, then left
+//! pending for the proxy to ask about later.
 
 pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use esim_core::{Destination, DestinationKind, Lifecycle, Money, Package, Rates};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::countries;
+use crate::http::{segment, Backoff, Endpoint, Http, Secret};
+use crate::provider::{
+    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
+    ProviderOrderState,
+};
+use wire::{WireBalance, WireEsim, WireEsimPage, WirePackage, WirePurchase, WireRate, WireRegion};
+
+/// The documented production base URL.
+pub const BASE_URL: &str = "https://api.vellosim.com";
+
+/// The Vellosim adapter.
+#[derive(Debug)]
+pub struct Vellosim {
+    http: Http,
+    key: Secret,
+    allocation: Backoff,
+    page_size: u32,
+    /// Our order reference → the purchases (transaction ids) it made.
+    orders: Mutex<HashMap<String, Vec<String>>>,
+    /// Our top-up reference → the eSIM's total bytes before it was tried.
+    top_ups: Mutex<HashMap<String, u64>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Vellosim {
+    /// An adapter for the API at `endpoint`, authenticating with `key`.
+    pub fn new(endpoint: &Endpoint, key: Secret) -> Result<Vellosim, ProviderError> {
+        Ok(Vellosim {
+            http: Http::new("Vellosim", endpoint)?,
+            key,
+            allocation: Backoff {
+                attempts: 5,
+                first_delay: Duration::from_millis(500),
+            },
+            page_size: 100,
+            orders: Mutex::new(HashMap::new()),
+            top_ups: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Changes how many eSIMs are asked for per page (1 to 100).
+    pub fn with_page_size(mut self, size: u32) -> Vellosim {
+        self.page_size = size.clamp(1, 100);
+        self
+    }
+
+    /// Changes how patiently a purchase that is still processing is looked at again.
+    pub fn with_allocation_backoff(mut self, backoff: Backoff) -> Vellosim {
+        self.allocation = backoff;
+        self
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let reply = self
+            .http
+            .send(request.header("X-API-Key", self.key.expose()))
+            .await?;
+        if !reply.is_success() {
+            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
+        }
+        wire::read(&reply.body)
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ProviderError> {
+        self.call(self.http.request(Method::GET, path).query(query))
+            .await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T, ProviderError> {
+        self.call(self.http.request(Method::POST, path).json(&body))
+            .await
+    }
+
+    async fn wire_esim(&self, id: &str) -> Result<ProviderEsim, ProviderError> {
+        let id = segment("eSIM", id)?;
+        self.get::<WireEsim>(&format!("/api/esim/{id}"), &[])
+            .await?
+            .into_esim()
+    }
+
+    /// Looks at a purchase's eSIM until it is allocated, with backoff; `None` if it is still
+    /// being allocated after every look.
+    async fn allocated(&self, key: &str) -> Result<Option<ProviderEsim>, ProviderError> {
+        let still = |e: &ProviderError| e.message == ALLOCATING;
+        match self
+            .allocation
+            .run(
+                || async {
+                    let esim = self.wire_esim(key).await?;
+                    if esim.status.lifecycle == Lifecycle::Pending || esim.activation.is_none() {
+                        return Err(ProviderError::new(ErrorKind::Unavailable, ALLOCATING));
+                    }
+                    Ok(esim)
+                },
+                still,
+            )
+            .await
+        {
+            Ok(esim) => Ok(Some(esim)),
+            Err(e) if still(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The order a reference made, as it stands now.
+    async fn order_state(
+        &self,
+        reference: &str,
+        transactions: &[String],
+        cost: Money,
+        esims: Vec<ProviderEsim>,
+    ) -> Result<ProviderOrder, ProviderError> {
+        let mut esims = esims;
+        for transaction in transactions.iter().skip(esims.len()) {
+            match self.allocated(transaction).await? {
+                Some(esim) => esims.push(esim),
+                None => break,
+            }
+        }
+        let state = if esims.len() == transactions.len() {
+            ProviderOrderState::Completed
+        } else {
+            ProviderOrderState::Pending
+        };
+        Ok(ProviderOrder {
+            reference: reference.to_owned(),
+            provider_order_id: transactions.join(","),
+            state,
+            cost,
+            esims,
+        })
+    }
+}
+
+const ALLOCATING: &str = "Vellosim: the eSIM is still being allocated";
+
+#[async_trait]
+impl Provider for Vellosim {
+    fn name(&self) -> &'static str {
+        "vellosim"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            top_up: true,
+            cancel: false,
+            usage: true,
+            rates: true,
+            balance: true,
+        }
+    }
+
+    async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
+        let regions: Vec<WireRegion> = self.get("/api/esim/regions", &[]).await?;
+        let mut out: Vec<Destination> = Vec::new();
+        for region in regions {
+            let code = region.region_code.trim().to_owned();
+            let name = region.region_name.as_deref();
+            let destination = match region.region_type.as_deref().map(str::trim) {
+                Some("GL") => Destination {
+                    code,
+                    name: name.unwrap_or("Global").to_owned(),
+                    kind: DestinationKind::Global,
+                    aliases: vec!["World".into(), "Worldwide".into()],
+                },
+                Some("RG") => Destination {
+                    name: name.unwrap_or(&code).to_owned(),
+                    code,
+                    kind: DestinationKind::Region,
+                    aliases: Vec::new(),
+                },
+                _ => {
+                    let iso = region.country_code.as_deref().unwrap_or(&code);
+                    match countries::country(iso, name) {
+                        Some(country) => country,
+                        None => {
+                            tracing::warn!(region = %code, "Vellosim region without a country code skipped");
+                            continue;
+                        }
+                    }
+                }
+            };
+            if !out.iter().any(|d| d.code == destination.code) {
+                out.push(destination);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
+        let wanted = destination.trim().to_ascii_uppercase();
+        let list: Vec<WirePackage> = match self
+            .get(
+                "/api/esim/packages",
+                &[("regionCode", &wanted), ("type", "BASE")],
+            )
+            .await
+        {
+            Ok(list) => list,
+            // An unknown region sells nothing.
+            Err(e) if e.message.contains("INVALID_REGION_CODE") => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut out = Vec::new();
+        for wire in list {
+            let mut package = wire.into_package()?;
+            package.destination = wanted.clone();
+            out.push(package);
+        }
+        Ok(out)
+    }
+
+    async fn package(&self, code: &str) -> Result<Package, ProviderError> {
+        let code = segment("package", code.trim())?;
+        self.get::<WirePackage>(&format!("/api/esim/packages/{code}"), &[])
+            .await
+            .map_err(|e| match e.kind {
+                ErrorKind::InvalidRequest => ProviderError::not_found(e.message),
+                _ => e,
+            })?
+            .into_package()
+    }
+
+    async fn rates(&self) -> Result<Rates, ProviderError> {
+        self.get::<WireRate>("/api/settings/exchange-rate", &[])
+            .await?
+            .into_rates()
+    }
+
+    async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
+        if let Some(done) = self.find_order(&request.reference).await? {
+            return Ok(done);
+        }
+        let mut transactions = Vec::new();
+        let mut esims = Vec::new();
+        let mut cost: Option<Money> = None;
+        for _ in 0..request.quantity.max(1) {
+            let purchase: Result<WirePurchase, _> = self
+                .post(
+                    "/api/esim/buy",
+                    json!({"packageCode": request.package_code, "paymentMethod": "WALLET",
+                           "packageType": "BASE"}),
+                )
+                .await;
+            let purchase = match purchase {
+                Ok(p) => p,
+                // Nothing bought yet: the error is the answer.
+                Err(e) if transactions.is_empty() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, bought = transactions.len(), "Vellosim refused part of an order");
+                    let mut order = self
+                        .order_state(
+                            &request.reference,
+                            &transactions,
+                            cost.unwrap_or_else(|| Money::zero(esim_core::Currency::USD)),
+                            esims,
+                        )
+                        .await?;
+                    order.state = ProviderOrderState::Failed(format!(
+                        "only {} of {} eSIMs bought: {}",
+                        transactions.len(),
+                        request.quantity,
+                        e.message
+                    ));
+                    return Ok(order);
+                }
+            };
+            let price = match &purchase.package {
+                Some(p) => p.cost()?,
+                None => self.package(&request.package_code).await?.price,
+            };
+            cost = Some(match cost {
+                Some(sum) => sum
+                    .checked_add(price)
+                    .map_err(|e| ProviderError::new(ErrorKind::MalformedResponse, e.to_string()))?,
+                None => price,
+            });
+            transactions.push(purchase.transaction_id.clone());
+            lock(&self.orders).insert(request.reference.clone(), transactions.clone());
+            let instant = purchase.esim_details.and_then(|d| d.esim_id);
+            if let (Some(id), true) = (instant, esims.len() + 1 == transactions.len()) {
+                let esim = self.wire_esim(&id).await?;
+                if esim.status.lifecycle != Lifecycle::Pending && esim.activation.is_some() {
+                    esims.push(esim);
+                }
+            }
+        }
+        let cost = cost.unwrap_or_else(|| Money::zero(esim_core::Currency::USD));
+        self.order_state(&request.reference, &transactions, cost, esims)
+            .await
+    }
+
+    async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError> {
+        let Some(transactions) = lock(&self.orders).get(reference).cloned() else {
+            return Ok(None);
+        };
+        let mut cost: Option<Money> = None;
+        let mut esims = Vec::new();
+        for transaction in &transactions {
+            let esim = self.wire_esim(transaction).await?;
+            let package = self.package(&esim.package_code).await?;
+            cost = Some(match cost {
+                Some(sum) => sum.checked_add(package.price).unwrap_or(sum),
+                None => package.price,
+            });
+            if esim.status.lifecycle == Lifecycle::Pending || esim.activation.is_none() {
+                break;
+            }
+            esims.push(esim);
+        }
+        let cost = cost.unwrap_or_else(|| Money::zero(esim_core::Currency::USD));
+        let state = if esims.len() == transactions.len() {
+            ProviderOrderState::Completed
+        } else {
+            ProviderOrderState::Pending
+        };
+        Ok(Some(ProviderOrder {
+            reference: reference.to_owned(),
+            provider_order_id: transactions.join(","),
+            state,
+            cost,
+            esims,
+        }))
+    }
+
+    async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
+        self.wire_esim(provider_id).await
+    }
+
+    async fn top_up_packages(&self, provider_id: &str) -> Result<Vec<Package>, ProviderError> {
+        let esim = self.wire_esim(provider_id).await?;
+        let base = self.package(&esim.package_code).await?;
+        let list: Vec<WirePackage> = self
+            .get(
+                "/api/esim/packages",
+                &[
+                    ("type", "TOPUP"),
+                    ("regionCode", &base.destination),
+                    ("packageCode", &esim.package_code),
+                ],
+            )
+            .await?;
+        list.into_iter().map(WirePackage::into_package).collect()
+    }
+
+    async fn top_up(
+        &self,
+        provider_id: &str,
+        package_code: &str,
+        reference: &str,
+    ) -> Result<ProviderEsim, ProviderError> {
+        let before = self.wire_esim(provider_id).await?;
+        let total = before.total.bytes().unwrap_or(0);
+        // Vellosim has no idempotency key: a reference tried before whose eSIM has grown
+        // since was applied, and is not bought again.
+        let tried = lock(&self.top_ups).get(reference).copied();
+        if tried.is_some_and(|was| total > was) {
+            return Ok(before);
+        }
+        lock(&self.top_ups).insert(reference.to_owned(), tried.unwrap_or(total));
+        let _: WirePurchase = self
+            .post(
+                "/api/esim/buy",
+                json!({"packageCode": package_code, "paymentMethod": "WALLET",
+                       "packageType": "TOPUP", "esimId": provider_id}),
+            )
+            .await?;
+        self.wire_esim(provider_id).await
+    }
+
+    async fn cancel(&self, _provider_id: &str) -> Result<ProviderEsim, ProviderError> {
+        Err(ProviderError::unsupported("Vellosim: cancelling an eSIM"))
+    }
+
+    async fn balance(&self) -> Result<Money, ProviderError> {
+        self.get::<WireBalance>("/api/wallet/balance", &[])
+            .await?
+            .into_money()
+    }
+}
+
+impl Vellosim {
+    /// Every eSIM the merchant has, walking `my-esims` to its last page (100 per page, the
+    /// most Vellosim allows, unless told otherwise). For reconciling and support tools; the storefront asks per eSIM.
+    pub async fn all_esims(&self) -> Result<Vec<ProviderEsim>, ProviderError> {
+        let mut out = Vec::new();
+        let mut page = 1u32;
+        loop {
+            let number = page.to_string();
+            let limit = self.page_size.to_string();
+            let list: WireEsimPage = self
+                .get(
+                    "/api/esim/my-esims",
+                    &[("page", &number), ("limit", &limit)],
+                )
+                .await?;
+            let count = list.esims.len();
+            for esim in list.esims {
+                out.push(esim.into_esim()?);
+            }
+            if count == 0 || page >= list.total_pages || page >= 10_000 {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+}

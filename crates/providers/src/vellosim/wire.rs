@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use esim_core::{
-    parse_timestamp, ActivationCode, Currency, DestinationKind, EsimStatus, Lifecycle, Money,
-    Network, Package, ProfileState, Validity, ValidityUnit, Volume,
+    parse_timestamp, ActivationCode, Currency, Decimal, DestinationKind, EsimStatus, Lifecycle,
+    Money, Network, Package, ProfileState, Rates, Validity, ValidityUnit, Volume,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -381,6 +381,91 @@ impl WireBalance {
             .map_err(|_| malformed(format!("unknown balance currency {}", self.currency)))?;
         price(Some(&self.balance), currency)
     }
+}
+
+/// `GET /api/esim/regions`: one country or region with packages.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireRegion {
+    pub region_code: String,
+    #[serde(default)]
+    pub region_name: Option<String>,
+    /// "LC" (a country), "RG" (a region) or "GL" (global).
+    #[serde(default)]
+    pub region_type: Option<String>,
+    #[serde(default)]
+    pub country_code: Option<String>,
+}
+
+/// `GET /api/settings/exchange-rate`: 1 `baseCurrency` = `rate` `currency`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireRate {
+    pub rate: Value,
+    pub base_currency: String,
+    pub currency: String,
+}
+
+impl WireRate {
+    /// The rate as the core's exchange rates.
+    pub fn into_rates(self) -> Result<Rates, ProviderError> {
+        let base = Currency::from_code(&self.base_currency)
+            .map_err(|_| malformed(format!("unknown base currency {}", self.base_currency)))?;
+        let target = Currency::from_code(&self.currency)
+            .map_err(|_| malformed(format!("unknown currency {}", self.currency)))?;
+        let text = match &self.rate {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.trim().to_owned(),
+            _ => return Err(malformed("the exchange rate is not a number")),
+        };
+        let rate: Decimal = text
+            .parse()
+            .map_err(|_| malformed(format!("the exchange rate {text:?} is not a number")))?;
+        Rates::new(base)
+            .with_rate(target, rate)
+            .map_err(|e| malformed(format!("the exchange rate cannot be used: {e}")))
+    }
+}
+
+/// `POST /api/esim/buy`: a purchase or a top-up.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WirePurchase {
+    pub transaction_id: String,
+    /// SUCCESS, PENDING or PROCESSING.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub package: Option<WirePurchasedPackage>,
+    #[serde(default)]
+    pub esim_details: Option<WirePurchasedEsim>,
+}
+
+/// The package a purchase bought, with what it cost.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WirePurchasedPackage {
+    #[serde(default)]
+    price: Option<Value>,
+    #[serde(default, alias = "currencyCode")]
+    currency: Option<String>,
+}
+
+impl WirePurchasedPackage {
+    /// What the purchase cost.
+    pub fn cost(&self) -> Result<Money, ProviderError> {
+        let currency = Currency::from_code(self.currency.as_deref().unwrap_or("USD"))
+            .map_err(|_| malformed("a purchase's currency is unknown"))?;
+        price(self.price.as_ref(), currency)
+    }
+}
+
+/// The eSIM an instant wallet purchase created.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WirePurchasedEsim {
+    #[serde(default)]
+    pub esim_id: Option<String>,
 }
 
 #[cfg(test)]

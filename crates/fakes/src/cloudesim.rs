@@ -1,0 +1,3 @@
+pub(crate) fn router(_shop: crate::Shared) -> axum::Router {
+    axum::Router::new()
+}

@@ -1,0 +1,72 @@
+//! Country names and the other names shoppers type for them, for adapters whose provider
+//! sends only an ISO code (or a name without aliases).
+
+use std::sync::OnceLock;
+
+use esim_core::{Destination, DestinationKind};
+
+use crate::sandbox::catalogue::{parse_countries, Country};
+
+fn table() -> &'static [Country] {
+    static TABLE: OnceLock<Vec<Country>> = OnceLock::new();
+    TABLE.get_or_init(parse_countries)
+}
+
+/// Returns the destination for the country `iso` (any case), named by `name` if the provider
+/// gave one, else by the table; `None` if `iso` is not a country the table knows and no name
+/// was given.
+pub fn country(iso: &str, name: Option<&str>) -> Option<Destination> {
+    let iso = iso.trim().to_ascii_uppercase();
+    let known = table().iter().find(|c| c.code == iso);
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .or_else(|| known.map(|c| c.name.to_owned()))?;
+    if iso.len() != 2 || !iso.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(Destination {
+        code: iso,
+        name,
+        kind: DestinationKind::Country,
+        aliases: known
+            .map(|c| c.aliases.iter().map(|a| (*a).to_owned()).collect())
+            .unwrap_or_default(),
+    })
+}
+
+/// A slug for a region's name: "Asia-Pacific" → "asia-pacific".
+pub fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases_from_the_table() {
+        let us = country("us", None).unwrap();
+        assert_eq!(us.code, "US");
+        assert_eq!(us.name, "United States");
+        assert!(us.aliases.iter().any(|a| a == "USA"));
+        assert_eq!(country("jp", Some("Japan ")).unwrap().name, "Japan");
+        assert_eq!(country("XX", None), None);
+        assert_eq!(country("X1", Some("Nowhere")), None);
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Asia-Pacific"), "asia-pacific");
+        assert_eq!(slug("  Europe (30 countries) "), "europe-30-countries");
+    }
+}

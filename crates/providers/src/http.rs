@@ -1,0 +1,344 @@
+//! What every HTTP adapter shares: one client per provider with its base URL and timeout,
+//! transport failures read as [`ErrorKind`]s, `Retry-After`, secrets that never print, and a
+//! retry with backoff for answers that are worth asking again ("still being allocated").
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder};
+
+use crate::provider::{ErrorKind, ProviderError};
+
+/// A secret (API key, client secret, token). Its `Debug` and `Display` never show it, so it
+/// cannot reach a log by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one header that carries it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where a provider is and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The API's root, e.g. `https://api.vellosim.com`; paths are appended to it.
+    pub base_url: String,
+    /// How long one request may take, connection included.
+    pub timeout: Duration,
+}
+
+impl Endpoint {
+    /// Returns an endpoint at `base_url` with a 20-second timeout.
+    pub fn new(base_url: impl Into<String>) -> Endpoint {
+        Endpoint {
+            base_url: base_url.into(),
+            timeout: Duration::from_secs(20),
+        }
+    }
+
+    /// Returns this endpoint with another timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Endpoint {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// A provider's answer, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// What `Retry-After` asked for, in seconds form (the only form providers document).
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// One provider's HTTP client.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+    provider: &'static str,
+}
+
+impl Http {
+    /// Builds a client for `provider` (its name, for messages) at `endpoint`. The base URL
+    /// must be `http://` or `https://`.
+    pub fn new(provider: &'static str, endpoint: &Endpoint) -> Result<Http, ProviderError> {
+        let base = endpoint.base_url.trim().trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&base).map_err(|e| {
+            ProviderError::new(
+                ErrorKind::InvalidRequest,
+                format!("{provider}: base URL {base:?} is not a URL: {e}"),
+            )
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(ProviderError::new(
+                ErrorKind::InvalidRequest,
+                format!("{provider}: base URL {base:?} must be http:// or https:// with a host"),
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(endpoint.timeout)
+            .connect_timeout(endpoint.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("esim-storefront/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ProviderError::new(ErrorKind::Unavailable, format!("{provider}: {e}")))?;
+        Ok(Http {
+            client,
+            base,
+            provider,
+        })
+    }
+
+    /// Starts a request to `path` (which begins with `/`) under the base URL.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// Sends a request and reads the whole answer. Transport failures become errors: no
+    /// answer in time is [`ErrorKind::Timeout`] (the provider may have acted), no connection
+    /// or an answer cut off is [`ErrorKind::Unavailable`]. HTTP error statuses are returned
+    /// as replies, for the adapter to read its provider's error body.
+    pub async fn send(&self, request: RequestBuilder) -> Result<Reply, ProviderError> {
+        let provider = self.provider;
+        let transport = |e: reqwest::Error, during: &str| {
+            let kind = if e.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Unavailable
+            };
+            // Without the URL: a query string is ours, but a message has no use for it.
+            let e = e.without_url();
+            ProviderError::new(kind, format!("{provider}: {during}: {e}"))
+        };
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport(e, "no answer"))?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport(e, "the answer was cut off"))?
+            .to_vec();
+        Ok(Reply {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// Reads `Retry-After` in seconds.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Maps an HTTP status to the kind it means when the body says nothing more specific.
+pub fn kind_of_status(status: u16, retry_after: Option<Duration>) -> ErrorKind {
+    match status {
+        401 | 403 => ErrorKind::Unauthorized,
+        404 => ErrorKind::NotFound,
+        409 => ErrorKind::NotAllowed,
+        429 => ErrorKind::RateLimited { retry_after },
+        400 | 422 => ErrorKind::InvalidRequest,
+        408 | 504 => ErrorKind::Timeout,
+        500..=599 => ErrorKind::Unavailable,
+        _ => ErrorKind::MalformedResponse,
+    }
+}
+
+/// How often, and how patiently, to ask again.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// The wait before the second attempt; each later wait doubles.
+    pub first_delay: Duration,
+}
+
+impl Backoff {
+    /// Runs `attempt` until it succeeds, fails with an error `retry` does not accept, or the
+    /// attempts run out (the last error is returned).
+    pub async fn run<T, F, Fut>(
+        &self,
+        mut attempt: F,
+        retry: impl Fn(&ProviderError) -> bool,
+    ) -> Result<T, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let mut delay = self.first_delay;
+        let mut left = self.attempts.max(1);
+        loop {
+            left -= 1;
+            match attempt().await {
+                Err(e) if left > 0 && retry(&e) => {
+                    tracing::debug!(error = %e, wait_ms = delay.as_millis() as u64, "asking the provider again");
+                    tokio::time::sleep(delay).await;
+                    delay = delay.saturating_mul(2);
+                }
+                done => return done,
+            }
+        }
+    }
+}
+
+/// Reads JSON, or says the provider answered something that is not.
+pub fn json(provider: &str, body: &[u8]) -> Result<serde_json::Value, ProviderError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ProviderError::new(
+            ErrorKind::MalformedResponse,
+            format!("{provider} answered something that is not JSON: {e}"),
+        )
+    })
+}
+
+/// Reads `value` as `T`, or says the provider's answer has an unexpected shape.
+pub fn shape<T: serde::de::DeserializeOwned>(
+    provider: &str,
+    value: serde_json::Value,
+) -> Result<T, ProviderError> {
+    serde_json::from_value(value).map_err(|e| {
+        ProviderError::new(
+            ErrorKind::MalformedResponse,
+            format!("{provider}'s answer has an unexpected shape: {e}"),
+        )
+    })
+}
+
+/// Checks that an id or code is safe as one path segment (letters, digits, `-`, `_`, `.`);
+/// anything else cannot name something at the provider, so it is "not found".
+pub fn segment<'a>(what: &str, id: &'a str) -> Result<&'a str, ProviderError> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id != "."
+        && id != ".."
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(id)
+    } else {
+        Err(ProviderError::not_found(format!("no {what} {id:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("vls_live_abc");
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+        assert_eq!(secret.expose(), "vls_live_abc");
+    }
+
+    #[test]
+    fn base_urls_must_be_http() {
+        for bad in ["", "api.vellosim.com", "ftp://x.test", "http://"] {
+            let e = Http::new("test", &Endpoint::new(bad)).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidRequest, "{bad}");
+        }
+        assert!(Http::new("test", &Endpoint::new("https://api.test/v1/")).is_ok());
+    }
+
+    #[test]
+    fn path_segments() {
+        assert_eq!(segment("eSIM", "65f1c0de_1-a.b").unwrap(), "65f1c0de_1-a.b");
+        for bad in ["", "..", "a/b", "a?b", "a b", "%2e"] {
+            assert_eq!(
+                segment("eSIM", bad).unwrap_err().kind,
+                ErrorKind::NotFound,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "120".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(120)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2026 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backoff_doubles_and_gives_up() {
+        let mut calls = 0;
+        let start = tokio::time::Instant::now();
+        let result: Result<(), _> = Backoff {
+            attempts: 4,
+            first_delay: Duration::from_millis(500),
+        }
+        .run(
+            || {
+                calls += 1;
+                async { Err(ProviderError::new(ErrorKind::Unavailable, "allocating")) }
+            },
+            |e| e.kind == ErrorKind::Unavailable,
+        )
+        .await;
+        assert_eq!(calls, 4);
+        assert!(result.is_err());
+        assert_eq!(start.elapsed(), Duration::from_millis(500 + 1000 + 2000));
+
+        let mut calls = 0;
+        let result: Result<(), _> = Backoff {
+            attempts: 4,
+            first_delay: Duration::from_millis(500),
+        }
+        .run(
+            || {
+                calls += 1;
+                async { Err(ProviderError::new(ErrorKind::NotFound, "no")) }
+            },
+            |e| e.kind == ErrorKind::Unavailable,
+        )
+        .await;
+        assert_eq!(
+            calls, 1,
+            "errors that are not worth retrying are returned at once"
+        );
+        assert_eq!(result.unwrap_err().kind, ErrorKind::NotFound);
+    }
+}

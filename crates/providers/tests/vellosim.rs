@@ -1,0 +1,291 @@
+//! The Vellosim adapter against its fake over real HTTP: the whole contract in core units,
+//! then every error journey ending in the right kind.
+
+use std::time::Duration;
+
+use esim_core::{Currency, DestinationKind, Lifecycle, Money, ProfileState, Volume};
+use esim_fakes::{Fake, Fault, Kind, Secrets};
+use esim_providers::http::Backoff;
+use esim_providers::vellosim::Vellosim;
+use esim_providers::{Endpoint, ErrorKind, OrderRequest, Provider, ProviderOrderState, Secret};
+
+const GB: u64 = 1 << 30;
+
+fn usd(cents: i64) -> Money {
+    Money::from_minor(cents, Currency::USD)
+}
+
+fn adapter(fake: &Fake) -> Vellosim {
+    adapter_with(fake, &Secrets::default().key, Duration::from_secs(5))
+}
+
+fn adapter_with(fake: &Fake, key: &str, timeout: Duration) -> Vellosim {
+    Vellosim::new(
+        &Endpoint::new(fake.url()).with_timeout(timeout),
+        Secret::new(key),
+    )
+    .unwrap()
+    .with_allocation_backoff(Backoff {
+        attempts: 3,
+        first_delay: Duration::from_millis(10),
+    })
+}
+
+fn order(reference: &str, code: &str) -> OrderRequest {
+    OrderRequest {
+        reference: reference.into(),
+        package_code: code.into(),
+        quantity: 1,
+    }
+}
+
+#[tokio::test]
+async fn the_whole_contract_in_core_units() {
+    let fake = Fake::local(Kind::Vellosim).await;
+    let vellosim = adapter(&fake);
+    let caps = vellosim.capabilities();
+    assert!(caps.top_up && caps.usage && caps.rates && caps.balance);
+    assert!(!caps.cancel, "Vellosim documents no cancel");
+
+    // Catalogue.
+    let destinations = vellosim.destinations().await.unwrap();
+    let japan = destinations.iter().find(|d| d.code == "JP").unwrap();
+    assert_eq!(
+        (japan.name.as_str(), japan.kind),
+        ("Japan", DestinationKind::Country)
+    );
+    let us = destinations.iter().find(|d| d.code == "US").unwrap();
+    assert!(
+        us.aliases.iter().any(|a| a == "USA"),
+        "aliases from the country table"
+    );
+    let europe = destinations.iter().find(|d| d.code == "EU").unwrap();
+    assert_eq!(
+        (europe.name.as_str(), europe.kind),
+        ("Europe", DestinationKind::Region)
+    );
+
+    let plans = vellosim.packages("jp").await.unwrap();
+    assert_eq!(plans.len(), 3);
+    let five = plans.iter().find(|p| p.code == "JP_5GB_30D").unwrap();
+    assert_eq!(
+        five.data,
+        Volume::Bytes(5_368_709_120),
+        "5 GB is 5,368,709,120 bytes"
+    );
+    assert_eq!(five.validity.whole_days(), 30);
+    assert_eq!(five.price, usd(1300));
+    assert_eq!(five.destination, "JP");
+    assert_eq!(five.networks[0].operator, "NTT Docomo");
+    assert_eq!(five.networks[0].types, ["4G", "5G"]);
+    let eu = vellosim.packages("EU").await.unwrap();
+    assert_eq!(eu[0].countries, ["DE", "ES", "FR", "IT"]);
+    assert_eq!(eu[0].kind, DestinationKind::Region);
+    assert!(
+        vellosim.packages("ZZ").await.unwrap().is_empty(),
+        "an unknown region sells nothing"
+    );
+
+    let us_plan = vellosim.package("US_5GB_30D").await.unwrap();
+    assert_eq!(us_plan.price, usd(575));
+    let rates = vellosim.rates().await.unwrap();
+    assert_eq!(rates.base(), Currency::USD);
+    assert_eq!(
+        rates
+            .convert(usd(100), Currency::from_code("NGN").unwrap())
+            .unwrap(),
+        Money::from_minor(155_050, Currency::from_code("NGN").unwrap())
+    );
+    assert_eq!(vellosim.balance().await.unwrap(), usd(100_00));
+
+    // Order: the guide's eSIM record (full LPA in `ac`, eSIM Access words).
+    let placed = vellosim.order(&order("ref-1", "JP_5GB_30D")).await.unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed);
+    assert_eq!(placed.cost, usd(1300));
+    assert_eq!(placed.esims.len(), 1);
+    let esim = &placed.esims[0];
+    let code = esim.activation.as_ref().expect("install data");
+    assert_eq!(code.smdp_address(), "rsp.fake-vellosim.test");
+    assert!(code.matching_id().starts_with("FAKE-"));
+    assert_eq!(esim.status.lifecycle, Lifecycle::Ready);
+    assert_eq!(esim.status.profile, ProfileState::NotInstalled);
+    assert_eq!(esim.total, Volume::Bytes(5 * GB));
+    assert_eq!(esim.used, Some(0));
+    assert_eq!(fake.balance_cents(), 100_00 - 13_00);
+    assert_eq!(vellosim.balance().await.unwrap(), usd(87_00));
+    let again = vellosim.order(&order("ref-1", "JP_5GB_30D")).await.unwrap();
+    assert_eq!(
+        again.esims[0].iccid, esim.iccid,
+        "the same reference does not buy twice"
+    );
+    assert_eq!(fake.balance_cents(), 87_00);
+
+    // Usage.
+    assert!(fake.use_data(&esim.iccid, 512 << 20));
+    let used = vellosim.esim(&esim.provider_id).await.unwrap();
+    assert_eq!(used.used, Some(536_870_912));
+    assert_eq!(used.status.lifecycle, Lifecycle::Active);
+    assert!(used.status.profile.is_on_device());
+    assert!(used.expires_at.is_some());
+
+    // Top-up.
+    let offers = vellosim.top_up_packages(&esim.provider_id).await.unwrap();
+    let codes: Vec<&str> = offers.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["TOPUP_JP_1GB_7D", "TOPUP_JP_3GB_15D"]);
+    assert_eq!(offers[0].data, Volume::Bytes(GB));
+    assert_eq!(offers[0].price, usd(400));
+    let topped = vellosim
+        .top_up(&esim.provider_id, "TOPUP_JP_1GB_7D", "tu-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        topped.total,
+        Volume::Bytes(6 * GB),
+        "Vellosim grows the same eSIM"
+    );
+    assert_eq!(topped.used, Some(536_870_912));
+    assert_eq!(fake.balance_cents(), 83_00);
+    vellosim
+        .top_up(&esim.provider_id, "TOPUP_JP_1GB_7D", "tu-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.balance_cents(),
+        83_00,
+        "a retried top-up is not bought twice"
+    );
+
+    // Cancel is not offered.
+    let refused = vellosim.cancel(&esim.provider_id).await.unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::Unsupported);
+
+    // The API reference's record: a bare `ac` with `smdpAddress`, its own status words.
+    let second = vellosim.order(&order("ref-2", "US_5GB_30D")).await.unwrap();
+    let esim = &second.esims[0];
+    assert_eq!(
+        esim.activation.as_ref().unwrap().to_lpa(),
+        format!(
+            "LPA:1$rsp.fake-vellosim.test${}",
+            esim.activation.as_ref().unwrap().matching_id()
+        )
+    );
+    assert_eq!(esim.status.raw, "CREATED/RELEASED");
+    assert_eq!(esim.status.lifecycle, Lifecycle::Ready);
+    assert_eq!(fake.balance_cents(), 83_00 - 5_75);
+
+    // Every eSIM, walking every page.
+    let all = vellosim.all_esims().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(fake.count("GET /api/esim/my-esims?page=1&limit=100"), 1);
+    let paged = adapter(&fake).with_page_size(1).all_esims().await.unwrap();
+    assert_eq!(paged, all, "two pages of one");
+    assert_eq!(fake.count("GET /api/esim/my-esims?page=2&limit=1"), 1);
+    assert_eq!(
+        fake.count("GET /api/esim/my-esims?page=3"),
+        0,
+        "stops at totalPages"
+    );
+}
+
+#[tokio::test]
+async fn a_purchase_still_processing_is_looked_at_again_then_left_pending() {
+    let fake = Fake::local(Kind::Vellosim).await;
+    let vellosim = adapter(&fake);
+    // Allocated on the third look: the adapter's backoff sees it.
+    fake.allocate_after(2);
+    let placed = vellosim.order(&order("slow", "JP_1GB_7D")).await.unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed);
+    assert!(placed.esims[0].activation.is_some());
+
+    // Allocated after more looks than the backoff takes: pending, found later.
+    fake.allocate_after(5);
+    let placed = vellosim.order(&order("slower", "JP_1GB_7D")).await.unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Pending);
+    assert!(placed.esims.is_empty());
+    assert_eq!(fake.balance_cents(), 100_00 - 2 * 4_50, "charged once each");
+    let later = vellosim.find_order("slower").await.unwrap().unwrap();
+    assert_eq!(later.state, ProviderOrderState::Pending);
+    let done = vellosim.find_order("slower").await.unwrap().unwrap();
+    assert_eq!(done.state, ProviderOrderState::Completed);
+    assert_eq!(done.esims.len(), 1);
+    assert_eq!(vellosim.find_order("never").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn error_journeys_end_in_the_right_kind() {
+    let fake = Fake::local(Kind::Vellosim).await;
+    let vellosim = adapter_with(&fake, &Secrets::default().key, Duration::from_millis(800));
+
+    let wrong = adapter_with(&fake, "vls_live_wrong", Duration::from_secs(5));
+    assert_eq!(
+        wrong.balance().await.unwrap_err().kind,
+        ErrorKind::Unauthorized
+    );
+
+    let cases = [
+        (Fault::ServerError, ErrorKind::Unavailable),
+        (Fault::Unavailable, ErrorKind::Unavailable),
+        (
+            Fault::RateLimited {
+                retry_after_secs: 30,
+            },
+            ErrorKind::RateLimited {
+                retry_after: Some(Duration::from_secs(30)),
+            },
+        ),
+        (Fault::Malformed, ErrorKind::MalformedResponse),
+        (Fault::Truncated, ErrorKind::Unavailable),
+        (Fault::Timeout, ErrorKind::Timeout),
+    ];
+    for (fault, kind) in cases {
+        fake.fail_next(fault);
+        let e = vellosim.balance().await.unwrap_err();
+        assert_eq!(e.kind, kind, "{fault:?}: {e}");
+        assert!(
+            !e.message.contains(&Secrets::default().key),
+            "no secret in {e}"
+        );
+        // The next call is served normally.
+        assert_eq!(vellosim.balance().await.unwrap(), usd(100_00));
+    }
+
+    fake.set_balance_cents(1_00);
+    let e = vellosim
+        .order(&order("poor", "JP_5GB_30D"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InsufficientBalance);
+    assert!(e.message.contains("Insufficient balance"));
+    fake.set_balance_cents(100_00);
+
+    for code in ["NOPE_1GB", "../wallet/balance", ""] {
+        let e = vellosim.package(code).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound, "{code:?}");
+        let e = vellosim.order(&order(code, code)).await.unwrap_err();
+        assert!(
+            matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidRequest),
+            "{code:?}: {e}"
+        );
+    }
+    assert_eq!(
+        vellosim
+            .esim("65f1c0de0000000000000099")
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::NotFound
+    );
+    let placed = vellosim.order(&order("ok", "JP_5GB_30D")).await.unwrap();
+    let id = &placed.esims[0].provider_id;
+    let e = vellosim
+        .top_up(id, "TOPUP_US_1GB_7D", "wrong-topup")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "an incompatible top-up: {e}");
+    fake.expire(id);
+    let e = vellosim
+        .top_up(id, "TOPUP_JP_1GB_7D", "late")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
+}
