@@ -323,6 +323,8 @@ pub(crate) struct Shop {
     pub history_served: std::collections::HashMap<String, i64>,
     /// Orders: (order id, description or reference, ICCIDs, top-up?).
     pub orders: Vec<(String, String, Vec<String>, bool)>,
+    /// CloudeSIM speaks eSIM Access's units (ten-thousandths of a dollar, bytes).
+    pub esim_access_units: bool,
 }
 
 impl Shop {
@@ -336,6 +338,7 @@ impl Shop {
             tokens: Vec::new(),
             history_served: Default::default(),
             orders: Vec::new(),
+            esim_access_units: false,
         }
     }
 
@@ -472,6 +475,11 @@ impl Fake {
         sim.activated_at.get_or_insert(now);
         sim.used_bytes = (sim.used_bytes + bytes).min(sim.total_mb() << 20);
         true
+    }
+
+    /// CloudeSIM answers in eSIM Access's units (price 35000 = $3.50, volumes in bytes).
+    pub fn use_esim_access_units(&self) {
+        lock(&self.shop).esim_access_units = true;
     }
 
     /// The eSIM's plan runs out of time.

@@ -2,6 +2,7 @@
 //! envelopes, units and status words into `esim-core` types, and the [`sandbox`] provider
 //! simulates a whole reseller in process for the demo and the tests.
 
+pub mod cloudesim;
 pub mod countries;
 pub mod http;
 mod provider;

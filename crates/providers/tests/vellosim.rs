@@ -1,19 +1,15 @@
 //! The Vellosim adapter against its fake over real HTTP: the whole contract in core units,
 //! then every error journey ending in the right kind.
 
+mod common;
+
 use std::time::Duration;
 
+use common::{order, quick, usd, GB, SHORT};
 use esim_core::{Currency, DestinationKind, Lifecycle, Money, ProfileState, Volume};
-use esim_fakes::{Fake, Fault, Kind, Secrets};
-use esim_providers::http::Backoff;
+use esim_fakes::{Fake, Kind, Secrets};
 use esim_providers::vellosim::Vellosim;
-use esim_providers::{Endpoint, ErrorKind, OrderRequest, Provider, ProviderOrderState, Secret};
-
-const GB: u64 = 1 << 30;
-
-fn usd(cents: i64) -> Money {
-    Money::from_minor(cents, Currency::USD)
-}
+use esim_providers::{Endpoint, ErrorKind, Provider, ProviderOrderState, Secret};
 
 fn adapter(fake: &Fake) -> Vellosim {
     adapter_with(fake, &Secrets::default().key, Duration::from_secs(5))
@@ -25,18 +21,7 @@ fn adapter_with(fake: &Fake, key: &str, timeout: Duration) -> Vellosim {
         Secret::new(key),
     )
     .unwrap()
-    .with_allocation_backoff(Backoff {
-        attempts: 3,
-        first_delay: Duration::from_millis(10),
-    })
-}
-
-fn order(reference: &str, code: &str) -> OrderRequest {
-    OrderRequest {
-        reference: reference.into(),
-        package_code: code.into(),
-        quantity: 1,
-    }
+    .with_allocation_backoff(quick())
 }
 
 #[tokio::test]
@@ -214,7 +199,7 @@ async fn a_purchase_still_processing_is_looked_at_again_then_left_pending() {
 #[tokio::test]
 async fn error_journeys_end_in_the_right_kind() {
     let fake = Fake::local(Kind::Vellosim).await;
-    let vellosim = adapter_with(&fake, &Secrets::default().key, Duration::from_millis(800));
+    let vellosim = adapter_with(&fake, &Secrets::default().key, SHORT);
 
     let wrong = adapter_with(&fake, "vls_live_wrong", Duration::from_secs(5));
     assert_eq!(
@@ -222,32 +207,7 @@ async fn error_journeys_end_in_the_right_kind() {
         ErrorKind::Unauthorized
     );
 
-    let cases = [
-        (Fault::ServerError, ErrorKind::Unavailable),
-        (Fault::Unavailable, ErrorKind::Unavailable),
-        (
-            Fault::RateLimited {
-                retry_after_secs: 30,
-            },
-            ErrorKind::RateLimited {
-                retry_after: Some(Duration::from_secs(30)),
-            },
-        ),
-        (Fault::Malformed, ErrorKind::MalformedResponse),
-        (Fault::Truncated, ErrorKind::Unavailable),
-        (Fault::Timeout, ErrorKind::Timeout),
-    ];
-    for (fault, kind) in cases {
-        fake.fail_next(fault);
-        let e = vellosim.balance().await.unwrap_err();
-        assert_eq!(e.kind, kind, "{fault:?}: {e}");
-        assert!(
-            !e.message.contains(&Secrets::default().key),
-            "no secret in {e}"
-        );
-        // The next call is served normally.
-        assert_eq!(vellosim.balance().await.unwrap(), usd(100_00));
-    }
+    common::transport_faults(&fake, || vellosim.balance()).await;
 
     fake.set_balance_cents(1_00);
     let e = vellosim

@@ -10,6 +10,13 @@ use serde::Deserialize;
 
 /// The environment variable holding the secret that signs customer tokens.
 pub const TOKEN_SECRET_ENV: &str = "ESIM_PROXY_TOKEN_SECRET";
+/// The environment variable holding the provider's API key (Vellosim, CloudeSIM, VeloeSIM).
+pub const PROVIDER_KEY_ENV: &str = "ESIM_PROXY_PROVIDER_KEY";
+/// The environment variables holding PressOne's client id and secret.
+pub const PROVIDER_CLIENT_ID_ENV: &str = "ESIM_PROXY_PROVIDER_CLIENT_ID";
+pub const PROVIDER_CLIENT_SECRET_ENV: &str = "ESIM_PROXY_PROVIDER_CLIENT_SECRET";
+/// The environment variable that overrides the provider's base URL.
+pub const PROVIDER_URL_ENV: &str = "ESIM_PROXY_PROVIDER_URL";
 
 /// The proxy's configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +76,60 @@ pub struct Config {
     /// The secret that signs customer tokens; from the environment, never the file.
     #[serde(skip)]
     pub token_secret: Option<Vec<u8>>,
+    /// The provider's credentials; from the environment, never the file.
+    #[serde(skip)]
+    pub provider_secrets: ProviderSecrets,
+}
+
+/// The provider's credentials, read from the environment. `Debug` never shows them.
+#[derive(Clone, Default)]
+pub struct ProviderSecrets {
+    pub key: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: &Option<String>| if s.is_some() { "set" } else { "unset" };
+        f.debug_struct("ProviderSecrets")
+            .field("key", &set(&self.key))
+            .field("client_id", &set(&self.client_id))
+            .field("client_secret", &set(&self.client_secret))
+            .finish()
+    }
+}
+
+impl ProviderSecrets {
+    /// Reads the provider's credentials from the environment.
+    pub fn from_env() -> ProviderSecrets {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        ProviderSecrets {
+            key: var(PROVIDER_KEY_ENV),
+            client_id: var(PROVIDER_CLIENT_ID_ENV),
+            client_secret: var(PROVIDER_CLIENT_SECRET_ENV),
+        }
+    }
+}
+
+/// What CloudeSIM's numbers mean: its documentation's dollars and megabytes, or the
+/// ten-thousandths of a dollar and bytes of the eSIM Access API it resells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloudeSimUnits {
+    #[default]
+    Documented,
+    EsimAccess,
+}
+
+/// How VeloeSIM's key is sent: `Authorization: Apikey <key>` (its API guide) or the bare key
+/// (its Apidog pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VeloeSimAuth {
+    #[default]
+    Apikey,
+    Bare,
 }
 
 /// Which provider, and how to reach it.
@@ -87,6 +148,81 @@ pub enum ProviderConfig {
         #[serde(default = "default_sandbox_balance")]
         balance_cents: i64,
     },
+    /// Vellosim: `ESIM_PROXY_PROVIDER_KEY` holds the `X-API-Key`.
+    Vellosim {
+        /// Defaults to https://api.vellosim.com.
+        #[serde(default)]
+        base_url: Option<String>,
+    },
+    /// CloudeSIM: `ESIM_PROXY_PROVIDER_KEY` holds the bearer token.
+    Cloudesim {
+        /// Defaults to https://api.cloud-esim.com/api/v1.
+        #[serde(default)]
+        base_url: Option<String>,
+        #[serde(default)]
+        units: CloudeSimUnits,
+    },
+    /// VeloeSIM (VeloConnect): `ESIM_PROXY_PROVIDER_KEY` holds the API key.
+    Veloesim {
+        /// Defaults to https://api.veloesim.com:2053/api/wholesale.
+        #[serde(default)]
+        base_url: Option<String>,
+        #[serde(default)]
+        auth: VeloeSimAuth,
+    },
+    /// PressOne: `ESIM_PROXY_PROVIDER_CLIENT_ID` and `ESIM_PROXY_PROVIDER_CLIENT_SECRET`.
+    Pressone {
+        /// Required: PressOne publishes no public base URL; use the one in your account.
+        #[serde(default)]
+        base_url: Option<String>,
+    },
+}
+
+impl ProviderConfig {
+    /// The provider's name, as `--provider` spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProviderConfig::Sandbox { .. } => "sandbox",
+            ProviderConfig::Vellosim { .. } => "vellosim",
+            ProviderConfig::Cloudesim { .. } => "cloudesim",
+            ProviderConfig::Veloesim { .. } => "veloesim",
+            ProviderConfig::Pressone { .. } => "pressone",
+        }
+    }
+
+    /// The provider named as `--provider` spells it, with its defaults.
+    pub fn named(name: &str) -> Result<ProviderConfig, String> {
+        match name {
+            "sandbox" => Ok(ProviderConfig::default()),
+            "vellosim" => Ok(ProviderConfig::Vellosim { base_url: None }),
+            "cloudesim" => Ok(ProviderConfig::Cloudesim {
+                base_url: None,
+                units: CloudeSimUnits::default(),
+            }),
+            "veloesim" => Ok(ProviderConfig::Veloesim {
+                base_url: None,
+                auth: VeloeSimAuth::default(),
+            }),
+            "pressone" => Ok(ProviderConfig::Pressone { base_url: None }),
+            other => Err(format!(
+                "unknown provider {other:?}: choose sandbox, vellosim, cloudesim, veloesim or pressone"
+            )),
+        }
+    }
+
+    /// Sets the base URL (not for the sandbox, which has none).
+    pub fn set_base_url(&mut self, url: String) -> Result<(), String> {
+        match self {
+            ProviderConfig::Sandbox { .. } => Err("the sandbox provider has no base URL".into()),
+            ProviderConfig::Vellosim { base_url }
+            | ProviderConfig::Cloudesim { base_url, .. }
+            | ProviderConfig::Veloesim { base_url, .. }
+            | ProviderConfig::Pressone { base_url } => {
+                *base_url = Some(url);
+                Ok(())
+            }
+        }
+    }
 }
 
 impl Default for ProviderConfig {
@@ -158,8 +294,35 @@ impl Config {
             .ok()
             .filter(|s| !s.is_empty())
             .map(String::into_bytes);
+        config.read_provider_env()?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// A configuration with every default, secrets from the environment: the start of
+    /// `esim-proxy --provider NAME` without a file.
+    pub fn defaults() -> Config {
+        let mut config: Config = toml::from_str("").expect("every field has a default");
+        config.token_secret = std::env::var(TOKEN_SECRET_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(String::into_bytes);
+        config.provider_secrets = ProviderSecrets::from_env();
+        config
+    }
+
+    /// Reads the provider's secrets, and a base URL override, from the environment.
+    pub fn read_provider_env(&mut self) -> Result<(), String> {
+        self.provider_secrets = ProviderSecrets::from_env();
+        if let Some(url) = std::env::var(PROVIDER_URL_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            if !matches!(self.provider, ProviderConfig::Sandbox { .. }) {
+                self.provider.set_base_url(url)?;
+            }
+        }
+        Ok(())
     }
 
     /// The configuration `--sandbox` runs with: the sandbox provider, anyone may order, an
@@ -193,6 +356,30 @@ impl Config {
         }
         if self.body_limit < 1024 {
             return Err("body_limit must be at least 1024 bytes".into());
+        }
+        let secrets = &self.provider_secrets;
+        match &self.provider {
+            ProviderConfig::Sandbox { .. } => {}
+            ProviderConfig::Pressone { base_url } => {
+                if base_url.is_none() {
+                    return Err(format!(
+                        "provider pressone needs base_url (in [provider], --provider-url or {PROVIDER_URL_ENV}): PressOne publishes none"
+                    ));
+                }
+                if secrets.client_id.is_none() || secrets.client_secret.is_none() {
+                    return Err(format!(
+                        "provider pressone needs {PROVIDER_CLIENT_ID_ENV} and {PROVIDER_CLIENT_SECRET_ENV} in the environment"
+                    ));
+                }
+            }
+            _ => {
+                if secrets.key.is_none() {
+                    return Err(format!(
+                        "provider {} needs its API key in the {PROVIDER_KEY_ENV} environment variable",
+                        self.provider.name()
+                    ));
+                }
+            }
         }
         Ok(())
     }

@@ -1,0 +1,366 @@
+//! CloudeSIM (providers.md §2): `Authorization: Bearer`, `https://api.cloud-esim.com/api/v1`,
+//! every call but the balance a JSON POST.
+//!
+//! Its documentation is one page; the adapter follows it and accepts what the eSIM Access API
+//! underneath sends too (see [`wire`]). No idempotency key is documented, so the adapter
+//! remembers which order each reference made; eSIMs still being allocated (an empty
+//! `esimList`, or eSIM Access's error 200010) are asked about again with backoff.
+
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use esim_core::{Destination, DestinationKind, Lifecycle, Money, Package, Rates};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use crate::countries;
+use crate::http::{Backoff, Endpoint, Http, Secret};
+use crate::provider::{
+    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
+    ProviderOrderState,
+};
+pub use wire::Units;
+use wire::{WireBalance, WireEsimList, WireOrder, WireOrderNo, WirePackageList};
+
+/// The documented base URL.
+pub const BASE_URL: &str = "https://api.cloud-esim.com/api/v1";
+
+/// An order this adapter placed: CloudeSIM's number, how many eSIMs, what it cost.
+#[derive(Debug, Clone)]
+struct Placed {
+    order_no: String,
+    quantity: u32,
+    cost: Money,
+}
+
+/// The CloudeSIM adapter.
+#[derive(Debug)]
+pub struct CloudeSim {
+    http: Http,
+    token: Secret,
+    units: Units,
+    allocation: Backoff,
+    orders: Mutex<HashMap<String, Placed>>,
+    /// Our top-up reference → the eSIM's total bytes before it was tried.
+    top_ups: Mutex<HashMap<String, u64>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const ALLOCATING: &str = "CloudeSIM: the eSIMs are still being allocated";
+
+impl CloudeSim {
+    /// An adapter for the API at `endpoint` with the bearer `token`, reading numbers in
+    /// `units`.
+    pub fn new(
+        endpoint: &Endpoint,
+        token: Secret,
+        units: Units,
+    ) -> Result<CloudeSim, ProviderError> {
+        Ok(CloudeSim {
+            http: Http::new("CloudeSIM", endpoint)?,
+            token,
+            units,
+            allocation: Backoff {
+                attempts: 5,
+                first_delay: Duration::from_millis(500),
+            },
+            orders: Mutex::new(HashMap::new()),
+            top_ups: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Changes how patiently eSIMs still being allocated are asked about again.
+    pub fn with_allocation_backoff(mut self, backoff: Backoff) -> CloudeSim {
+        self.allocation = backoff;
+        self
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, ProviderError> {
+        let mut request = self
+            .http
+            .request(method, path)
+            .bearer_auth(self.token.expose());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = self.http.send(request).await?;
+        if !reply.is_success() {
+            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
+        }
+        wire::read(&reply.body)
+    }
+
+    async fn post<T: DeserializeOwned>(&self, path: &str, body: Value) -> Result<T, ProviderError> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    async fn list(&self, filter: Value) -> Result<Vec<wire::WirePackage>, ProviderError> {
+        Ok(self
+            .post::<WirePackageList>("/packages", filter)
+            .await?
+            .package_list)
+    }
+
+    async fn query(&self, filter: Value) -> Result<Vec<ProviderEsim>, ProviderError> {
+        let list: WireEsimList = self.post("/esim/query", filter).await?;
+        list.esim_list
+            .into_iter()
+            .map(|e| e.into_esim(self.units))
+            .collect()
+    }
+
+    /// An order's eSIMs once every one is allocated, asking again with backoff; `None` if
+    /// they are still being allocated after every look.
+    async fn allocated(&self, placed: &Placed) -> Result<Option<Vec<ProviderEsim>>, ProviderError> {
+        let still = |e: &ProviderError| e.message == ALLOCATING || e.message.contains(" 200010:");
+        let result = self
+            .allocation
+            .run(
+                || async {
+                    let esims = self.query(json!({"orderNo": placed.order_no})).await?;
+                    let ready = esims.len() >= placed.quantity as usize
+                        && esims.iter().all(|e| {
+                            e.activation.is_some() && e.status.lifecycle != Lifecycle::Pending
+                        });
+                    if ready {
+                        Ok(esims)
+                    } else {
+                        Err(ProviderError::new(ErrorKind::Unavailable, ALLOCATING))
+                    }
+                },
+                still,
+            )
+            .await;
+        match result {
+            Ok(esims) => Ok(Some(esims)),
+            Err(e) if still(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn order_of(
+        &self,
+        reference: &str,
+        placed: &Placed,
+    ) -> Result<ProviderOrder, ProviderError> {
+        let (state, esims) = match self.allocated(placed).await? {
+            Some(esims) => (ProviderOrderState::Completed, esims),
+            None => (ProviderOrderState::Pending, Vec::new()),
+        };
+        Ok(ProviderOrder {
+            reference: reference.to_owned(),
+            provider_order_id: placed.order_no.clone(),
+            state,
+            cost: placed.cost,
+            esims,
+        })
+    }
+}
+
+/// Names for the region codes CloudeSIM and eSIM Access use.
+fn region_name(code: &str) -> String {
+    match code {
+        "EU" => "Europe".into(),
+        "GL" | "GLOBAL" => "Global".into(),
+        "AS" => "Asia".into(),
+        "NA" => "North America".into(),
+        "SA" => "South America".into(),
+        "AF" => "Africa".into(),
+        "ME" => "Middle East".into(),
+        other => other.into(),
+    }
+}
+
+#[async_trait]
+impl Provider for CloudeSim {
+    fn name(&self) -> &'static str {
+        "cloudesim"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            top_up: true,
+            cancel: true,
+            usage: true,
+            rates: false,
+            balance: true,
+        }
+    }
+
+    async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
+        let mut out: Vec<Destination> = Vec::new();
+        for package in self.list(json!({"type": "BASE"})).await? {
+            if package.is_top_up() {
+                continue;
+            }
+            let package = package.into_package(self.units)?;
+            if out.iter().any(|d| d.code == package.destination) {
+                continue;
+            }
+            let destination = match package.kind {
+                DestinationKind::Country => countries::country(&package.destination, None),
+                kind => Some(Destination {
+                    name: region_name(&package.destination),
+                    code: package.destination.clone(),
+                    kind,
+                    aliases: Vec::new(),
+                }),
+            };
+            match destination {
+                Some(d) => out.push(d),
+                None => {
+                    tracing::warn!(code = %package.destination, "CloudeSIM location not in the country table; skipped")
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
+        let wanted = destination.trim().to_ascii_uppercase();
+        let mut out = Vec::new();
+        for package in self
+            .list(json!({"locationCode": wanted, "type": "BASE"}))
+            .await?
+        {
+            if package.is_top_up() {
+                continue;
+            }
+            let package = package.into_package(self.units)?;
+            // The filter is the provider's; keep only what it really sells there.
+            if package.destination == wanted {
+                out.push(package);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn package(&self, code: &str) -> Result<Package, ProviderError> {
+        let code = code.trim();
+        self.list(json!({"packageCode": code}))
+            .await?
+            .into_iter()
+            .map(|p| p.into_package(self.units))
+            .find(|p| p.as_ref().map_or(true, |p| p.code == code))
+            .unwrap_or_else(|| Err(ProviderError::not_found(format!("no package {code}"))))
+    }
+
+    async fn rates(&self) -> Result<Rates, ProviderError> {
+        Err(ProviderError::unsupported("CloudeSIM: exchange rates"))
+    }
+
+    async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
+        if let Some(done) = self.find_order(&request.reference).await? {
+            return Ok(done);
+        }
+        let package = self.package(&request.package_code).await?;
+        let cost = package
+            .price
+            .checked_mul(request.quantity.max(1))
+            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, e.to_string()))?;
+        let order: WireOrder = self
+            .post(
+                "/esim/order",
+                json!({"packageCode": package.code, "quantity": request.quantity.max(1)}),
+            )
+            .await?;
+        let placed = Placed {
+            order_no: order.order_no,
+            quantity: request.quantity.max(1),
+            cost,
+        };
+        lock(&self.orders).insert(request.reference.clone(), placed.clone());
+        self.order_of(&request.reference, &placed).await
+    }
+
+    async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError> {
+        let Some(placed) = lock(&self.orders).get(reference).cloned() else {
+            return Ok(None);
+        };
+        let esims = match self.query(json!({"orderNo": placed.order_no})).await {
+            Ok(esims) => esims,
+            Err(e) if e.message.contains(" 200010:") => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let complete = esims.len() >= placed.quantity as usize
+            && esims
+                .iter()
+                .all(|e| e.activation.is_some() && e.status.lifecycle != Lifecycle::Pending);
+        Ok(Some(ProviderOrder {
+            reference: reference.to_owned(),
+            provider_order_id: placed.order_no.clone(),
+            state: if complete {
+                ProviderOrderState::Completed
+            } else {
+                ProviderOrderState::Pending
+            },
+            cost: placed.cost,
+            esims: if complete { esims } else { Vec::new() },
+        }))
+    }
+
+    async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
+        self.query(json!({"iccid": provider_id}))
+            .await?
+            .into_iter()
+            .find(|e| e.iccid == provider_id)
+            .ok_or_else(|| ProviderError::not_found(format!("CloudeSIM: no eSIM {provider_id}")))
+    }
+
+    async fn top_up_packages(&self, provider_id: &str) -> Result<Vec<Package>, ProviderError> {
+        self.list(json!({"type": "TOPUP", "iccid": provider_id}))
+            .await?
+            .into_iter()
+            .map(|p| p.into_package(self.units))
+            .collect()
+    }
+
+    async fn top_up(
+        &self,
+        provider_id: &str,
+        package_code: &str,
+        reference: &str,
+    ) -> Result<ProviderEsim, ProviderError> {
+        let before = self.esim(provider_id).await?;
+        let total = before.total.bytes().unwrap_or(0);
+        // No idempotency key: a reference tried before whose eSIM grew since was applied.
+        let tried = lock(&self.top_ups).get(reference).copied();
+        if tried.is_some_and(|was| total > was) {
+            return Ok(before);
+        }
+        lock(&self.top_ups).insert(reference.to_owned(), tried.unwrap_or(total));
+        let _: WireOrderNo = self
+            .post(
+                "/esim/topup",
+                json!({"iccid": provider_id, "packageCode": package_code, "quantity": 1}),
+            )
+            .await?;
+        self.esim(provider_id).await
+    }
+
+    async fn cancel(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
+        let _: WireOrderNo = self
+            .post("/esim/cancel", json!({"iccid": provider_id}))
+            .await?;
+        self.esim(provider_id).await
+    }
+
+    async fn balance(&self) -> Result<Money, ProviderError> {
+        self.call::<WireBalance>(Method::GET, "/account/balance", None)
+            .await?
+            .into_money(self.units)
+    }
+}

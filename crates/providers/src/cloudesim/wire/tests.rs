@@ -1,0 +1,158 @@
+//! CloudeSIM's documented examples (SEED 002), eSIM Access's units, and arbitrary bytes never
+//! panicking.
+
+use super::*;
+use proptest::prelude::*;
+
+const PACKAGES: &str = r#"{"success": true, "obj": {"packageList": [{"packageCode": "ESIM_1GB_7D_US",
+  "name": "USA 1GB 7 Days", "price": 3.50, "currencyCode": "USD", "duration": 7, "volume": 1024,
+  "locationCode": "US", "type": "BASE"}]}}"#;
+
+#[test]
+fn the_documented_package_in_core_units() {
+    let list: WirePackageList = read(PACKAGES.as_bytes()).unwrap();
+    let package = list
+        .package_list
+        .into_iter()
+        .next()
+        .unwrap()
+        .into_package(Units::Documented)
+        .unwrap();
+    assert_eq!(package.data, Volume::Bytes(1 << 30), "1024 MB is 1 GB");
+    assert_eq!(package.price, Money::from_minor(350, Currency::USD));
+    assert_eq!(package.validity, Validity::days(7));
+    assert_eq!(package.destination, "US");
+    assert_eq!(package.countries, ["US"]);
+    assert_eq!(package.kind, DestinationKind::Country);
+}
+
+#[test]
+fn esim_access_units_price_35000_is_3_dollars_50() {
+    let body = r#"{"success": "true", "errorCode": null, "obj": {"packageList": [{"packageCode": "CKH491",
+      "name": "Europe 3GB", "price": 35000, "currencyCode": "USD", "duration": 30, "durationUnit": "DAY",
+      "volume": 3221225472, "locationCode": "EU", "location": "FR,DE,IT", "supportTopUpType": 2}]}}"#;
+    let list: WirePackageList = read(body.as_bytes()).unwrap();
+    let package = list
+        .package_list
+        .into_iter()
+        .next()
+        .unwrap()
+        .into_package(Units::EsimAccess)
+        .unwrap();
+    assert_eq!(package.price, Money::from_minor(350, Currency::USD));
+    assert_eq!(package.data, Volume::Bytes(3 << 30));
+    assert_eq!(package.kind, DestinationKind::Region);
+    assert_eq!(package.countries, ["DE", "FR", "IT"]);
+    assert!(package.top_up);
+}
+
+#[test]
+fn the_documented_esim_query() {
+    let body = r#"{"success": true, "obj": {"esimList": [{"iccid": "8988", "status": "ACTIVE",
+      "remainingVolume": 512, "expireTime": "2024-12-31"}]}}"#;
+    let list: WireEsimList = read(body.as_bytes()).unwrap();
+    let esim = list
+        .esim_list
+        .into_iter()
+        .next()
+        .unwrap()
+        .into_esim(Units::Documented)
+        .unwrap();
+    assert_eq!(esim.status.lifecycle, Lifecycle::Active);
+    assert_eq!(
+        esim.total,
+        Volume::Bytes(512 << 20),
+        "only what remains is known"
+    );
+    assert_eq!(esim.used, None, "usage unknown without a total");
+    assert_eq!(esim.expires_at, Some(1_735_603_200));
+    assert_eq!(esim.activation, None);
+}
+
+#[test]
+fn errors_by_code_message_and_status() {
+    let e = error(
+        400,
+        br#"{"success": false, "errorMsg": "Insufficient balance. Required: $1.25, available: $0.00"}"#,
+        None,
+    );
+    assert_eq!(e.kind, ErrorKind::InsufficientBalance);
+    assert!(e.message.contains("Required: $1.25"));
+    let e = read::<WireOrder>(
+        br#"{"success": false, "errorCode": "200010", "errorMsg": "profile allocating"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unavailable);
+    let e = read::<WireOrder>(br#"{"success": false, "errorCode": "310243", "errorMsg": "x"}"#)
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(error(401, b"", None).kind, ErrorKind::Unauthorized);
+    assert_eq!(
+        error(429, b"Too Many Attempts.", Some(Duration::from_secs(9))).kind,
+        ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(9))
+        }
+    );
+    assert_eq!(error(502, b"<html>", None).kind, ErrorKind::Unavailable);
+    let e = read::<WireOrder>(b"{\"success\": true, \"obj\": {\"orderNo\": 5}}").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MalformedResponse);
+}
+
+#[test]
+fn the_balance_is_read_from_data_in_either_unit() {
+    let body = br#"{"success": true, "data": {"username": "agadev", "balance": 24.50, "currency": "USD"}}"#;
+    let balance: WireBalance = read(body).unwrap();
+    assert_eq!(
+        balance.into_money(Units::Documented).unwrap(),
+        Money::from_minor(2450, Currency::USD)
+    );
+    let body = br#"{"success": true, "obj": {"balance": 100000}}"#;
+    let balance: WireBalance = read(body).unwrap();
+    assert_eq!(
+        balance.into_money(Units::EsimAccess).unwrap(),
+        Money::from_minor(1000, Currency::USD)
+    );
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let _ = read::<WirePackageList>(&body);
+        let _ = read::<WireEsimList>(&body);
+        let _ = read::<WireBalance>(&body);
+        let _ = error(400, &body, None);
+    }
+
+    #[test]
+    fn truncated_answers_never_panic(cut in 0usize..PACKAGES.len()) {
+        let _ = read::<WirePackageList>(&PACKAGES.as_bytes()[..cut]);
+    }
+
+    #[test]
+    fn arbitrary_values_in_fields_never_panic(
+        price in prop_oneof![any::<f64>().prop_map(|f| f.to_string()), "[0-9a-z.\\-]{0,12}", Just("1e308".to_owned())],
+        volume in any::<u64>(),
+        duration in any::<u32>(),
+        unit in "[A-Z]{0,6}",
+        units in prop_oneof![Just(Units::Documented), Just(Units::EsimAccess)],
+    ) {
+        let body = format!(
+            r#"{{"success": true, "obj": {{"packageList": [{{"packageCode": "X", "price": "{price}", "duration": {duration},
+            "durationUnit": "{unit}", "volume": {volume}, "locationCode": "JP"}}]}}}}"#
+        );
+        if let Ok(list) = read::<WirePackageList>(body.as_bytes()) {
+            for p in list.package_list {
+                let _ = p.into_package(units);
+            }
+        }
+        let esim = format!(
+            r#"{{"success": true, "obj": {{"esimList": [{{"iccid": "1", "totalVolume": {volume}, "orderUsage": {volume},
+            "expiredTime": "{price}", "ac": "LPA:1${unit}$x"}}]}}}}"#
+        );
+        if let Ok(list) = read::<WireEsimList>(esim.as_bytes()) {
+            for e in list.esim_list {
+                let _ = e.into_esim(units);
+            }
+        }
+    }
+}

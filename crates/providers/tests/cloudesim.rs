@@ -1,0 +1,219 @@
+//! The CloudeSIM adapter against its fake over real HTTP, in its documented units and in eSIM
+//! Access's: the whole contract in core units, then every error journey.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{order, quick, usd, GB, SHORT};
+use esim_core::{DestinationKind, Lifecycle, ProfileState, Volume};
+use esim_fakes::{Fake, Kind, Secrets};
+use esim_providers::cloudesim::{CloudeSim, Units};
+use esim_providers::{Endpoint, ErrorKind, Provider, ProviderOrderState, Secret};
+
+fn adapter(fake: &Fake, units: Units) -> CloudeSim {
+    adapter_with(fake, &Secrets::default().key, units, Duration::from_secs(5))
+}
+
+fn adapter_with(fake: &Fake, token: &str, units: Units, timeout: Duration) -> CloudeSim {
+    CloudeSim::new(
+        &Endpoint::new(fake.url()).with_timeout(timeout),
+        Secret::new(token),
+        units,
+    )
+    .unwrap()
+    .with_allocation_backoff(quick())
+}
+
+async fn contract(units: Units) {
+    let fake = Fake::local(Kind::CloudeSim).await;
+    if units == Units::EsimAccess {
+        fake.use_esim_access_units();
+    }
+    let cloudesim = adapter(&fake, units);
+    let caps = cloudesim.capabilities();
+    assert!(caps.top_up && caps.cancel && caps.usage && caps.balance);
+    assert!(!caps.rates, "CloudeSIM publishes no exchange rates");
+    assert_eq!(
+        cloudesim.rates().await.unwrap_err().kind,
+        ErrorKind::Unsupported
+    );
+
+    // Catalogue.
+    let destinations = cloudesim.destinations().await.unwrap();
+    let codes: Vec<&str> = destinations.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["JP", "US", "FR", "EU"]);
+    assert_eq!(
+        destinations[0].name, "Japan",
+        "named from the country table"
+    );
+    assert!(destinations[1].aliases.iter().any(|a| a == "USA"));
+    assert_eq!(
+        (destinations[3].name.as_str(), destinations[3].kind),
+        ("Europe", DestinationKind::Region)
+    );
+
+    let plans = cloudesim.packages("jp").await.unwrap();
+    assert_eq!(plans.len(), 3, "top-ups are not sold as plans");
+    let one = plans.iter().find(|p| p.code == "JP_1GB_7D").unwrap();
+    assert_eq!(
+        one.data,
+        Volume::Bytes(GB),
+        "1 GB whichever unit the wire used"
+    );
+    assert_eq!(one.price, usd(450), "$4.50 from 4.5 or from 45000");
+    assert_eq!(one.validity.whole_days(), 7);
+    let eu = cloudesim.packages("EU").await.unwrap();
+    assert_eq!(eu[0].countries, ["DE", "ES", "FR", "IT"]);
+    assert_eq!(
+        cloudesim.package("US_5GB_30D").await.unwrap().price,
+        usd(575)
+    );
+    assert_eq!(cloudesim.balance().await.unwrap(), usd(100_00));
+
+    // Order.
+    let placed = cloudesim
+        .order(&order("ref-1", "JP_5GB_30D"))
+        .await
+        .unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed);
+    assert_eq!(placed.cost, usd(1300));
+    let esim = &placed.esims[0];
+    assert_eq!(
+        esim.provider_id, esim.iccid,
+        "CloudeSIM keys eSIMs by ICCID"
+    );
+    assert_eq!(
+        esim.activation.as_ref().unwrap().smdp_address(),
+        "smdp.fake-cloudesim.test"
+    );
+    assert_eq!(esim.status.lifecycle, Lifecycle::Ready);
+    assert_eq!(esim.status.profile, ProfileState::NotInstalled);
+    assert_eq!(esim.total, Volume::Bytes(5 * GB));
+    assert_eq!(esim.used, Some(0));
+    assert_eq!(esim.package_code, "JP_5GB_30D");
+    assert_eq!(fake.balance_cents(), 87_00);
+    let again = cloudesim
+        .order(&order("ref-1", "JP_5GB_30D"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.esims[0].iccid, esim.iccid,
+        "the same reference does not buy twice"
+    );
+    assert_eq!(fake.balance_cents(), 87_00);
+
+    // Usage.
+    fake.use_data(&esim.iccid, 300 << 20);
+    let used = cloudesim.esim(&esim.iccid).await.unwrap();
+    assert_eq!(used.used, Some(300 << 20));
+    assert_eq!(used.status.lifecycle, Lifecycle::Active);
+    assert!(used.expires_at.is_some());
+
+    // Top-up.
+    let offers = cloudesim.top_up_packages(&esim.iccid).await.unwrap();
+    let codes: Vec<&str> = offers.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["TOPUP_JP_1GB_7D", "TOPUP_JP_3GB_15D"]);
+    assert_eq!(offers[1].data, Volume::Bytes(3 * GB));
+    let topped = cloudesim
+        .top_up(&esim.iccid, "TOPUP_JP_1GB_7D", "tu-1")
+        .await
+        .unwrap();
+    assert_eq!(topped.total, Volume::Bytes(6 * GB));
+    assert_eq!(fake.balance_cents(), 83_00);
+    cloudesim
+        .top_up(&esim.iccid, "TOPUP_JP_1GB_7D", "tu-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.balance_cents(),
+        83_00,
+        "a retried top-up is not bought twice"
+    );
+
+    // Cancel: refused once used, refunded while unused.
+    let e = cloudesim.cancel(&esim.iccid).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
+    let unused = cloudesim
+        .order(&order("ref-2", "US_5GB_30D"))
+        .await
+        .unwrap();
+    assert_eq!(fake.balance_cents(), 83_00 - 5_75);
+    let cancelled = cloudesim.cancel(&unused.esims[0].iccid).await.unwrap();
+    assert_eq!(cancelled.status.lifecycle, Lifecycle::Cancelled);
+    assert_eq!(fake.balance_cents(), 83_00, "refunded in full");
+    assert_eq!(cloudesim.balance().await.unwrap(), usd(83_00));
+}
+
+#[tokio::test]
+async fn the_whole_contract_in_documented_units() {
+    contract(Units::Documented).await;
+}
+
+#[tokio::test]
+async fn the_whole_contract_in_esim_access_units() {
+    contract(Units::EsimAccess).await;
+}
+
+#[tokio::test]
+async fn esims_still_being_allocated_are_asked_about_again() {
+    let fake = Fake::local(Kind::CloudeSim).await;
+    let cloudesim = adapter(&fake, Units::Documented);
+    fake.allocate_after(1);
+    let placed = cloudesim.order(&order("slow", "JP_1GB_7D")).await.unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed);
+    assert!(placed.esims[0].activation.is_some());
+
+    fake.allocate_after(4);
+    let placed = cloudesim
+        .order(&order("slower", "JP_1GB_7D"))
+        .await
+        .unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Pending);
+    let later = cloudesim.find_order("slower").await.unwrap().unwrap();
+    assert_eq!(later.state, ProviderOrderState::Completed);
+    assert_eq!(later.esims.len(), 1);
+    assert_eq!(fake.balance_cents(), 100_00 - 2 * 4_50);
+}
+
+#[tokio::test]
+async fn error_journeys_end_in_the_right_kind() {
+    let fake = Fake::local(Kind::CloudeSim).await;
+    let cloudesim = adapter_with(&fake, &Secrets::default().key, Units::Documented, SHORT);
+    let stranger = adapter_with(&fake, "wrong-token", Units::Documented, SHORT);
+    assert_eq!(
+        stranger.balance().await.unwrap_err().kind,
+        ErrorKind::Unauthorized
+    );
+
+    common::transport_faults(&fake, || cloudesim.balance()).await;
+
+    fake.set_balance_cents(1_00);
+    let e = cloudesim
+        .order(&order("poor", "JP_5GB_30D"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InsufficientBalance);
+    assert!(e.message.contains("Required: $13.00"), "{e}");
+    fake.set_balance_cents(100_00);
+    assert_eq!(
+        cloudesim.package("NOPE").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        cloudesim.order(&order("x", "NOPE")).await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        cloudesim.esim("8900000").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    let placed = cloudesim.order(&order("ok", "JP_5GB_30D")).await.unwrap();
+    let iccid = &placed.esims[0].iccid;
+    fake.expire(iccid);
+    let e = cloudesim
+        .top_up(iccid, "TOPUP_JP_1GB_7D", "late")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
+}

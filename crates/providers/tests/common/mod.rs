@@ -1,0 +1,73 @@
+//! What every provider's contract test shares.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use esim_core::{Currency, Money};
+use esim_fakes::{Fake, Fault, Secrets};
+use esim_providers::http::Backoff;
+use esim_providers::{ErrorKind, OrderRequest, ProviderError};
+
+pub const GB: u64 = 1 << 30;
+
+pub fn usd(cents: i64) -> Money {
+    Money::from_minor(cents, Currency::USD)
+}
+
+pub fn order(reference: &str, code: &str) -> OrderRequest {
+    OrderRequest {
+        reference: reference.into(),
+        package_code: code.into(),
+        quantity: 1,
+    }
+}
+
+/// A backoff quick enough for tests.
+pub fn quick() -> Backoff {
+    Backoff {
+        attempts: 3,
+        first_delay: Duration::from_millis(10),
+    }
+}
+
+/// The client timeout the fault journeys use: short, as `Fault::Timeout` waits a minute.
+pub const SHORT: Duration = Duration::from_millis(800);
+
+/// Makes the fake misbehave in every way once, each time checking the error `call` ends in,
+/// that no secret is in its message, and that the next call succeeds again.
+pub async fn transport_faults<T, F, Fut>(fake: &Fake, call: F)
+where
+    T: std::fmt::Debug,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    let cases = [
+        (Fault::ServerError, ErrorKind::Unavailable),
+        (Fault::Unavailable, ErrorKind::Unavailable),
+        (
+            Fault::RateLimited {
+                retry_after_secs: 30,
+            },
+            ErrorKind::RateLimited {
+                retry_after: Some(Duration::from_secs(30)),
+            },
+        ),
+        (Fault::Malformed, ErrorKind::MalformedResponse),
+        (Fault::Truncated, ErrorKind::Unavailable),
+        (Fault::Timeout, ErrorKind::Timeout),
+    ];
+    let secrets = Secrets::default();
+    for (fault, kind) in cases {
+        fake.fail_next(fault);
+        let e = call().await.unwrap_err();
+        assert_eq!(e.kind, kind, "{fault:?}: {e}");
+        for secret in [&secrets.key, &secrets.client_secret] {
+            assert!(!e.message.contains(secret.as_str()), "a secret in {e}");
+        }
+        call()
+            .await
+            .unwrap_or_else(|e| panic!("after {fault:?}: {e}"));
+    }
+}
