@@ -8,6 +8,7 @@ pub mod http;
 mod provider;
 pub mod sandbox;
 pub mod vellosim;
+pub mod veloesim;
 
 pub use http::{Endpoint, Secret};
 pub use provider::{

@@ -1,0 +1,384 @@
+//! VeloeSIM wholesale (VeloConnect, providers.md §4): `Authorization: Apikey <key>` (or the
+//! bare key, as its Apidog pages show), a base URL that differs between its two sites, plans
+//! and eSIMs in `{count, rows}` pages walked with `limit`/`offset`, synchronous orders, top-ups
+//! as separate plans queued on the eSIM. No cancel and no exchange rates are documented.
+//!
+//! Plans are listed whole and kept for a minute, since destinations, packages and each eSIM's
+//! validity are all read from them.
+
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use esim_core::{Destination, DestinationKind, Money, Package, Rates};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::countries;
+use crate::http::{segment, Endpoint, Http, Secret};
+use crate::provider::{
+    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
+    ProviderOrderState,
+};
+use wire::{WireEsim, WireOrganization, WirePage, WirePlan};
+
+/// The base URL of VeloeSIM's API guide.
+pub const BASE_URL: &str = "https://api.veloesim.com:2053/api/wholesale";
+
+/// How the key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthScheme {
+    /// `Authorization: Apikey <key>`, as the API guide says.
+    #[default]
+    Apikey,
+    /// `Authorization: <key>`, as the Apidog pages show.
+    Bare,
+}
+
+const PLANS_TTL: Duration = Duration::from_secs(60);
+
+/// The VeloeSIM adapter.
+#[derive(Debug)]
+pub struct VeloeSim {
+    http: Http,
+    key: Secret,
+    scheme: AuthScheme,
+    page_size: u32,
+    plans: Mutex<Option<(Instant, Arc<Vec<WirePlan>>)>>,
+    /// Days of plans not in the catalogue list (top-ups), by id.
+    durations: Mutex<HashMap<i64, u32>>,
+    /// Our order reference → the ICCIDs it bought, and what they cost.
+    orders: Mutex<HashMap<String, (Vec<String>, Money)>>,
+    /// Our top-up reference → how many plans the eSIM had before it was tried.
+    top_ups: Mutex<HashMap<String, usize>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl VeloeSim {
+    /// An adapter for the API at `endpoint`, sending `key` by `scheme`.
+    pub fn new(
+        endpoint: &Endpoint,
+        key: Secret,
+        scheme: AuthScheme,
+    ) -> Result<VeloeSim, ProviderError> {
+        Ok(VeloeSim {
+            http: Http::new("VeloeSIM", endpoint)?,
+            key,
+            scheme,
+            page_size: 100,
+            plans: Mutex::new(None),
+            durations: Mutex::new(HashMap::new()),
+            orders: Mutex::new(HashMap::new()),
+            top_ups: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Changes how many rows are asked for per page.
+    pub fn with_page_size(mut self, size: u32) -> VeloeSim {
+        self.page_size = size.max(1);
+        self
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let header = match self.scheme {
+            AuthScheme::Apikey => format!("Apikey {}", self.key.expose()),
+            AuthScheme::Bare => self.key.expose().to_owned(),
+        };
+        let reply = self
+            .http
+            .send(request.header(reqwest::header::AUTHORIZATION, header))
+            .await?;
+        if !reply.is_success() {
+            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
+        }
+        wire::read(&reply.body)
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ProviderError> {
+        self.call(self.http.request(Method::GET, path).query(query))
+            .await
+    }
+
+    /// Walks `{count, rows}` pages with `limit`/`offset` to the end.
+    async fn all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ProviderError> {
+        let mut rows = Vec::new();
+        let limit = self.page_size.to_string();
+        loop {
+            let offset = rows.len().to_string();
+            let page: WirePage<T> = self
+                .get(path, &[("limit", &limit), ("offset", &offset)])
+                .await?;
+            let got = page.rows.len();
+            rows.extend(page.rows);
+            if got == 0 || rows.len() as u64 >= page.count || rows.len() >= 100_000 {
+                return Ok(rows);
+            }
+        }
+    }
+
+    /// Every plan, from the last minute's list if there is one.
+    async fn plans(&self) -> Result<Arc<Vec<WirePlan>>, ProviderError> {
+        if let Some((at, plans)) = lock(&self.plans).as_ref() {
+            if at.elapsed() < PLANS_TTL {
+                return Ok(plans.clone());
+            }
+        }
+        let plans = Arc::new(self.all::<WirePlan>("/plans").await?);
+        *lock(&self.plans) = Some((Instant::now(), plans.clone()));
+        Ok(plans)
+    }
+
+    async fn wire_esim(&self, iccid: &str) -> Result<ProviderEsim, ProviderError> {
+        let iccid = segment("eSIM", iccid)?;
+        let esim: WireEsim = self.get(&format!("/esims/{iccid}"), &[]).await?;
+        self.convert(esim).await
+    }
+
+    /// Converts an eSIM, reading each assigned plan's validity from the catalogue, or for a
+    /// top-up from `GET /plans/{id}` once.
+    async fn convert(&self, esim: WireEsim) -> Result<ProviderEsim, ProviderError> {
+        let plans = self.plans().await.unwrap_or_default();
+        for id in esim.assigned_plans.iter().filter_map(|p| p.plan_id) {
+            let known = plans.iter().any(|p| p.id == id) || lock(&self.durations).contains_key(&id);
+            if !known {
+                if let Ok(plan) = self.get::<WirePlan>(&format!("/plans/{id}"), &[]).await {
+                    lock(&self.durations).insert(id, plan.duration);
+                }
+            }
+        }
+        let durations = lock(&self.durations).clone();
+        esim.into_esim(|id| {
+            plans
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.duration)
+                .or_else(|| durations.get(&id).copied())
+        })
+    }
+
+    fn plan_id(code: &str) -> Result<i64, ProviderError> {
+        code.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| ProviderError::not_found(format!("no VeloeSIM plan {code:?}")))
+    }
+}
+
+#[async_trait]
+impl Provider for VeloeSim {
+    fn name(&self) -> &'static str {
+        "veloesim"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            top_up: true,
+            cancel: false,
+            usage: true,
+            rates: false,
+            balance: true,
+        }
+    }
+
+    async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
+        let mut out: Vec<Destination> = Vec::new();
+        for plan in self.plans().await?.iter() {
+            let Some((code, name, kind)) = plan.destination() else {
+                continue;
+            };
+            if out.iter().any(|d| d.code == code) {
+                continue;
+            }
+            let aliases = match kind {
+                DestinationKind::Country => countries::country(&code, None)
+                    .map(|d| d.aliases)
+                    .unwrap_or_default(),
+                DestinationKind::Global => vec!["World".into(), "Worldwide".into()],
+                DestinationKind::Region => Vec::new(),
+            };
+            out.push(Destination {
+                code,
+                name,
+                kind,
+                aliases,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
+        let wanted = destination.trim();
+        self.plans()
+            .await?
+            .iter()
+            .filter(|p| {
+                p.destination()
+                    .is_some_and(|(code, _, _)| code.eq_ignore_ascii_case(wanted))
+            })
+            .map(|p| p.clone().into_package(true))
+            .collect()
+    }
+
+    async fn package(&self, code: &str) -> Result<Package, ProviderError> {
+        let id = VeloeSim::plan_id(code)?;
+        if let Some(plan) = self.plans().await?.iter().find(|p| p.id == id) {
+            return plan.clone().into_package(true);
+        }
+        self.get::<WirePlan>(&format!("/plans/{id}"), &[])
+            .await?
+            .into_package(true)
+    }
+
+    async fn rates(&self) -> Result<Rates, ProviderError> {
+        Err(ProviderError::unsupported("VeloeSIM: exchange rates"))
+    }
+
+    async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
+        if let Some(done) = self.find_order(&request.reference).await? {
+            return Ok(done);
+        }
+        let plan = self.package(&request.package_code).await?;
+        let id = VeloeSim::plan_id(&plan.code)?;
+        let mut esims = Vec::new();
+        let mut failure = None;
+        for _ in 0..request.quantity.max(1) {
+            let bought: Result<WireEsim, _> = self
+                .call(
+                    self.http
+                        .request(Method::POST, "/orders")
+                        .json(&json!({"planId": id})),
+                )
+                .await;
+            match bought {
+                Ok(esim) => {
+                    esims.push(self.convert(esim).await?);
+                    let iccids = esims.iter().map(|e| e.iccid.clone()).collect();
+                    let cost = plan.price.checked_mul(esims.len() as u32).map_err(|e| {
+                        ProviderError::new(ErrorKind::MalformedResponse, e.to_string())
+                    })?;
+                    lock(&self.orders).insert(request.reference.clone(), (iccids, cost));
+                }
+                Err(e) if esims.is_empty() => return Err(e),
+                Err(e) => {
+                    failure = Some(e.message);
+                    break;
+                }
+            }
+        }
+        let cost = plan
+            .price
+            .checked_mul(esims.len() as u32)
+            .map_err(|e| ProviderError::new(ErrorKind::MalformedResponse, e.to_string()))?;
+        Ok(ProviderOrder {
+            reference: request.reference.clone(),
+            provider_order_id: esims
+                .iter()
+                .map(|e| e.iccid.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            state: match failure {
+                None => ProviderOrderState::Completed,
+                Some(why) => ProviderOrderState::Failed(format!(
+                    "only {} of {} eSIMs bought: {why}",
+                    esims.len(),
+                    request.quantity
+                )),
+            },
+            cost,
+            esims,
+        })
+    }
+
+    async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError> {
+        let Some((iccids, cost)) = lock(&self.orders).get(reference).cloned() else {
+            return Ok(None);
+        };
+        let mut esims = Vec::new();
+        for iccid in &iccids {
+            esims.push(self.wire_esim(iccid).await?);
+        }
+        Ok(Some(ProviderOrder {
+            reference: reference.to_owned(),
+            provider_order_id: iccids.join(","),
+            state: ProviderOrderState::Completed,
+            cost,
+            esims,
+        }))
+    }
+
+    async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
+        self.wire_esim(provider_id).await
+    }
+
+    async fn top_up_packages(&self, provider_id: &str) -> Result<Vec<Package>, ProviderError> {
+        let iccid = segment("eSIM", provider_id)?;
+        let plans = self
+            .all::<WirePlan>(&format!("/esims/{iccid}/top-up"))
+            .await?;
+        lock(&self.durations).extend(plans.iter().map(|p| (p.id, p.duration)));
+        plans.into_iter().map(|p| p.into_package(true)).collect()
+    }
+
+    async fn top_up(
+        &self,
+        provider_id: &str,
+        package_code: &str,
+        reference: &str,
+    ) -> Result<ProviderEsim, ProviderError> {
+        let iccid = segment("eSIM", provider_id)?;
+        let id = VeloeSim::plan_id(package_code)?;
+        let before: WireEsim = self.get(&format!("/esims/{iccid}"), &[]).await?;
+        let count = before.assigned_plans.len();
+        // No idempotency key: a reference tried before whose eSIM gained a plan since was
+        // applied.
+        let tried = lock(&self.top_ups).get(reference).copied();
+        if tried.is_some_and(|was| count > was) {
+            return self.convert(before).await;
+        }
+        lock(&self.top_ups).insert(reference.to_owned(), tried.unwrap_or(count));
+        let after: WireEsim = self
+            .call(
+                self.http
+                    .request(Method::POST, &format!("/esims/{iccid}/top-up"))
+                    .json(&json!({"planId": id})),
+            )
+            .await?;
+        self.convert(after).await
+    }
+
+    async fn cancel(&self, _provider_id: &str) -> Result<ProviderEsim, ProviderError> {
+        Err(ProviderError::unsupported("VeloeSIM: cancelling an eSIM"))
+    }
+
+    async fn balance(&self) -> Result<Money, ProviderError> {
+        self.get::<WireOrganization>("/organizations", &[])
+            .await?
+            .into_money()
+    }
+}
+
+impl VeloeSim {
+    /// Every eSIM the merchant has, walking `/esims` to its last page.
+    pub async fn all_esims(&self) -> Result<Vec<ProviderEsim>, ProviderError> {
+        let mut out = Vec::new();
+        for esim in self.all::<WireEsim>("/esims").await? {
+            out.push(self.convert(esim).await?);
+        }
+        Ok(out)
+    }
+}

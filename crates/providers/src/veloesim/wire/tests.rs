@@ -1,0 +1,114 @@
+//! VeloeSIM's documented examples (VE1, SEED 003) in core units, and arbitrary bytes never
+//! panicking.
+
+use super::*;
+use proptest::prelude::*;
+
+/// SEED 003: `GET /esims/{iccid}/top-up`.
+const TOP_UPS: &str = r#"{"count": 10, "rows": [{"id": 3035, "dataAmount": 1000, "duration": 7, "price": 3.66,
+  "areas": [{"id": 5, "name": "Colombia", "region": "South America", "iso": "CO", "networks": [
+  {"name": "Colombia Mobil S.A.", "brandName": "Tigo", "mcc": "732", "mnc": "103", "tagid": "COLCO",
+   "speed": ["2G", "3G", "4G"]}]}]}]}"#;
+
+#[test]
+fn the_documented_plan_in_core_units() {
+    let page: WirePage<WirePlan> = read(TOP_UPS.as_bytes()).unwrap();
+    assert_eq!(page.count, 10);
+    let plan = page
+        .rows
+        .into_iter()
+        .next()
+        .unwrap()
+        .into_package(true)
+        .unwrap();
+    assert_eq!(plan.code, "3035");
+    assert_eq!(plan.data, Volume::Bytes(1_000_000_000), "decimal megabytes");
+    assert_eq!(plan.price, Money::from_minor(366, Currency::USD));
+    assert_eq!(plan.validity, Validity::days(7));
+    assert_eq!(
+        (plan.destination.as_str(), plan.kind),
+        ("CO", DestinationKind::Country)
+    );
+    assert_eq!(plan.title, "Colombia 1GB 7 days");
+    assert_eq!(plan.networks[0].operator, "Tigo");
+    assert_eq!(plan.networks[0].types, ["2G", "3G", "4G"]);
+}
+
+#[test]
+fn an_esim_with_a_used_plan_and_a_queued_top_up() {
+    let body = r#"{"iosSetup": "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.io$K2-1",
+      "iccid": "8937204016", "matchingId": "K2-1", "smdpAddress": "smdp.io", "profileStatus": "RELEASED",
+      "installedAt": "2025-01-02T10:00:00.000Z", "assignedPlans": [
+        {"id": 1, "planId": 3035, "initialQuantityInBytes": 1000000000, "remainingQuantityInBytes": 400000000,
+         "startTime": "2025-01-02T10:05:00.000Z", "endTime": "2025-01-09T10:05:00.000Z", "isExpired": false, "areas": []},
+        {"id": 2, "planId": 3036, "initialQuantityInBytes": 1000000000, "remainingQuantityInBytes": 1000000000,
+         "startTime": null, "endTime": null, "isExpired": false, "areas": []}]}"#;
+    let esim = read::<WireEsim>(body.as_bytes())
+        .unwrap()
+        .into_esim(|id| (id == 3035 || id == 3036).then_some(7))
+        .unwrap();
+    assert_eq!(esim.total, Volume::Bytes(2_000_000_000));
+    assert_eq!(esim.used, Some(600_000_000));
+    assert_eq!(esim.status.lifecycle, Lifecycle::Active);
+    assert_eq!(
+        esim.status.profile,
+        ProfileState::Installed,
+        "installedAt wins over RELEASED"
+    );
+    assert_eq!(esim.activation.unwrap().to_lpa(), "LPA:1$smdp.io$K2-1");
+    assert_eq!(esim.validity, Validity::days(14));
+    assert_eq!(esim.expires_at, Some(1_736_417_100));
+    assert_eq!(esim.package_code, "3035");
+}
+
+#[test]
+fn errors_by_message_and_status() {
+    assert_eq!(
+        error(401, br#"{"message": "Unauthorized"}"#, None).kind,
+        ErrorKind::Unauthorized
+    );
+    assert_eq!(
+        error(400, br#"{"message": "Insufficient balance"}"#, None).kind,
+        ErrorKind::InsufficientBalance
+    );
+    assert_eq!(error(404, b"Not Found", None).kind, ErrorKind::NotFound);
+    assert_eq!(
+        error(400, br#"{"message": ["planId must be an integer"]}"#, None).kind,
+        ErrorKind::InvalidRequest
+    );
+    assert_eq!(error(503, b"", None).kind, ErrorKind::Unavailable);
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let _ = read::<WirePage<WirePlan>>(&body);
+        let _ = read::<WireEsim>(&body).map(|e| e.into_esim(|_| Some(u32::MAX)));
+        let _ = read::<WireOrganization>(&body).map(WireOrganization::into_money);
+        let _ = error(400, &body, None);
+    }
+
+    #[test]
+    fn truncated_answers_never_panic(cut in 0usize..TOP_UPS.len()) {
+        let _ = read::<WirePage<WirePlan>>(&TOP_UPS.as_bytes()[..cut]);
+    }
+
+    #[test]
+    fn arbitrary_values_never_panic(
+        amount in any::<u64>(), initial in any::<u64>(), remaining in any::<u64>(),
+        duration in any::<u32>(), price in "[0-9.e\\-]{0,10}", iso in "[A-Za-z]{0,3}",
+        time in "[0-9T:\\-.Z+]{0,25}",
+    ) {
+        let plan = format!(r#"{{"id": 1, "dataAmount": {amount}, "duration": {duration}, "price": "{price}",
+            "areas": [{{"iso": "{iso}", "region": "{iso}"}}, {{"iso": "JP"}}]}}"#);
+        if let Ok(plan) = read::<WirePlan>(plan.as_bytes()) {
+            let _ = plan.into_package(false);
+        }
+        let esim = format!(r#"{{"iccid": "1", "installedAt": "{time}", "assignedPlans": [{{"planId": 1,
+            "initialQuantityInBytes": {initial}, "remainingQuantityInBytes": {remaining}, "startTime": "{time}",
+            "endTime": "{time}", "isExpired": false}}]}}"#);
+        if let Ok(esim) = read::<WireEsim>(esim.as_bytes()) {
+            let _ = esim.into_esim(|_| Some(duration));
+        }
+    }
+}

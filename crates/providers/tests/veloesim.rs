@@ -1,0 +1,195 @@
+//! The VeloeSIM adapter against its fake over real HTTP: the whole contract in core units
+//! (decimal megabytes, bytes per assigned plan, dollars), pages walked by limit and offset,
+//! both ways of sending the key, then every error journey.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{order, usd, SHORT};
+use esim_core::{DestinationKind, Lifecycle, ProfileState, Volume};
+use esim_fakes::{Fake, Kind, Secrets};
+use esim_providers::veloesim::{AuthScheme, VeloeSim};
+use esim_providers::{Endpoint, ErrorKind, Provider, ProviderOrderState, Secret};
+
+fn adapter(fake: &Fake, scheme: AuthScheme) -> VeloeSim {
+    adapter_with(
+        fake,
+        &Secrets::default().key,
+        scheme,
+        Duration::from_secs(5),
+    )
+}
+
+fn adapter_with(fake: &Fake, key: &str, scheme: AuthScheme, timeout: Duration) -> VeloeSim {
+    VeloeSim::new(
+        &Endpoint::new(fake.url()).with_timeout(timeout),
+        Secret::new(key),
+        scheme,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_whole_contract_in_core_units() {
+    let fake = Fake::local(Kind::VeloeSim).await;
+    // Three plans a page: the catalogue takes two pages.
+    let veloesim = adapter(&fake, AuthScheme::Apikey).with_page_size(3);
+    let caps = veloesim.capabilities();
+    assert!(caps.top_up && caps.usage && caps.balance);
+    assert!(!caps.cancel && !caps.rates, "neither is documented");
+
+    let destinations = veloesim.destinations().await.unwrap();
+    let codes: Vec<&str> = destinations.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["JP", "US", "FR", "europe"]);
+    assert_eq!(destinations[3].kind, DestinationKind::Region);
+    assert_eq!(
+        destinations[3].name, "Europe",
+        "named by its areas' shared region"
+    );
+    assert!(destinations[1].aliases.iter().any(|a| a == "USA"));
+    assert!(
+        fake.count("GET /plans?limit=3&offset=3") >= 1,
+        "second page walked"
+    );
+    assert_eq!(
+        fake.count("GET /plans?limit=3&offset=6"),
+        0,
+        "stops at count"
+    );
+
+    let plans = veloesim.packages("JP").await.unwrap();
+    assert_eq!(plans.len(), 3);
+    let five = plans
+        .iter()
+        .find(|p| p.title == "Japan 5GB 30 days")
+        .unwrap();
+    assert_eq!(five.data, Volume::Bytes(5_000_000_000), "5000 decimal MB");
+    assert_eq!(five.price, usd(1300));
+    assert_eq!(five.validity.whole_days(), 30);
+    assert_eq!(five.networks[0].operator, "NTT Docomo");
+    assert_eq!(five.networks[0].types, ["4G", "5G"]);
+    let europe = veloesim.packages("europe").await.unwrap();
+    assert_eq!(europe[0].countries, ["DE", "ES", "FR", "IT"]);
+    assert_eq!(veloesim.package(&five.code).await.unwrap(), *five);
+    assert_eq!(veloesim.balance().await.unwrap(), usd(100_00));
+
+    // Order.
+    let placed = veloesim.order(&order("ref-1", &five.code)).await.unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed);
+    assert_eq!(placed.cost, usd(1300));
+    let esim = &placed.esims[0];
+    let code = esim.activation.as_ref().unwrap();
+    assert_eq!(
+        code.to_lpa(),
+        format!("LPA:1$smdp.fake-veloesim.test${}", code.matching_id())
+    );
+    assert_eq!(esim.status.lifecycle, Lifecycle::Ready);
+    assert_eq!(esim.status.profile, ProfileState::NotInstalled);
+    assert_eq!(esim.total, Volume::Bytes(5_000_000_000));
+    assert_eq!(esim.validity.whole_days(), 30);
+    assert_eq!(esim.package_code, five.code);
+    assert_eq!(fake.balance_cents(), 87_00);
+    veloesim.order(&order("ref-1", &five.code)).await.unwrap();
+    assert_eq!(
+        fake.balance_cents(),
+        87_00,
+        "the same reference does not buy twice"
+    );
+
+    // Usage.
+    fake.use_data(&esim.iccid, 1_500_000_000);
+    let used = veloesim.esim(&esim.iccid).await.unwrap();
+    assert_eq!(used.used, Some(1_500_000_000));
+    assert_eq!(used.status.lifecycle, Lifecycle::Active);
+    assert_eq!(used.status.profile, ProfileState::Installed);
+    assert!(used.expires_at.is_some());
+
+    // Top-up: a second plan queued on the eSIM.
+    let offers = veloesim.top_up_packages(&esim.iccid).await.unwrap();
+    assert_eq!(offers.len(), 2);
+    assert_eq!(offers[0].data, Volume::Bytes(1_000_000_000));
+    assert_eq!(offers[0].price, usd(400));
+    let topped = veloesim
+        .top_up(&esim.iccid, &offers[0].code, "tu-1")
+        .await
+        .unwrap();
+    assert_eq!(topped.total, Volume::Bytes(6_000_000_000));
+    assert_eq!(topped.used, Some(1_500_000_000));
+    assert_eq!(topped.validity.whole_days(), 37);
+    assert_eq!(topped.status.lifecycle, Lifecycle::Active);
+    assert_eq!(fake.balance_cents(), 83_00);
+    veloesim
+        .top_up(&esim.iccid, &offers[0].code, "tu-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.balance_cents(),
+        83_00,
+        "a retried top-up is not bought twice"
+    );
+
+    assert_eq!(
+        veloesim.cancel(&esim.iccid).await.unwrap_err().kind,
+        ErrorKind::Unsupported
+    );
+    assert_eq!(
+        veloesim.rates().await.unwrap_err().kind,
+        ErrorKind::Unsupported
+    );
+
+    // The bare key is accepted too; eSIM pages are walked.
+    let bare = adapter(&fake, AuthScheme::Bare).with_page_size(1);
+    veloesim.order(&order("ref-2", &five.code)).await.unwrap();
+    let all = bare.all_esims().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(fake.count("GET /esims?limit=1&offset=1"), 1);
+}
+
+#[tokio::test]
+async fn error_journeys_end_in_the_right_kind() {
+    let fake = Fake::local(Kind::VeloeSim).await;
+    let veloesim = adapter_with(&fake, &Secrets::default().key, AuthScheme::Apikey, SHORT);
+    let stranger = adapter_with(&fake, "wrong", AuthScheme::Apikey, SHORT);
+    assert_eq!(
+        stranger.balance().await.unwrap_err().kind,
+        ErrorKind::Unauthorized
+    );
+
+    common::transport_faults(&fake, || veloesim.balance()).await;
+
+    let plan = veloesim.packages("JP").await.unwrap().remove(0);
+    fake.set_balance_cents(1_00);
+    let e = veloesim
+        .order(&order("poor", &plan.code))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InsufficientBalance, "{e}");
+    fake.set_balance_cents(100_00);
+    for code in ["999999", "JP_1GB", "-1", ""] {
+        assert_eq!(
+            veloesim.package(code).await.unwrap_err().kind,
+            ErrorKind::NotFound,
+            "{code:?}"
+        );
+    }
+    assert_eq!(
+        veloesim.esim("8900").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        veloesim.esim("../organizations").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    let placed = veloesim.order(&order("ok", &plan.code)).await.unwrap();
+    let iccid = &placed.esims[0].iccid;
+    let offer = veloesim.top_up_packages(iccid).await.unwrap().remove(0);
+    fake.expire(iccid);
+    let e = veloesim
+        .top_up(iccid, &offer.code, "late")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
+    let expired = veloesim.esim(iccid).await.unwrap();
+    assert_eq!(expired.status.lifecycle, Lifecycle::Expired);
+}
