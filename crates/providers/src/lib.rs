@@ -5,6 +5,7 @@
 pub mod cloudesim;
 pub mod countries;
 pub mod http;
+pub mod pressone;
 mod provider;
 pub mod sandbox;
 pub mod vellosim;
@@ -15,3 +16,10 @@ pub use provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
     ProviderOrderState,
 };
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,190 @@
+//! PressOne's documented examples (SEED 004) and Airalo's shapes in core units, and arbitrary
+//! bytes never panicking.
+
+use super::*;
+use proptest::prelude::*;
+
+/// SEED 004: `GET /customer/v2/sims/{iccid}/packages`.
+const HISTORY: &str = r#"{"success": true, "code": "PACKAGE_HISTORY_RETRIEVED", "message": "Package history retrieved successfully",
+  "data": {"data": [
+    {"id": 1, "status": "active", "remaining": 500, "activated_at": "2024-01-15T10:30:00Z", "expired_at": "2024-01-22T10:30:00Z",
+     "finished_at": null, "package": {"id": "5e0db", "type": "initial", "price": 9.50, "net_price": 7.50, "amount": 1024,
+     "day": 7, "is_unlimited": false, "title": "Merhaba - 7 Days - 1GB", "data": "1 GB", "short_info": null}},
+    {"id": 2, "status": "expired", "remaining": 0, "activated_at": "2024-01-08T10:30:00Z", "expired_at": "2024-01-15T10:30:00Z",
+     "finished_at": "2024-01-15T10:30:00Z", "package": {"id": "topup-abc123", "type": "topup", "price": 5.00, "net_price": 4.00,
+     "amount": 512, "day": 7, "is_unlimited": false, "title": "Top-up - 7 Days - 500MB", "data": "500 MB", "short_info": null}}]},
+  "timestamp": "2025-10-29T12:30:00.000Z"}"#;
+
+#[test]
+fn the_documented_history_in_core_units() {
+    let history: Vec<WireHistory> = read(HISTORY.as_bytes()).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        history[0].lifecycle(),
+        Lifecycle::Active,
+        "lowercase 'active'"
+    );
+    assert_eq!(history[1].lifecycle(), Lifecycle::Expired);
+    let first = history[0].as_use().unwrap();
+    assert_eq!(first.data, Volume::Bytes(1024 << 20), "1 GB is 1,024 MB");
+    assert_eq!(first.validity, Validity::days(7));
+    assert_eq!(first.added_at, 1_705_314_600);
+    assert!(!first.top_up);
+    assert!(history[1].as_use().unwrap().top_up);
+    assert_eq!(
+        history[0].package.cost().unwrap(),
+        Money::from_minor(750, Currency::USD),
+        "net price"
+    );
+    assert_eq!(history[0].remaining_mb(), Some(500));
+    assert_eq!(history[0].expires_at().unwrap(), Some(1_705_919_400));
+}
+
+#[test]
+fn airalos_second_page_is_an_object_keyed_by_index() {
+    let body = r#"{"data": {"1": {"slug": "japan", "country_code": "JP", "title": "Japan", "operators": []},
+      "0": {"slug": "france", "country_code": "FR", "title": "France", "operators": []}},
+      "meta": {"current_page": 2, "last_page": 2}}"#;
+    let list: Vec<WireDestination> = read(body.as_bytes()).unwrap();
+    assert_eq!(list[0].slug, "france");
+    assert_eq!(list[1].slug, "japan");
+    assert_eq!(pages(body.as_bytes()), Some((2, 2)));
+    let wrapped = r#"{"success": true, "code": "OK", "message": "", "data": {"data": [], "meta": {"current_page": "1", "last_page": "3"}}}"#;
+    assert_eq!(pages(wrapped.as_bytes()), Some((1, 3)));
+}
+
+#[test]
+fn packages_with_operators_coverage_and_unlimited_plans() {
+    let body = r#"{"data": [{"slug": "japan", "country_code": "JP", "title": "Japan", "operators": [{"title": "Moshi Moshi",
+      "rechargeability": true, "countries": [{"country_code": "JP", "title": "Japan"}],
+      "coverages": [{"name": "JP", "networks": [{"name": "SoftBank", "type": "4G/5G"}]}],
+      "packages": [{"id": "moshi-1gb", "type": "sim", "price": "6.00", "net_price": "4.50", "amount": 1024, "day": 7,
+        "is_unlimited": false, "title": "1 GB - 7 days"},
+        {"id": "moshi-unl", "type": "sim", "price": 30, "net_price": 25, "amount": 0, "day": 10, "is_unlimited": true, "title": "Unlimited"},
+        {"id": "moshi-topup", "type": "topup", "price": 5, "net_price": 4, "amount": 1024, "day": 7}]}]}]}"#;
+    let list: Vec<WireDestination> = read(body.as_bytes()).unwrap();
+    let packages = list[0].packages().unwrap();
+    assert_eq!(packages.len(), 2, "top-ups are not plans");
+    assert_eq!(packages[0].price, Money::from_minor(450, Currency::USD));
+    assert_eq!(packages[0].networks[0].types, ["4G", "5G"]);
+    assert!(packages[0].top_up);
+    assert_eq!(packages[1].data, Volume::Unlimited);
+}
+
+#[test]
+fn errors_by_airalo_code_pressone_code_and_status() {
+    let e = error(
+        422,
+        br#"{"code": 11, "reason": "Insufficient credit"}"#,
+        None,
+    );
+    assert_eq!(e.kind, ErrorKind::InsufficientBalance);
+    let e = error(
+        422,
+        br#"{"success": false, "code": "VALIDATION_ERROR", "message": "x", "data": {"Code": "23", "Reason": "Top-up disabled"}}"#,
+        None,
+    );
+    assert_eq!(e.kind, ErrorKind::NotAllowed);
+    assert!(e.message.contains("Top-up disabled"));
+    let e = error(
+        429,
+        br#"{"message": "Too Many Attempts."}"#,
+        Some(Duration::from_secs(840)),
+    );
+    assert_eq!(
+        e.kind,
+        ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(840))
+        }
+    );
+    assert_eq!(
+        error(403, br#"{"code": 89, "reason": "IP"}"#, None).kind,
+        ErrorKind::Unauthorized
+    );
+    assert_eq!(error(401, b"", None).kind, ErrorKind::Unauthorized);
+    assert_eq!(
+        read::<Vec<WireHistory>>(
+            br#"{"success": false, "code": "SIM_NOT_FOUND", "message": "no"}"#
+        )
+        .unwrap_err()
+        .kind,
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn balances_in_every_documented_shape() {
+    let airalo =
+        br#"{"data": {"balances": {"available_balance": {"amount": 120.5, "currency": "USD"}}}}"#;
+    assert_eq!(
+        read::<WireBalance>(airalo).unwrap().into_money().unwrap(),
+        Money::from_minor(12050, Currency::USD)
+    );
+    let accounts = br#"{"success": true, "code": "BALANCE", "message": "", "data": {"accounts": [{"balance": "99.90", "currency": "USD"}]}}"#;
+    assert_eq!(
+        read::<WireBalance>(accounts).unwrap().into_money().unwrap(),
+        Money::from_minor(9990, Currency::USD)
+    );
+    let none = br#"{"success": true, "code": "BALANCE", "message": "", "data": {"accounts": []}}"#;
+    assert_eq!(
+        read::<WireBalance>(none).unwrap().into_money().unwrap(),
+        Money::zero(Currency::USD)
+    );
+}
+
+#[test]
+fn sims_give_the_full_lpa_or_build_it() {
+    let sim: WireSim = serde_json::from_str(
+        r#"{"iccid": "8944", "lpa": "lpa.airalo.com", "matching_id": "TEST-1", "qrcode": "LPA:1$lpa.airalo.com$TEST-1",
+        "confirmation_code": null, "apn_value": "globaldata"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        sim.activation().unwrap().to_lpa(),
+        "LPA:1$lpa.airalo.com$TEST-1"
+    );
+    assert_eq!(sim.apn().as_deref(), Some("globaldata"));
+    let sim: WireSim = serde_json::from_str(
+        r#"{"iccid": "8944", "lpa": "lpa.airalo.com", "matching_id": "TEST-2", "confirmation_code": "1234"}"#,
+    )
+    .unwrap();
+    let code = sim.activation().unwrap();
+    assert_eq!(code.matching_id(), "TEST-2");
+    assert!(code.confirmation_required());
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let _ = read::<Vec<WireDestination>>(&body).map(|l| l.iter().map(|d| d.packages()).count());
+        let _ = read::<Vec<WireHistory>>(&body).map(|l| l.iter().map(|h| h.as_use()).count());
+        let _ = read::<WireUsage>(&body).map(|u| u.volumes());
+        let _ = read::<WireBalance>(&body).map(WireBalance::into_money);
+        let _ = read::<WireToken>(&body);
+        let _ = pages(&body);
+        let _ = error(422, &body, None);
+    }
+
+    #[test]
+    fn truncated_answers_never_panic(cut in 0usize..HISTORY.len()) {
+        let _ = read::<Vec<WireHistory>>(&HISTORY.as_bytes()[..cut]);
+    }
+
+    #[test]
+    fn arbitrary_values_never_panic(
+        amount in prop_oneof![any::<i64>().prop_map(|v| v.to_string()), any::<f64>().prop_map(|v| v.to_string())],
+        day in any::<u32>(), price in "[0-9.e\\-]{0,10}", time in "[0-9T:\\- .Z+]{0,25}",
+        code in prop_oneof![any::<i64>().prop_map(|v| v.to_string()), "[A-Z_]{0,12}".prop_map(|s| format!("\"{s}\""))],
+    ) {
+        let usage = format!(r#"{{"data": {{"remaining": {amount}, "total": {amount}, "expired_at": "{time}", "status": "{price}"}}}}"#);
+        if let Ok(u) = read::<WireUsage>(usage.as_bytes()) {
+            let _ = (u.volumes(), u.expires_at(), u.lifecycle());
+        }
+        let history = format!(r#"{{"data": [{{"status": "active", "remaining": {amount}, "activated_at": "{time}",
+            "package": {{"id": "x", "amount": {amount}, "day": {day}, "net_price": "{price}"}}}}]}}"#);
+        if let Ok(h) = read::<Vec<WireHistory>>(history.as_bytes()) {
+            let _ = h.iter().map(|h| (h.as_use(), h.package.cost(), h.expires_at())).count();
+        }
+        let _ = error(422, format!(r#"{{"code": {code}, "data": {{"Code": {code}}}}}"#).as_bytes(), None);
+    }
+}
