@@ -52,8 +52,31 @@ pub struct Proxy {
 
 /// Builds the provider, store and router from configuration.
 pub fn build(config: Config) -> Result<Proxy, String> {
-    let (provider, sandbox): (Arc<dyn Provider>, Option<Arc<Sandbox>>) = match &config.provider {
-        config::ProviderConfig::Sandbox {
+    let (provider, sandbox) = provider(&config)?;
+    build_with(config, provider, sandbox)
+}
+
+/// Builds the configured provider (and, for the sandbox, its control handle).
+pub fn provider(config: &Config) -> Result<(Arc<dyn Provider>, Option<Arc<Sandbox>>), String> {
+    use config::{CloudeSimUnits, ProviderConfig, VeloeSimAuth};
+    use esim_providers::{cloudesim, pressone, vellosim, veloesim, Endpoint, Secret};
+
+    let secrets = &config.provider_secrets;
+    let key = || {
+        secrets.key.clone().map(Secret::new).ok_or_else(|| {
+            format!(
+                "provider {} needs {}",
+                config.provider.name(),
+                config::PROVIDER_KEY_ENV
+            )
+        })
+    };
+    let endpoint = |url: &Option<String>, default: &str| {
+        Endpoint::new(url.as_deref().unwrap_or(default))
+            .with_timeout(Duration::from_secs(config.provider_timeout_secs.max(1)))
+    };
+    let adapter: Arc<dyn Provider> = match &config.provider {
+        ProviderConfig::Sandbox {
             state_path,
             provisioning_delay_secs,
             balance_cents,
@@ -66,10 +89,56 @@ pub fn build(config: Config) -> Result<Proxy, String> {
                 })
                 .map_err(|e| e.message)?,
             );
-            (sandbox.clone(), Some(sandbox))
+            return Ok((sandbox.clone(), Some(sandbox)));
+        }
+        ProviderConfig::Vellosim { base_url } => Arc::new(
+            vellosim::Vellosim::new(&endpoint(base_url, vellosim::BASE_URL), key()?)
+                .map_err(|e| e.message)?,
+        ),
+        ProviderConfig::Cloudesim { base_url, units } => Arc::new(
+            cloudesim::CloudeSim::new(
+                &endpoint(base_url, cloudesim::BASE_URL),
+                key()?,
+                match units {
+                    CloudeSimUnits::Documented => cloudesim::Units::Documented,
+                    CloudeSimUnits::EsimAccess => cloudesim::Units::EsimAccess,
+                },
+            )
+            .map_err(|e| e.message)?,
+        ),
+        ProviderConfig::Veloesim { base_url, auth } => Arc::new(
+            veloesim::VeloeSim::new(
+                &endpoint(base_url, veloesim::BASE_URL),
+                key()?,
+                match auth {
+                    VeloeSimAuth::Apikey => veloesim::AuthScheme::Apikey,
+                    VeloeSimAuth::Bare => veloesim::AuthScheme::Bare,
+                },
+            )
+            .map_err(|e| e.message)?,
+        ),
+        ProviderConfig::Pressone { base_url } => {
+            let url = base_url
+                .as_deref()
+                .ok_or("provider pressone needs base_url: PressOne publishes none")?;
+            let (Some(id), Some(secret)) = (&secrets.client_id, &secrets.client_secret) else {
+                return Err(format!(
+                    "provider pressone needs {} and {}",
+                    config::PROVIDER_CLIENT_ID_ENV,
+                    config::PROVIDER_CLIENT_SECRET_ENV
+                ));
+            };
+            Arc::new(
+                pressone::PressOne::new(
+                    &endpoint(&Some(url.to_owned()), url),
+                    Secret::new(id.clone()),
+                    Secret::new(secret.clone()),
+                )
+                .map_err(|e| e.message)?,
+            )
         }
     };
-    build_with(config, provider, sandbox)
+    Ok((adapter, None))
 }
 
 /// Builds the router around a given provider (tests pass a sandbox they control).

@@ -3,12 +3,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use esim_proxy::config::{Config, TOKEN_SECRET_ENV};
+use esim_proxy::config::{Config, ProviderConfig, TOKEN_SECRET_ENV};
 
 const USAGE: &str = "\
 usage:
   esim-proxy --sandbox [options]        run against the built-in sandbox provider; needs nothing else
   esim-proxy --config FILE [options]    run as configured in FILE (secrets from the environment)
+  esim-proxy --provider NAME [options]  run against vellosim, cloudesim, veloesim or pressone with
+                                        every other setting at its default (or from --config FILE)
   esim-proxy token --sub ID [--ttl S]   print a customer token signed with $ESIM_PROXY_TOKEN_SECRET (for testing)
 
 options:
@@ -17,6 +19,13 @@ options:
   --dist DIR         serve the built widget at /pkg/
   --database PATH    SQLite file, or :memory:
   --sandbox-state F  keep the sandbox provider's state in this file across restarts
+  --provider-url URL the provider's base URL (or ESIM_PROXY_PROVIDER_URL)
+
+secrets, from the environment only:
+  ESIM_PROXY_TOKEN_SECRET             signs customer tokens (32 bytes or more)
+  ESIM_PROXY_PROVIDER_KEY             Vellosim, CloudeSIM or VeloeSIM API key
+  ESIM_PROXY_PROVIDER_CLIENT_ID       PressOne client id
+  ESIM_PROXY_PROVIDER_CLIENT_SECRET   PressOne client secret
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +44,7 @@ fn main() -> ExitCode {
 
 fn parse(args: &[String]) -> Result<Config, String> {
     let mut config = None;
+    let mut provider = None;
     let mut overrides = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -42,14 +52,22 @@ fn parse(args: &[String]) -> Result<Config, String> {
         match arg.as_str() {
             "--sandbox" => config = Some(Config::sandbox()),
             "--config" => config = Some(Config::from_file(std::path::Path::new(&value()?))?),
-            "--listen" | "--www" | "--dist" | "--database" | "--sandbox-state" => {
-                overrides.push((arg.clone(), value()?))
-            }
+            "--provider" => provider = Some(ProviderConfig::named(&value()?)?),
+            "--listen" | "--www" | "--dist" | "--database" | "--sandbox-state"
+            | "--provider-url" => overrides.push((arg.clone(), value()?)),
             "-h" | "--help" => return Err("help".into()),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let mut config = config.ok_or("choose --sandbox or --config FILE")?;
+    let mut config = match (config, &provider) {
+        (Some(config), _) => config,
+        (None, Some(_)) => Config::defaults(),
+        (None, None) => return Err("choose --sandbox, --config FILE or --provider NAME".into()),
+    };
+    if let Some(provider) = provider {
+        config.provider = provider;
+        config.read_provider_env()?;
+    }
     for (flag, value) in overrides {
         match flag.as_str() {
             "--listen" => {
@@ -61,10 +79,17 @@ fn parse(args: &[String]) -> Result<Config, String> {
             "--dist" => config.dist_dir = Some(PathBuf::from(value)),
             "--database" => config.database = value,
             "--sandbox-state" => match &mut config.provider {
-                esim_proxy::config::ProviderConfig::Sandbox { state_path, .. } => {
+                ProviderConfig::Sandbox { state_path, .. } => {
                     *state_path = Some(PathBuf::from(value))
                 }
+                other => {
+                    return Err(format!(
+                        "--sandbox-state is for the sandbox provider, not {}",
+                        other.name()
+                    ))
+                }
             },
+            "--provider-url" => config.provider.set_base_url(value)?,
             _ => {}
         }
     }

@@ -1,6 +1,8 @@
 //! A proxy on a sandbox the test controls, called through the router without a socket.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::sync::Arc;
 
 use axum::body::Body;
