@@ -273,13 +273,30 @@ async fn a_used_esim_offers_no_cancel_and_says_why() {
             true,
             false,
         ),
-        json!({}),
+        json!({"/v1/storefront": storefront()}),
     )
     .await;
     wait_for_text(&el, ".cancel-note", "only before it is installed or used").await;
     assert_eq!(all(&el, ".open-cancel").len(), 0);
     click(&el, ".back").await;
     wait_for(&el, ".esims").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_provider_that_never_cancels_says_nothing_about_cancelling() {
+    let mut never = storefront();
+    never["body"]["features"]["cancel"] = json!(false);
+    let el = open_one(
+        with_actions(esim("a", "ready", 0, 1 << 30, None), true, false),
+        json!({"/v1/storefront": never}),
+    )
+    .await;
+    wait_for(&el, ".add-data").await;
+    // Give the storefront's answer time to arrive: still nothing is said.
+    sleep(300).await;
+    assert!(requests().iter().any(|r| r.ends_with("/v1/storefront")));
+    assert_eq!(all(&el, ".cancel-note").len(), 0);
+    assert_eq!(all(&el, ".open-cancel").len(), 0);
 }
 
 #[wasm_bindgen_test]

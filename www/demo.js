@@ -101,4 +101,16 @@ async function listEsims() {
   }));
 }
 
-listEsims();
+// The panel works only when the proxy runs the sandbox provider; against a real provider
+// (or a fake one) its routes do not exist, and the panel goes away.
+fetch("/v1/sandbox/balance").then(
+  (response) => {
+    if (response.ok) {
+      listEsims();
+    } else {
+      document.getElementById("sandbox").hidden = true;
+      document.querySelector('a[href="#sandbox"]')?.remove();
+    }
+  },
+  () => {},
+);

@@ -1,7 +1,7 @@
 //! What the widget says, in English, French and Spanish, and how it writes numbers, prices and
 //! data volumes for the shopper's locale (through the browser's `Intl`).
 
-use esim_core::volume::VolumeUnit;
+use esim_core::volume::{ScaledVolume, VolumeUnit};
 use esim_core::{Lifecycle, Money, Validity, ValidityUnit, Volume};
 use wasm_bindgen::JsValue;
 
@@ -544,7 +544,17 @@ impl Locale {
 
     /// Writes a data volume with the locale's decimal mark and unit ("1,5 Go" in French).
     pub(crate) fn volume(&self, volume: Volume) -> String {
-        let Some(scaled) = volume.scaled() else {
+        self.scaled_volume(volume.scaled())
+    }
+
+    /// Writes `volume` in the units `reference` is shown in: usage "1.2 GB of 5 GB" of a plan
+    /// sold in decimal gigabytes reads in decimal gigabytes too.
+    pub(crate) fn volume_like(&self, volume: Volume, reference: Volume) -> String {
+        self.scaled_volume(volume.scaled_like(&reference))
+    }
+
+    fn scaled_volume(&self, scaled: Option<ScaledVolume>) -> String {
+        let Some(scaled) = scaled else {
             return self.t(Msg::Unlimited).to_owned();
         };
         let number = format!("{}.{}", scaled.tenths / 10, scaled.tenths % 10);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use esim_core::api::Esim;
+use esim_core::api::{Esim, Storefront};
 use esim_core::Lifecycle;
 use leptos::html;
 use leptos::prelude::*;
@@ -169,9 +169,23 @@ pub(super) fn EsimDetail(
                 .then(|| view! { <TopUp esim_id=id.clone() on_change /> })
         }
     };
+    // Why an eSIM cannot be cancelled is worth saying only where the provider cancels at all.
+    let provider_cancels = {
+        let api = shop.api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move {
+                api.get::<Storefront>("/v1/storefront")
+                    .await
+                    .is_ok_and(|s| s.features.cancel)
+            }
+        })
+    };
     let cancel = move || match cancel_state.get() {
         (true, _) => view! { <CancelEsim esim_id=id.clone() on_change /> }.into_any(),
-        (false, Lifecycle::Ready | Lifecycle::Active | Lifecycle::Depleted) => {
+        (false, Lifecycle::Ready | Lifecycle::Active | Lifecycle::Depleted)
+            if provider_cancels.get() == Some(true) =>
+        {
             view! { <p class="hint cancel-note">{locale.t(Msg::CancelNotAllowed)}</p> }.into_any()
         }
         _ => ().into_any(),

@@ -171,7 +171,7 @@ fn UsageSummary(
     });
     let usage = esim.usage.map(|u| {
         locale.used_of(
-            &locale.volume(esim_core::Volume::Bytes(u.used)),
+            &locale.volume_like(esim_core::Volume::Bytes(u.used), u.total),
             &locale.volume(u.total),
         )
     });

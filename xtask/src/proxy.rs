@@ -1,5 +1,6 @@
-//! Running the real storefront proxy (`esim-proxy --sandbox`) serving the demo page and the
-//! built bundle, for `cargo xtask demo` and the end-to-end tests.
+//! Running the real storefront proxy serving the demo page and the built bundle, for `cargo
+//! xtask demo` and the end-to-end tests: on the sandbox (`esim-proxy --sandbox`), or on a fake
+//! provider server (`esim-fake NAME`) as `esim-proxy --provider NAME` would run on the real one.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -35,37 +36,55 @@ impl ProxyProcess {
             build.arg("--release");
         }
         run(&mut build)?;
-        let port = if port == 0 { shell::free_port()? } else { port };
         let profile = if release { "release" } else { "debug" };
-        let binary = root().join("target").join(profile).join("esim-proxy");
-        let mut child = Command::new(&binary)
+        let mut command = Command::new(root().join("target").join(profile).join("esim-proxy"));
+        command.arg("--sandbox");
+        ProxyProcess::spawn(command, port)
+    }
+
+    /// Starts the (already built, debug) proxy on a free port against `fake`, as
+    /// `esim-proxy --provider NAME` runs against the real provider: base URL and secrets given
+    /// the way a merchant gives them, test checkout, memory store.
+    pub fn start_on(fake: &FakeProvider) -> Result<ProxyProcess, String> {
+        let config = root()
+            .join("target")
+            .join("e2e")
+            .join(format!("proxy-{}.toml", fake.name));
+        std::fs::create_dir_all(config.parent().unwrap_or(&root()))
+            .and_then(|_| {
+                std::fs::write(
+                    &config,
+                    "checkout = \"sandbox\"\ndatabase = \":memory:\"\nprovider_timeout_secs = 10\n",
+                )
+            })
+            .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+        let mut command = Command::new(root().join("target").join("debug").join("esim-proxy"));
+        command.arg("--config").arg(&config).args([
+            "--provider",
+            fake.name,
+            "--provider-url",
+            &fake.url,
+        ]);
+        fake.secrets("ESIM_PROXY_PROVIDER", &mut command);
+        ProxyProcess::spawn(command, 0)
+    }
+
+    fn spawn(mut command: Command, port: u16) -> Result<ProxyProcess, String> {
+        let port = if port == 0 { shell::free_port()? } else { port };
+        let mut child = command
             .current_dir(root())
-            .args([
-                "--sandbox",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--www",
-            ])
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--www"])
             .arg(root().join("www"))
             .arg("--dist")
             .arg(dist_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout from esim-proxy")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("listening on") {
-                    let _ = tx.send(());
-                }
-            }
-        });
+            .map_err(|e| format!("cannot start esim-proxy: {e}"))?;
         let url = format!("http://127.0.0.1:{port}");
+        let listening = wait_for_line(&mut child, "esim-proxy");
         let proxy = ProxyProcess { child, url };
-        rx.recv_timeout(Duration::from_secs(60))
-            .map_err(|_| "esim-proxy did not start within a minute".to_owned())?;
+        listening?;
         Ok(proxy)
     }
 
@@ -77,6 +96,92 @@ impl ProxyProcess {
     /// Blocks until the proxy exits (Ctrl-C stops both).
     pub fn wait(mut self) -> Result<(), String> {
         self.child.wait().map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+/// Waits up to a minute for a child's "listening on URL" line; returns the URL.
+fn wait_for_line(child: &mut Child, name: &str) -> Result<String, String> {
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or(format!("no stdout from {name}"))?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some((_, url)) = line.split_once("listening on ") {
+                let url = url
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('/');
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .map_err(|_| format!("{name} did not start within a minute"))
+}
+
+/// A fake provider server (`esim-fake NAME`) on a free port; dropping it stops the process.
+pub struct FakeProvider {
+    child: Child,
+    pub name: &'static str,
+    pub url: String,
+    key: String,
+}
+
+impl FakeProvider {
+    /// Builds the proxy and the fakes, once, for [`FakeProvider::start`] and
+    /// [`ProxyProcess::start_on`].
+    pub fn build() -> Result<(), String> {
+        step("Building the proxy and the fake provider servers (esim-proxy, esim-fake)");
+        run(cmd("cargo").args([
+            "build",
+            "--package",
+            "esim-proxy",
+            "--package",
+            "esim-fakes",
+        ]))
+    }
+
+    /// Starts the fake for `name` with credentials made up for this run.
+    pub fn start(name: &'static str) -> Result<FakeProvider, String> {
+        let key = format!("e2e-{name}-{}-{}", std::process::id(), shell::free_port()?);
+        let mut command = Command::new(root().join("target").join("debug").join("esim-fake"));
+        command.args([name, "--listen", "127.0.0.1:0"]);
+        let mut fake = FakeProvider {
+            child: command
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .envs([
+                    ("ESIM_FAKE_KEY", key.as_str()),
+                    ("ESIM_FAKE_CLIENT_ID", name),
+                    ("ESIM_FAKE_CLIENT_SECRET", key.as_str()),
+                ])
+                .spawn()
+                .map_err(|e| format!("cannot start esim-fake: {e}"))?,
+            name,
+            url: String::new(),
+            key,
+        };
+        fake.url = wait_for_line(&mut fake.child, "esim-fake")?;
+        Ok(fake)
+    }
+
+    /// Gives `command` this fake's credentials in the variables named `PREFIX_KEY`,
+    /// `PREFIX_CLIENT_ID` and `PREFIX_CLIENT_SECRET`.
+    fn secrets(&self, prefix: &str, command: &mut Command) {
+        command
+            .env(format!("{prefix}_KEY"), &self.key)
+            .env(format!("{prefix}_CLIENT_ID"), self.name)
+            .env(format!("{prefix}_CLIENT_SECRET"), &self.key);
+    }
+}
+
+impl Drop for FakeProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

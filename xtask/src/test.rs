@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
 use crate::dist;
-use crate::proxy::ProxyProcess;
+use crate::proxy::{FakeProvider, ProxyProcess};
 use crate::shell::{cmd, describe, step};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
 
@@ -92,6 +92,49 @@ pub fn run() -> Result<ExitCode, String> {
         Err(e) => {
             eprintln!("xtask: could not build or serve the bundle: {e}");
             broken.push("end-to-end");
+            total.failed += 1;
+        }
+    }
+
+    // The same widget against HTTP providers: each fake server behind the proxy as
+    // `esim-proxy --provider NAME` runs against the real provider.
+    step("End-to-end tests against fake provider servers (Vellosim, CloudeSIM, PressOne)");
+    match FakeProvider::build() {
+        Ok(()) => {
+            for (name, label) in [
+                ("vellosim", "end-to-end (vellosim)"),
+                ("cloudesim", "end-to-end (cloudesim)"),
+                ("pressone", "end-to-end (pressone)"),
+            ] {
+                let started = FakeProvider::start(name)
+                    .and_then(|fake| ProxyProcess::start_on(&fake).map(|proxy| (fake, proxy)));
+                match started {
+                    Ok((fake, proxy)) => {
+                        layer(
+                            label,
+                            cmd("node")
+                                .args(["--test", "--test-reporter=tap", "tests/e2e-providers/"])
+                                .env("ESIM_DEMO_URL", proxy.url())
+                                .env("ESIM_PROVIDER", name)
+                                .env("CHROMIUM", CHROMIUM),
+                            tap_counts,
+                            &mut total,
+                            &mut broken,
+                        );
+                        drop(proxy);
+                        drop(fake);
+                    }
+                    Err(e) => {
+                        eprintln!("xtask: could not start {name} and its proxy: {e}");
+                        broken.push(label);
+                        total.failed += 1;
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("xtask: could not build the proxy and the fakes: {e}");
+            broken.push("end-to-end (providers)");
             total.failed += 1;
         }
     }

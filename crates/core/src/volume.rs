@@ -82,6 +82,17 @@ impl VolumeUnit {
         }
     }
 
+    /// The unit's size in decimal bytes (1 MB = 1,000,000).
+    fn decimal_bytes(&self) -> u64 {
+        match self {
+            VolumeUnit::B => 1,
+            VolumeUnit::KB => 1_000,
+            VolumeUnit::MB => 1_000_000,
+            VolumeUnit::GB => 1_000_000_000,
+            VolumeUnit::TB => 1_000_000_000_000,
+        }
+    }
+
     fn bigger(&self) -> Option<VolumeUnit> {
         match self {
             VolumeUnit::B => Some(VolumeUnit::KB),
@@ -199,24 +210,52 @@ impl Volume {
         Some(per_mille)
     }
 
-    /// Returns the volume scaled to the largest binary unit in which it is at least 1, in
-    /// tenths rounded half up (promoting to the next unit when rounding reaches 1024);
+    /// Returns whether the volume was sold in decimal units: a whole number of decimal
+    /// megabytes (1,000,000 bytes) that is not a whole number of binary ones, as VeloeSIM's
+    /// "5GB" of 5,000,000,000 bytes. Such a volume is shown in decimal units ("5GB", not
+    /// "4.7GB"), which is how its seller names it.
+    pub fn is_decimal(&self) -> bool {
+        self.bytes()
+            .is_some_and(|b| b > 0 && b.is_multiple_of(1_000_000) && !b.is_multiple_of(MIB))
+    }
+
+    /// Returns the volume scaled to the largest unit in which it is at least 1 (binary units,
+    /// or decimal ones for a volume sold in them: see [`Volume::is_decimal`]), in tenths
+    /// rounded half up (promoting to the next unit when rounding reaches 1024 or 1000);
     /// `None` for unlimited.
     pub fn scaled(&self) -> Option<ScaledVolume> {
+        self.scaled_in(self.is_decimal())
+    }
+
+    /// Returns the volume scaled in the same kind of units as `reference`, so that usage
+    /// reads "1.5GB of 5GB" in one system.
+    pub fn scaled_like(&self, reference: &Volume) -> Option<ScaledVolume> {
+        self.scaled_in(reference.is_decimal())
+    }
+
+    fn scaled_in(&self, decimal: bool) -> Option<ScaledVolume> {
         let bytes = self.bytes()?;
+        let size = |unit: VolumeUnit| {
+            if decimal {
+                unit.decimal_bytes()
+            } else {
+                unit.bytes()
+            }
+        };
         let mut unit = VolumeUnit::B;
         while let Some(next) = unit.bigger() {
-            if bytes < next.bytes() {
+            if bytes < size(next) {
                 break;
             }
             unit = next;
         }
-        let mut tenths = round_half_up(u128::from(bytes) * 10, u128::from(unit.bytes()));
+        let mut tenths = round_half_up(u128::from(bytes) * 10, u128::from(size(unit)));
         // 1023.96 MB rounds to 1024.0 MB, which reads better as 1GB.
-        if tenths >= 10_240 {
+        let step = if decimal { 10_000 } else { 10_240 };
+        if tenths >= step {
             if let Some(next) = unit.bigger() {
                 unit = next;
-                tenths = round_half_up(u128::from(bytes) * 10, u128::from(unit.bytes()));
+                tenths = round_half_up(u128::from(bytes) * 10, u128::from(size(unit)));
             }
         }
         // Zero bytes reads "0MB": shoppers think in megabytes, never in bytes.
@@ -334,6 +373,41 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn volumes_sold_in_decimal_units_read_as_sold() {
+        // VeloeSIM's "5GB" is 5,000 decimal megabytes.
+        let five = Volume::from_megabytes_decimal(5000).unwrap();
+        assert!(five.is_decimal());
+        assert_eq!(five.to_string(), "5GB");
+        assert_eq!(
+            Volume::from_megabytes_decimal(1000).unwrap().to_string(),
+            "1GB"
+        );
+        assert_eq!(
+            Volume::from_megabytes_decimal(10_000).unwrap().to_string(),
+            "10GB"
+        );
+        assert_eq!(
+            Volume::from_megabytes_decimal(500).unwrap().to_string(),
+            "500MB"
+        );
+        // Binary volumes stay binary, even those also a whole number of decimal megabytes.
+        assert!(!Volume::Bytes(5 << 30).is_decimal());
+        assert_eq!(Volume::Bytes(5 << 30).to_string(), "5GB");
+        assert!(!Volume::from_megabytes_binary(15_625).unwrap().is_decimal());
+        assert!(!Volume::Bytes(0).is_decimal() && !Volume::Unlimited.is_decimal());
+        // Usage reads in the plan's units.
+        let used = Volume::Bytes(1_234_567_891);
+        assert_eq!(used.scaled_like(&five).unwrap().to_string(), "1.2GB");
+        assert_eq!(used.scaled().unwrap().to_string(), "1.1GB");
+        assert_eq!(
+            Volume::Bytes(999_960_000)
+                .scaled_like(&five)
+                .unwrap()
+                .to_string(),
+            "1GB"
+        );
+    }
+    #[test]
     fn seed_examples_display_as_the_vellosim_docs_show() {
         // ../shared/seeds/001: "volume": 5368709120 is "5GB"; 536870912 is "512MB".
         assert_eq!(Volume::from_bytes(5_368_709_120).to_string(), "5GB");
@@ -368,7 +442,8 @@ mod tests {
             Volume::from_megabytes_decimal(1000),
             Ok(Volume::Bytes(1_000_000_000))
         );
-        assert_eq!(Volume::from_bytes(1_000_000_000).to_string(), "953.7MB");
+        // Shown as its seller names it, not as 953.7 binary megabytes.
+        assert_eq!(Volume::from_bytes(1_000_000_000).to_string(), "1GB");
     }
 
     #[test]
