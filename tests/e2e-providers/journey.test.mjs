@@ -1,7 +1,8 @@
 // The widget's journey against a real HTTP provider (one of the fake servers) behind
 // `esim-proxy --provider NAME`: find Japan, buy, install, see the eSIM in My eSIMs, then what
-// that provider allows: a top-up (Vellosim), a cancel with refund (CloudeSIM), or neither
-// offered (PressOne, whose top-ups need an active eSIM and which has no cancel).
+// that provider allows: a top-up (Vellosim), a cancel with refund (CloudeSIM), or no cancel
+// offered nor explained (Vellosim, VeloeSIM, PressOne). VeloeSIM's "5GB" is decimal and is
+// shown as sold.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { baseUrl, launch, openPage, screenshotDir } from "../e2e/browser.mjs";

@@ -98,12 +98,13 @@ pub fn run() -> Result<ExitCode, String> {
 
     // The same widget against HTTP providers: each fake server behind the proxy as
     // `esim-proxy --provider NAME` runs against the real provider.
-    step("End-to-end tests against fake provider servers (Vellosim, CloudeSIM, PressOne)");
+    step("End-to-end tests against fake provider servers (Vellosim, CloudeSIM, VeloeSIM, PressOne)");
     match FakeProvider::build() {
         Ok(()) => {
             for (name, label) in [
                 ("vellosim", "end-to-end (vellosim)"),
                 ("cloudesim", "end-to-end (cloudesim)"),
+                ("veloesim", "end-to-end (veloesim)"),
                 ("pressone", "end-to-end (pressone)"),
             ] {
                 let started = FakeProvider::start(name)
