@@ -75,12 +75,15 @@ impl Reply {
     }
 }
 
-/// One provider's HTTP client.
+/// One provider's HTTP client. It honours `Retry-After`: after a 429 that names a wait, the
+/// same path is not asked again until the wait is over (the caller gets
+/// [`ErrorKind::RateLimited`] with what is left of it, without a request).
 #[derive(Debug, Clone)]
 pub struct Http {
     client: reqwest::Client,
     base: String,
     provider: &'static str,
+    cooling: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
 
 impl Http {
@@ -110,6 +113,7 @@ impl Http {
             client,
             base,
             provider,
+            cooling: Default::default(),
         })
     }
 
@@ -136,12 +140,38 @@ impl Http {
             let e = e.without_url();
             ProviderError::new(kind, format!("{provider}: {during}: {e}"))
         };
-        let response = request
-            .send()
+        let request = request.build().map_err(|e| {
+            ProviderError::new(ErrorKind::InvalidRequest, format!("{provider}: {}", e.without_url()))
+        })?;
+        let path = request.url().path().to_owned();
+        let wait = {
+            let mut cooling = self.cooling.lock().unwrap_or_else(|e| e.into_inner());
+            let now = std::time::Instant::now();
+            cooling.retain(|_, until| *until > now);
+            cooling.get(&path).map(|until| *until - now)
+        };
+        if let Some(wait) = wait {
+            return Err(ProviderError::new(
+                ErrorKind::RateLimited {
+                    retry_after: Some(Duration::from_secs(wait.as_secs() + 1)),
+                },
+                format!("{provider}: asked to wait before calling {path} again"),
+            ));
+        }
+        let response = self
+            .client
+            .execute(request)
             .await
             .map_err(|e| transport(e, "no answer"))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
+        if let (429, Some(wait)) = (status, retry_after) {
+            let until = std::time::Instant::now() + wait.min(Duration::from_secs(3600));
+            self.cooling
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(path, until);
+        }
         let body = response
             .bytes()
             .await

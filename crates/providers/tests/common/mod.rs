@@ -36,7 +36,8 @@ pub fn quick() -> Backoff {
 pub const SHORT: Duration = Duration::from_millis(800);
 
 /// Makes the fake misbehave in every way once, each time checking the error `call` ends in,
-/// that no secret is in its message, and that the next call succeeds again.
+/// that no secret is in its message, and that the next call succeeds again (after a 429, only
+/// once its `Retry-After` has passed: until then the adapter does not ask).
 pub async fn transport_faults<T, F, Fut>(fake: &Fake, call: F)
 where
     T: std::fmt::Debug,
@@ -48,10 +49,10 @@ where
         (Fault::Unavailable, ErrorKind::Unavailable),
         (
             Fault::RateLimited {
-                retry_after_secs: 30,
+                retry_after_secs: 1,
             },
             ErrorKind::RateLimited {
-                retry_after: Some(Duration::from_secs(30)),
+                retry_after: Some(Duration::from_secs(1)),
             },
         ),
         (Fault::Malformed, ErrorKind::MalformedResponse),
@@ -65,6 +66,16 @@ where
         assert_eq!(e.kind, kind, "{fault:?}: {e}");
         for secret in [&secrets.key, &secrets.client_secret] {
             assert!(!e.message.contains(secret.as_str()), "a secret in {e}");
+        }
+        if let Fault::RateLimited { .. } = fault {
+            let asked = fake.requests().len();
+            let again = call().await.unwrap_err();
+            assert!(
+                matches!(again.kind, ErrorKind::RateLimited { retry_after: Some(_) }),
+                "{again}"
+            );
+            assert_eq!(fake.requests().len(), asked, "Retry-After honoured: not asked again");
+            tokio::time::sleep(Duration::from_millis(1100)).await;
         }
         call()
             .await
