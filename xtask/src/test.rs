@@ -98,7 +98,9 @@ pub fn run() -> Result<ExitCode, String> {
 
     // The same widget against HTTP providers: each fake server behind the proxy as
     // `esim-proxy --provider NAME` runs against the real provider.
-    step("End-to-end tests against fake provider servers (Vellosim, CloudeSIM, VeloeSIM, PressOne)");
+    step(
+        "End-to-end tests against fake provider servers (Vellosim, CloudeSIM, VeloeSIM, PressOne)",
+    );
     match FakeProvider::build() {
         Ok(()) => {
             for (name, label) in [

@@ -83,7 +83,8 @@ pub struct Http {
     client: reqwest::Client,
     base: String,
     provider: &'static str,
-    cooling: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+    cooling:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
 
 impl Http {
@@ -141,7 +142,10 @@ impl Http {
             ProviderError::new(kind, format!("{provider}: {during}: {e}"))
         };
         let request = request.build().map_err(|e| {
-            ProviderError::new(ErrorKind::InvalidRequest, format!("{provider}: {}", e.without_url()))
+            ProviderError::new(
+                ErrorKind::InvalidRequest,
+                format!("{provider}: {}", e.without_url()),
+            )
         })?;
         let path = request.url().path().to_owned();
         let wait = {
@@ -269,6 +273,27 @@ pub fn shape<T: serde::de::DeserializeOwned>(
             format!("{provider}'s answer has an unexpected shape: {e}"),
         )
     })
+}
+
+/// Reads an optional time field sent as text ("2024-01-15T10:30:00Z") or as a number (epoch
+/// seconds or milliseconds), as text for `parse_timestamp`.
+pub(crate) fn lenient_text<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    Ok(
+        match Option::<serde_json::Value>::deserialize(deserializer)? {
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(serde_json::Value::Null) | None => None,
+            Some(other) => {
+                return Err(serde::de::Error::custom(format!(
+                    "a time should be text or a number, not {other}"
+                )))
+            }
+        },
+    )
 }
 
 /// Checks that an id or code is safe as one path segment (letters, digits, `-`, `_`, `.`);

@@ -297,9 +297,9 @@ pub struct WireEsim {
     total_volume: Option<u64>,
     #[serde(default)]
     order_usage: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expire_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expired_time: Option<String>,
     #[serde(default)]
     total_duration: Option<u32>,

@@ -427,7 +427,7 @@ pub struct WireUsage {
     remaining: Option<Value>,
     #[serde(default)]
     total: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expired_at: Option<String>,
     #[serde(default)]
     is_unlimited: bool,
@@ -491,9 +491,9 @@ pub struct WireHistory {
     status: Option<String>,
     #[serde(default)]
     remaining: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     activated_at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expired_at: Option<String>,
     pub package: WirePackage,
 }

@@ -291,9 +291,9 @@ pub struct WireEsim {
     total_duration: Option<u32>,
     #[serde(default)]
     duration_unit: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expired_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     updated_at: Option<String>,
 }
 

@@ -233,7 +233,7 @@ pub struct WireEsim {
     smdp_address: Option<String>,
     #[serde(default)]
     profile_status: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     installed_at: Option<String>,
     #[serde(default)]
     pub assigned_plans: Vec<WireAssignedPlan>,
@@ -247,9 +247,9 @@ pub struct WireAssignedPlan {
     pub plan_id: Option<i64>,
     initial_quantity_in_bytes: u64,
     remaining_quantity_in_bytes: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     start_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
     end_time: Option<String>,
     #[serde(default)]
     is_expired: bool,

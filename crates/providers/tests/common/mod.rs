@@ -71,10 +71,19 @@ where
             let asked = fake.requests().len();
             let again = call().await.unwrap_err();
             assert!(
-                matches!(again.kind, ErrorKind::RateLimited { retry_after: Some(_) }),
+                matches!(
+                    again.kind,
+                    ErrorKind::RateLimited {
+                        retry_after: Some(_)
+                    }
+                ),
                 "{again}"
             );
-            assert_eq!(fake.requests().len(), asked, "Retry-After honoured: not asked again");
+            assert_eq!(
+                fake.requests().len(),
+                asked,
+                "Retry-After honoured: not asked again"
+            );
             tokio::time::sleep(Duration::from_millis(1100)).await;
         }
         call()

@@ -153,6 +153,28 @@ fn sims_give_the_full_lpa_or_build_it() {
     assert!(code.confirmation_required());
 }
 
+#[test]
+fn times_with_offsets_without_zones_or_as_epoch_milliseconds() {
+    for (text, unix) in [
+        (r#""2024-01-22 10:30:00""#, 1_705_919_400),
+        (r#""2024-01-22T11:30:00+01:00""#, 1_705_919_400),
+        (r#""2024-01-22T10:30:00+0000""#, 1_705_919_400),
+        ("1705919400000", 1_705_919_400),
+        (r#""1705919400000""#, 1_705_919_400),
+    ] {
+        let body = format!(
+            r#"{{"data": {{"remaining": 1, "total": 2, "expired_at": {text}, "status": "ACTIVE"}}}}"#
+        );
+        let usage: WireUsage = read(body.as_bytes()).unwrap();
+        assert_eq!(usage.expires_at().unwrap(), Some(unix), "{text}");
+    }
+    let body = r#"{"data": {"total": 2, "expired_at": {"at": 1}}}"#;
+    assert_eq!(
+        read::<WireUsage>(body.as_bytes()).unwrap_err().kind,
+        ErrorKind::MalformedResponse
+    );
+}
+
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..256)) {
