@@ -7,6 +7,10 @@
 //! can be advanced, top-ups applied), checks credentials, and can be told to misbehave on its
 //! next requests with [`Fault`]s.
 
+// A handler's early answer is an axum `Response`; boxing it would only add noise to test
+// servers.
+#![allow(clippy::result_large_err)]
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -194,6 +198,9 @@ impl Ids {
     }
 }
 
+/// Every fake's opening balance: $100.00, in cents.
+pub const OPENING_BALANCE_CENTS: i64 = 10_000;
+
 /// Which fake to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -331,7 +338,7 @@ impl Shop {
     fn new(secrets: Secrets) -> Shop {
         Shop {
             secrets,
-            balance_cents: 100_00,
+            balance_cents: OPENING_BALANCE_CENTS,
             sims: Vec::new(),
             ids: Ids::default(),
             allocate_after: 0,

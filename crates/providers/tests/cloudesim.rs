@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{order, quick, usd, GB, SHORT};
 use esim_core::{DestinationKind, Lifecycle, ProfileState, Volume};
-use esim_fakes::{Fake, Kind, Secrets};
+use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 use esim_providers::cloudesim::{CloudeSim, Units};
 use esim_providers::{Endpoint, ErrorKind, Provider, ProviderOrderState, Secret};
 
@@ -69,7 +69,7 @@ async fn contract(units: Units) {
         cloudesim.package("US_5GB_30D").await.unwrap().price,
         usd(575)
     );
-    assert_eq!(cloudesim.balance().await.unwrap(), usd(100_00));
+    assert_eq!(cloudesim.balance().await.unwrap(), usd(OPENING));
 
     // Order.
     let placed = cloudesim
@@ -173,7 +173,7 @@ async fn esims_still_being_allocated_are_asked_about_again() {
     let later = cloudesim.find_order("slower").await.unwrap().unwrap();
     assert_eq!(later.state, ProviderOrderState::Completed);
     assert_eq!(later.esims.len(), 1);
-    assert_eq!(fake.balance_cents(), 100_00 - 2 * 4_50);
+    assert_eq!(fake.balance_cents(), OPENING - 2 * 4_50);
 }
 
 #[tokio::test]
@@ -195,7 +195,7 @@ async fn error_journeys_end_in_the_right_kind() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InsufficientBalance);
     assert!(e.message.contains("Required: $13.00"), "{e}");
-    fake.set_balance_cents(100_00);
+    fake.set_balance_cents(OPENING);
     assert_eq!(
         cloudesim.package("NOPE").await.unwrap_err().kind,
         ErrorKind::NotFound

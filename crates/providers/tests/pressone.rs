@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{order, usd, SHORT};
 use esim_core::{DestinationKind, Lifecycle, Volume};
-use esim_fakes::{Fake, Kind, Secrets};
+use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 use esim_providers::pressone::PressOne;
 use esim_providers::{Endpoint, ErrorKind, Provider, ProviderOrderState, Secret};
 
@@ -72,7 +72,7 @@ async fn the_whole_contract_in_core_units() {
     );
     assert_eq!(
         pressone.balance().await.unwrap(),
-        usd(100_00),
+        usd(OPENING),
         "a text/plain answer read as JSON"
     );
 
@@ -176,7 +176,7 @@ async fn a_refused_token_is_renewed_once() {
     let pressone = adapter(&fake);
     pressone.balance().await.unwrap();
     fake.revoke_tokens();
-    assert_eq!(pressone.balance().await.unwrap(), usd(100_00));
+    assert_eq!(pressone.balance().await.unwrap(), usd(OPENING));
     assert_eq!(fake.count("POST /customer/v2/token"), 2);
     assert_eq!(
         fake.count("GET /customer/v2/balance"),
@@ -219,7 +219,7 @@ async fn error_journeys_end_in_the_right_kind() {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InsufficientBalance, "{e}");
-    fake.set_balance_cents(100_00);
+    fake.set_balance_cents(OPENING);
     assert_eq!(
         pressone.package("nope").await.unwrap_err().kind,
         ErrorKind::NotFound

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{order, quick, usd, GB, SHORT};
 use esim_core::{Currency, DestinationKind, Lifecycle, Money, ProfileState, Volume};
-use esim_fakes::{Fake, Kind, Secrets};
+use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 use esim_providers::vellosim::Vellosim;
 use esim_providers::{Endpoint, ErrorKind, Provider, ProviderOrderState, Secret};
 
@@ -81,7 +81,7 @@ async fn the_whole_contract_in_core_units() {
             .unwrap(),
         Money::from_minor(155_050, Currency::from_code("NGN").unwrap())
     );
-    assert_eq!(vellosim.balance().await.unwrap(), usd(100_00));
+    assert_eq!(vellosim.balance().await.unwrap(), usd(OPENING));
 
     // Order: the guide's eSIM record (full LPA in `ac`, eSIM Access words).
     let placed = vellosim.order(&order("ref-1", "JP_5GB_30D")).await.unwrap();
@@ -96,7 +96,7 @@ async fn the_whole_contract_in_core_units() {
     assert_eq!(esim.status.profile, ProfileState::NotInstalled);
     assert_eq!(esim.total, Volume::Bytes(5 * GB));
     assert_eq!(esim.used, Some(0));
-    assert_eq!(fake.balance_cents(), 100_00 - 13_00);
+    assert_eq!(fake.balance_cents(), OPENING - 13_00);
     assert_eq!(vellosim.balance().await.unwrap(), usd(87_00));
     let again = vellosim.order(&order("ref-1", "JP_5GB_30D")).await.unwrap();
     assert_eq!(
@@ -187,7 +187,11 @@ async fn a_purchase_still_processing_is_looked_at_again_then_left_pending() {
     let placed = vellosim.order(&order("slower", "JP_1GB_7D")).await.unwrap();
     assert_eq!(placed.state, ProviderOrderState::Pending);
     assert!(placed.esims.is_empty());
-    assert_eq!(fake.balance_cents(), 100_00 - 2 * 4_50, "charged once each");
+    assert_eq!(
+        fake.balance_cents(),
+        OPENING - 2 * 4_50,
+        "charged once each"
+    );
     let later = vellosim.find_order("slower").await.unwrap().unwrap();
     assert_eq!(later.state, ProviderOrderState::Pending);
     let done = vellosim.find_order("slower").await.unwrap().unwrap();
@@ -216,7 +220,7 @@ async fn error_journeys_end_in_the_right_kind() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InsufficientBalance);
     assert!(e.message.contains("Insufficient balance"));
-    fake.set_balance_cents(100_00);
+    fake.set_balance_cents(OPENING);
 
     for code in ["NOPE_1GB", "../wallet/balance", ""] {
         let e = vellosim.package(code).await.unwrap_err();

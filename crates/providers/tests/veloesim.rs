@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{order, usd, SHORT};
 use esim_core::{DestinationKind, Lifecycle, ProfileState, Volume};
-use esim_fakes::{Fake, Kind, Secrets};
+use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 use esim_providers::veloesim::{AuthScheme, VeloeSim};
 use esim_providers::{Endpoint, ErrorKind, Provider, ProviderOrderState, Secret};
 
@@ -72,7 +72,7 @@ async fn the_whole_contract_in_core_units() {
     let europe = veloesim.packages("europe").await.unwrap();
     assert_eq!(europe[0].countries, ["DE", "ES", "FR", "IT"]);
     assert_eq!(veloesim.package(&five.code).await.unwrap(), *five);
-    assert_eq!(veloesim.balance().await.unwrap(), usd(100_00));
+    assert_eq!(veloesim.balance().await.unwrap(), usd(OPENING));
 
     // Order.
     let placed = veloesim.order(&order("ref-1", &five.code)).await.unwrap();
@@ -165,7 +165,7 @@ async fn error_journeys_end_in_the_right_kind() {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InsufficientBalance, "{e}");
-    fake.set_balance_cents(100_00);
+    fake.set_balance_cents(OPENING);
     for code in ["999999", "JP_1GB", "-1", ""] {
         assert_eq!(
             veloesim.package(code).await.unwrap_err().kind,

@@ -56,8 +56,11 @@ pub fn build(config: Config) -> Result<Proxy, String> {
     build_with(config, provider, sandbox)
 }
 
+/// A provider, and for the sandbox its control handle.
+pub type Built = (Arc<dyn Provider>, Option<Arc<Sandbox>>);
+
 /// Builds the configured provider (and, for the sandbox, its control handle).
-pub fn provider(config: &Config) -> Result<(Arc<dyn Provider>, Option<Arc<Sandbox>>), String> {
+pub fn provider(config: &Config) -> Result<Built, String> {
     use config::{CloudeSimUnits, ProviderConfig, VeloeSimAuth};
     use esim_providers::{cloudesim, pressone, vellosim, veloesim, Endpoint, Secret};
 

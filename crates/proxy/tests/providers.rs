@@ -5,7 +5,7 @@
 mod common;
 
 use common::process::{http, start, stop_and_read_log, temp_dir};
-use esim_fakes::{Fake, Kind, Secrets};
+use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 
 struct Expect {
     name: &'static str,
@@ -117,7 +117,7 @@ async fn journey(expect: Expect) {
     );
     assert_eq!(
         fake.balance_cents(),
-        100_00 - wholesale,
+        OPENING - wholesale,
         "{name}: charged the wholesale price once"
     );
     let guest = ordered.body["guest_token"].as_str().unwrap().to_owned();

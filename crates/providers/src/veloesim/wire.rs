@@ -201,7 +201,7 @@ impl WirePlan {
             }
         }
         // The provider's own gigabytes are decimal: 5000 MB is its "5GB".
-        let amount = if self.data_amount % 1000 == 0 {
+        let amount = if self.data_amount.is_multiple_of(1000) {
             format!("{}GB", self.data_amount / 1000)
         } else {
             format!("{}MB", self.data_amount)
