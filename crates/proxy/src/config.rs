@@ -494,4 +494,52 @@ mod tests {
         config.token_secret = Some(b"too short".to_vec());
         assert!(config.validate().unwrap_err().contains("32 bytes"));
     }
+
+    #[test]
+    fn providers_from_the_file_secrets_from_the_environment_only() {
+        let mut config: Config = toml::from_str(
+            "checkout = \"sandbox\"\n[provider]\nkind = \"cloudesim\"\nunits = \"esim-access\"",
+        )
+        .unwrap();
+        assert!(matches!(
+            config.provider,
+            ProviderConfig::Cloudesim {
+                base_url: None,
+                units: CloudeSimUnits::EsimAccess
+            }
+        ));
+        config.provider_secrets = ProviderSecrets::default();
+        assert!(config.validate().unwrap_err().contains(PROVIDER_KEY_ENV));
+        config.provider_secrets.key = Some("cs_live_secret".into());
+        assert_eq!(config.validate(), Ok(()));
+        assert!(
+            !format!("{config:?}").contains("cs_live_secret"),
+            "Debug never shows a secret"
+        );
+        // A key in the file is refused: secrets come from the environment.
+        assert!(toml::from_str::<Config>("[provider]\nkind = \"vellosim\"\nkey = \"x\"").is_err());
+
+        let mut pressone = ProviderConfig::named("pressone").unwrap();
+        config.provider = pressone.clone();
+        assert!(config.validate().unwrap_err().contains("base_url"));
+        pressone
+            .set_base_url("https://api.pressone.example".into())
+            .unwrap();
+        config.provider = pressone;
+        assert!(config
+            .validate()
+            .unwrap_err()
+            .contains(PROVIDER_CLIENT_SECRET_ENV));
+        config.provider_secrets.client_id = Some("id".into());
+        config.provider_secrets.client_secret = Some("secret".into());
+        assert_eq!(config.validate(), Ok(()));
+
+        assert!(ProviderConfig::named("airalo").is_err());
+        assert!(ProviderConfig::default()
+            .set_base_url("https://x.test".into())
+            .is_err());
+        let veloesim: Config =
+            toml::from_str("[provider]\nkind = \"veloesim\"\nauth = \"bare\"\nbase_url = \"https://api.veloconnect.me/api/wholesale\"").unwrap();
+        assert_eq!(veloesim.provider.name(), "veloesim");
+    }
 }
