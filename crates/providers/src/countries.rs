@@ -36,6 +36,22 @@ pub fn country(iso: &str, name: Option<&str>) -> Option<Destination> {
     })
 }
 
+/// A destination of any kind, with the names shoppers type for it: a country's from the
+/// table, "World" and "Worldwide" for global, none for a region.
+pub fn destination(code: String, name: String, kind: DestinationKind) -> Destination {
+    let aliases = match kind {
+        DestinationKind::Country => country(&code, None).map(|d| d.aliases).unwrap_or_default(),
+        DestinationKind::Global => vec!["World".into(), "Worldwide".into()],
+        DestinationKind::Region => Vec::new(),
+    };
+    Destination {
+        code,
+        name,
+        kind,
+        aliases,
+    }
+}
+
 /// A slug for a region's name: "Asia-Pacific" → "asia-pacific".
 pub fn slug(name: &str) -> String {
     let mut slug = String::new();

@@ -23,3 +23,30 @@ pub(crate) fn now_unix() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
+
+/// Locks a mutex, carrying on with its data if a holder panicked (the data is plain values).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Top-ups tried, for providers without an idempotency key: each reference remembers how big
+/// its eSIM was (in bytes, or plans) when first tried, so that a retry of a top-up the
+/// provider applied, though its answer was lost, is not bought again.
+#[derive(Debug, Default)]
+pub(crate) struct TopUpAttempts(std::sync::Mutex<std::collections::HashMap<String, u64>>);
+
+impl TopUpAttempts {
+    /// Records an attempt under `reference` with the eSIM's size `now`; returns whether an
+    /// earlier attempt under it already took effect (the eSIM has grown since).
+    pub(crate) fn already_applied(&self, reference: &str, now: u64) -> bool {
+        let mut tried = lock(&self.0);
+        match tried.get(reference) {
+            Some(before) if now > *before => true,
+            Some(_) => false,
+            None => {
+                tried.insert(reference.to_owned(), now);
+                false
+            }
+        }
+    }
+}

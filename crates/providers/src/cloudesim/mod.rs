@@ -24,6 +24,7 @@ use crate::provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
     ProviderOrderState,
 };
+use crate::{lock, TopUpAttempts};
 pub use wire::Units;
 use wire::{WireBalance, WireEsimList, WireOrder, WireOrderNo, WirePackageList};
 
@@ -46,12 +47,7 @@ pub struct CloudeSim {
     units: Units,
     allocation: Backoff,
     orders: Mutex<HashMap<String, Placed>>,
-    /// Our top-up reference → the eSIM's total bytes before it was tried.
-    top_ups: Mutex<HashMap<String, u64>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+    top_ups: TopUpAttempts,
 }
 
 const ALLOCATING: &str = "CloudeSIM: the eSIMs are still being allocated";
@@ -73,7 +69,7 @@ impl CloudeSim {
                 first_delay: Duration::from_millis(500),
             },
             orders: Mutex::new(HashMap::new()),
-            top_ups: Mutex::new(HashMap::new()),
+            top_ups: TopUpAttempts::default(),
         })
     }
 
@@ -212,12 +208,11 @@ impl Provider for CloudeSim {
             }
             let destination = match package.kind {
                 DestinationKind::Country => countries::country(&package.destination, None),
-                kind => Some(Destination {
-                    name: region_name(&package.destination),
-                    code: package.destination.clone(),
+                kind => Some(countries::destination(
+                    package.destination.clone(),
+                    region_name(&package.destination),
                     kind,
-                    aliases: Vec::new(),
-                }),
+                )),
             };
             match destination {
                 Some(d) => out.push(d),
@@ -335,13 +330,13 @@ impl Provider for CloudeSim {
         reference: &str,
     ) -> Result<ProviderEsim, ProviderError> {
         let before = self.esim(provider_id).await?;
-        let total = before.total.bytes().unwrap_or(0);
-        // No idempotency key: a reference tried before whose eSIM grew since was applied.
-        let tried = lock(&self.top_ups).get(reference).copied();
-        if tried.is_some_and(|was| total > was) {
+        // No idempotency key is documented.
+        if self
+            .top_ups
+            .already_applied(reference, before.total.bytes().unwrap_or(0))
+        {
             return Ok(before);
         }
-        lock(&self.top_ups).insert(reference.to_owned(), tried.unwrap_or(total));
         let _: WireOrderNo = self
             .post(
                 "/esim/topup",

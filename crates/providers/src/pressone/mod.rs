@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 use crate::countries;
 use crate::http::{segment, Endpoint, Http, Reply, Secret};
+use crate::lock;
 use crate::provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
     ProviderOrderState,
@@ -60,10 +61,6 @@ pub struct PressOne {
     history: Mutex<HashMap<String, (Instant, Vec<WireHistory>)>>,
     usage_period: Duration,
     page_size: u32,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl PressOne {
@@ -407,19 +404,7 @@ impl Provider for PressOne {
             if out.iter().any(|d| d.code == code) {
                 continue;
             }
-            let aliases = match kind {
-                DestinationKind::Country => countries::country(&code, None)
-                    .map(|d| d.aliases)
-                    .unwrap_or_default(),
-                DestinationKind::Global => vec!["World".into(), "Worldwide".into()],
-                DestinationKind::Region => Vec::new(),
-            };
-            out.push(Destination {
-                code,
-                name,
-                kind,
-                aliases,
-            });
+            out.push(countries::destination(code, name, kind));
         }
         Ok(out)
     }

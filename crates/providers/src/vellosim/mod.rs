@@ -24,6 +24,7 @@ use crate::provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
     ProviderOrderState,
 };
+use crate::{lock, TopUpAttempts};
 use wire::{WireBalance, WireEsim, WireEsimPage, WirePackage, WirePurchase, WireRate, WireRegion};
 
 /// The documented production base URL.
@@ -38,12 +39,7 @@ pub struct Vellosim {
     page_size: u32,
     /// Our order reference → the purchases (transaction ids) it made.
     orders: Mutex<HashMap<String, Vec<String>>>,
-    /// Our top-up reference → the eSIM's total bytes before it was tried.
-    top_ups: Mutex<HashMap<String, u64>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+    top_ups: TopUpAttempts,
 }
 
 impl Vellosim {
@@ -58,7 +54,7 @@ impl Vellosim {
             },
             page_size: 100,
             orders: Mutex::new(HashMap::new()),
-            top_ups: Mutex::new(HashMap::new()),
+            top_ups: TopUpAttempts::default(),
         })
     }
 
@@ -192,18 +188,16 @@ impl Provider for Vellosim {
             let code = region.region_code.trim().to_owned();
             let name = region.region_name.as_deref();
             let destination = match region.region_type.as_deref().map(str::trim) {
-                Some("GL") => Destination {
+                Some("GL") => countries::destination(
                     code,
-                    name: name.unwrap_or("Global").to_owned(),
-                    kind: DestinationKind::Global,
-                    aliases: vec!["World".into(), "Worldwide".into()],
-                },
-                Some("RG") => Destination {
-                    name: name.unwrap_or(&code).to_owned(),
-                    code,
-                    kind: DestinationKind::Region,
-                    aliases: Vec::new(),
-                },
+                    name.unwrap_or("Global").to_owned(),
+                    DestinationKind::Global,
+                ),
+                Some("RG") => countries::destination(
+                    code.clone(),
+                    name.unwrap_or(&code).to_owned(),
+                    DestinationKind::Region,
+                ),
                 _ => {
                     let iso = region.country_code.as_deref().unwrap_or(&code);
                     match countries::country(iso, name) {
@@ -385,14 +379,13 @@ impl Provider for Vellosim {
         reference: &str,
     ) -> Result<ProviderEsim, ProviderError> {
         let before = self.wire_esim(provider_id).await?;
-        let total = before.total.bytes().unwrap_or(0);
-        // Vellosim has no idempotency key: a reference tried before whose eSIM has grown
-        // since was applied, and is not bought again.
-        let tried = lock(&self.top_ups).get(reference).copied();
-        if tried.is_some_and(|was| total > was) {
+        // Vellosim has no idempotency key.
+        if self
+            .top_ups
+            .already_applied(reference, before.total.bytes().unwrap_or(0))
+        {
             return Ok(before);
         }
-        lock(&self.top_ups).insert(reference.to_owned(), tried.unwrap_or(total));
         let _: WirePurchase = self
             .post(
                 "/api/esim/buy",

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use esim_core::{Destination, DestinationKind, Money, Package, Rates};
+use esim_core::{Destination, Money, Package, Rates};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -24,6 +24,7 @@ use crate::provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
     ProviderOrderState,
 };
+use crate::{lock, TopUpAttempts};
 use wire::{WireEsim, WireOrganization, WirePage, WirePlan};
 
 /// The base URL of VeloeSIM's API guide.
@@ -53,12 +54,7 @@ pub struct VeloeSim {
     durations: Mutex<HashMap<i64, u32>>,
     /// Our order reference → the ICCIDs it bought, and what they cost.
     orders: Mutex<HashMap<String, (Vec<String>, Money)>>,
-    /// Our top-up reference → how many plans the eSIM had before it was tried.
-    top_ups: Mutex<HashMap<String, usize>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+    top_ups: TopUpAttempts,
 }
 
 impl VeloeSim {
@@ -76,7 +72,7 @@ impl VeloeSim {
             plans: Mutex::new(None),
             durations: Mutex::new(HashMap::new()),
             orders: Mutex::new(HashMap::new()),
-            top_ups: Mutex::new(HashMap::new()),
+            top_ups: TopUpAttempts::default(),
         })
     }
 
@@ -204,19 +200,7 @@ impl Provider for VeloeSim {
             if out.iter().any(|d| d.code == code) {
                 continue;
             }
-            let aliases = match kind {
-                DestinationKind::Country => countries::country(&code, None)
-                    .map(|d| d.aliases)
-                    .unwrap_or_default(),
-                DestinationKind::Global => vec!["World".into(), "Worldwide".into()],
-                DestinationKind::Region => Vec::new(),
-            };
-            out.push(Destination {
-                code,
-                name,
-                kind,
-                aliases,
-            });
+            out.push(countries::destination(code, name, kind));
         }
         Ok(out)
     }
@@ -343,14 +327,13 @@ impl Provider for VeloeSim {
         let iccid = segment("eSIM", provider_id)?;
         let id = VeloeSim::plan_id(package_code)?;
         let before: WireEsim = self.get(&format!("/esims/{iccid}"), &[]).await?;
-        let count = before.assigned_plans.len();
-        // No idempotency key: a reference tried before whose eSIM gained a plan since was
-        // applied.
-        let tried = lock(&self.top_ups).get(reference).copied();
-        if tried.is_some_and(|was| count > was) {
+        // No idempotency key: a top-up adds a plan to the eSIM.
+        if self
+            .top_ups
+            .already_applied(reference, before.assigned_plans.len() as u64)
+        {
             return self.convert(before).await;
         }
-        lock(&self.top_ups).insert(reference.to_owned(), tried.unwrap_or(count));
         let after: WireEsim = self
             .call(
                 self.http
