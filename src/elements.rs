@@ -9,8 +9,9 @@ use web_sys::HtmlElement;
 use crate::context::{self, Failed};
 use crate::mount::{self, MountOptions, PanelKind};
 
-/// The attributes every element reads; changing one mounts the widget again with it.
-const ATTRIBUTES: [&str; 7] = [
+/// The attributes every element reads (each also a property, in camelCase); changing one
+/// mounts the widget again with it.
+const ATTRIBUTES: [&str; 8] = [
     "api",
     "locale",
     "currency",
@@ -18,7 +19,62 @@ const ATTRIBUTES: [&str; 7] = [
     "customer-token",
     "tab",
     "package",
+    "theme",
 ];
+
+thread_local! {
+    /// Defaults for every element, from the loader's `data-*` attributes, by attribute name.
+    static DEFAULTS: std::cell::RefCell<Vec<(String, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Adds the defaults in `defaults` (`{api, customerToken, …}`) not set before.
+pub(crate) fn set_defaults(defaults: &JsValue) {
+    if !defaults.is_object() {
+        return;
+    }
+    DEFAULTS.with(|d| {
+        let mut d = d.borrow_mut();
+        for attribute in ATTRIBUTES {
+            let key = camel(attribute);
+            let value = js_sys::Reflect::get(defaults, &JsValue::from_str(&key))
+                .ok()
+                .and_then(|v| v.as_string())
+                .filter(|v| !v.trim().is_empty());
+            if let Some(value) = value {
+                if !d.iter().any(|(k, _)| k == attribute) {
+                    d.push((attribute.to_owned(), value));
+                }
+            }
+        }
+    });
+}
+
+fn default_of(attribute: &str) -> Option<String> {
+    DEFAULTS.with(|d| {
+        d.borrow()
+            .iter()
+            .find(|(k, _)| k == attribute)
+            .map(|(_, v)| v.clone())
+    })
+}
+
+/// "customer-token" → "customerToken".
+fn camel(attribute: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in attribute.chars() {
+        if c == '-' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Each element and the panel it shows.
 const ELEMENTS: [(&str, PanelKind); 4] = [
@@ -31,7 +87,7 @@ const ELEMENTS: [(&str, PanelKind); 4] = [
 #[wasm_bindgen(inline_js = r#"
 export function defineElement(name, attributes, connect, disconnect, refresh) {
   if (customElements.get(name)) return false;
-  customElements.define(name, class extends HTMLElement {
+  const element = class extends HTMLElement {
     static get observedAttributes() { return attributes; }
     #queued = false;
     connectedCallback() { this.#schedule(); }
@@ -47,7 +103,21 @@ export function defineElement(name, attributes, connect, disconnect, refresh) {
       this.#queued = true;
       queueMicrotask(() => { this.#queued = false; if (this.isConnected) connect(this); });
     }
-  });
+  };
+  // Each attribute is also a property: el.customerToken = "…" sets customer-token.
+  for (const attribute of attributes) {
+    const property = attribute.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    Object.defineProperty(element.prototype, property, {
+      get() { return this.getAttribute(attribute); },
+      set(value) {
+        if (value === null || value === undefined) this.removeAttribute(attribute);
+        else this.setAttribute(attribute, String(value));
+      },
+      configurable: true,
+      enumerable: true,
+    });
+  }
+  customElements.define(name, element);
   return true;
 }
 "#)]
@@ -104,9 +174,16 @@ fn connect(panel: PanelKind, element: &HtmlElement) {
     if mount::is_mounted_with(element, &signature) {
         return;
     }
-    let result = MountOptions::from_attributes(panel, element)
-        .validate()
-        .and_then(|options| mount::mount(element, options, Some(signature)));
+    let result = MountOptions::from_attributes(panel, element, default_of)
+        .and_then(MountOptions::validate)
+        .and_then(|options| {
+            mount::mount(
+                element,
+                options,
+                Some(signature),
+                js_sys::Object::new().into(),
+            )
+        });
     if let Err(message) = result {
         mount::unmount_element(element);
         let message = message.replace("mount options", "attributes");

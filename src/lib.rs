@@ -36,21 +36,35 @@ impl MountHandle {
     pub fn refresh(&self) {
         mount::refresh(self.id);
     }
+
+    /// Changes some options (`{currency: "EUR"}`; `undefined` removes one) and shows the
+    /// widget again with them. Throws, leaving the widget as it was, if the result is invalid.
+    pub fn update(&self, options: JsValue) -> Result<(), JsError> {
+        mount::update(self.id, options).map_err(|e| JsError::new(&e))
+    }
 }
 
 /// Mounts the widget into `element`'s shadow root with `options`, replacing a widget already
 /// there, or throws an `Error` whose message says what is wrong with the options.
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: JsValue) -> Result<MountHandle, JsError> {
-    let options = mount::MountOptions::from_js(options).map_err(|e| JsError::new(&e))?;
-    let id = mount::mount(&element, options, None).map_err(|e| JsError::new(&e))?;
+    let parsed = mount::MountOptions::from_js(options.clone()).map_err(|e| JsError::new(&e))?;
+    let source = if options.is_object() {
+        options
+    } else {
+        js_sys::Object::new().into()
+    };
+    let id = mount::mount(&element, parsed, None, source).map_err(|e| JsError::new(&e))?;
     Ok(MountHandle { id })
 }
 
 /// Defines the custom elements `<esim-store>`, `<esim-packages>`, `<esim-checkout>` and
 /// `<esim-my-esims>` (those not defined yet), and returns how many it defined. Elements already
-/// in the page come alive at once.
+/// in the page come alive at once. `defaults` (`{api, locale, currency, theme, customerToken,
+/// destination}`) apply to every element without that attribute; a later call adds defaults
+/// not given before.
 #[wasm_bindgen(js_name = defineElements)]
-pub fn define_elements() -> u32 {
+pub fn define_elements(defaults: JsValue) -> u32 {
+    elements::set_defaults(&defaults);
     elements::define()
 }

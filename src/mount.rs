@@ -39,6 +39,37 @@ pub(crate) enum PanelKind {
     Install,
 }
 
+/// The widget's colours: light, dark, or the system's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Theme {
+    #[default]
+    Light,
+    Dark,
+    Auto,
+}
+
+impl Theme {
+    fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::Auto => "auto",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Theme, String> {
+        match text.trim() {
+            "light" | "" => Ok(Theme::Light),
+            "dark" => Ok(Theme::Dark),
+            "auto" => Ok(Theme::Auto),
+            other => Err(format!(
+                "invalid mount options: theme must be \"light\", \"dark\" or \"auto\", not \"{other}\""
+            )),
+        }
+    }
+}
+
 /// What the host page passes to `mount(element, options)`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -68,6 +99,9 @@ pub(crate) struct MountOptions {
     /// A customer token from the merchant's backend.
     #[serde(default)]
     customer_token: Option<String>,
+    /// The colours: "light" (default), "dark" or "auto".
+    #[serde(default)]
+    theme: Theme,
     /// For the install panel: the eSIM's activation code, a full `LPA:1$…` string or a bare
     /// matching id with `smdpAddress`.
     #[serde(default)]
@@ -81,11 +115,21 @@ pub(crate) struct MountOptions {
 }
 
 impl MountOptions {
-    /// Reads the options of a custom element showing `panel` from its attributes
-    /// (`api`, `locale`, `currency`, `destination`, `customer-token`, `tab`, `package`).
-    pub(crate) fn from_attributes(panel: PanelKind, element: &HtmlElement) -> MountOptions {
-        let attr = |name: &str| element.get_attribute(name).filter(|v| !v.trim().is_empty());
-        MountOptions {
+    /// Reads the options of a custom element showing `panel` from its attributes (`api`,
+    /// `locale`, `currency`, `destination`, `customer-token`, `tab`, `package`, `theme`), each
+    /// falling back to `default` (the loader's `data-*` defaults).
+    pub(crate) fn from_attributes(
+        panel: PanelKind,
+        element: &HtmlElement,
+        default: impl Fn(&str) -> Option<String>,
+    ) -> Result<MountOptions, String> {
+        let attr = |name: &str| {
+            element
+                .get_attribute(name)
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| default(name))
+        };
+        Ok(MountOptions {
             panel,
             api: attr("api"),
             locale: attr("locale"),
@@ -94,8 +138,9 @@ impl MountOptions {
             customer_token: attr("customer-token"),
             tab: attr("tab"),
             package: attr("package"),
+            theme: attr("theme").map_or(Ok(Theme::Light), |t| Theme::parse(&t))?,
             ..MountOptions::default()
-        }
+        })
     }
 
     /// Checks what serde cannot: options that only make sense together.
@@ -134,6 +179,10 @@ struct Mounted {
     _root: Box<dyn Any>,
     shadow: ShadowRoot,
     reload: ArcTrigger,
+    /// The options as the page gave them to `mount`, for `update` to merge into.
+    source: JsValue,
+    /// Removes the keyboard guard from the shadow root.
+    release_keys: js_sys::Function,
     /// For custom elements: the attributes it was mounted with, so that reconnecting an
     /// element that only moved in the page keeps its state.
     signature: Option<String>,
@@ -141,9 +190,32 @@ struct Mounted {
 
 impl Drop for Mounted {
     fn drop(&mut self) {
+        let _ = self.release_keys.call0(&JsValue::NULL);
         // The Leptos root removes its own nodes; clear anything else we added.
         self.shadow.set_inner_html("");
     }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function guardKeys(shadow) {
+  // The page's own keyboard shortcuts ("/" to search, "k" for next) listen on the document,
+  // where an event from inside a shadow root seems to come from the host element, not from a
+  // text field. Keys typed into the widget's fields stop at its shadow root.
+  const guard = (event) => {
+    const origin = event.composedPath()[0];
+    if (origin instanceof HTMLInputElement || origin instanceof HTMLTextAreaElement
+        || origin instanceof HTMLSelectElement || origin?.isContentEditable) {
+      event.stopPropagation();
+    }
+  };
+  const kinds = ["keydown", "keypress", "keyup"];
+  for (const kind of kinds) shadow.addEventListener(kind, guard);
+  return () => { for (const kind of kinds) shadow.removeEventListener(kind, guard); };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = guardKeys)]
+    fn guard_keys(shadow: &ShadowRoot) -> js_sys::Function;
 }
 
 thread_local! {
@@ -208,12 +280,46 @@ pub(crate) fn unmount_element(host: &HtmlElement) {
     drop(removed);
 }
 
+/// Mounts the widget again with `changes` merged into the options it was mounted with
+/// (`undefined` or `null` in `changes` removes an option); keeps its id. Fails, leaving the
+/// widget as it was, if the merged options are invalid.
+pub(crate) fn update(id: u32, changes: JsValue) -> Result<(), String> {
+    let found = MOUNTED.with(|m| {
+        m.borrow()
+            .iter()
+            .find(|(i, _, _)| *i == id)
+            .map(|(_, host, mounted)| (host.clone(), mounted.source.clone()))
+    });
+    let (host, source) = found.ok_or("this widget was unmounted")?;
+    let merged = js_sys::Object::new();
+    let _ = js_sys::Object::assign(&merged, &js_sys::Object::from(source));
+    if changes.is_object() {
+        let _ = js_sys::Object::assign(&merged, &js_sys::Object::from(changes));
+    } else if !changes.is_undefined() && !changes.is_null() {
+        return Err("invalid mount options: update() takes an object".into());
+    }
+    let options = MountOptions::from_js(merged.clone().into())?;
+    mount_as(Some(id), &host, options, None, merged.into()).map(|_| ())
+}
+
 /// Mounts the widget into `host`'s open shadow root (creating it if needed), replacing a
-/// widget already mounted there, and returns its id.
+/// widget already mounted there, and returns its id. `source` is the page's options object,
+/// kept for `update`.
 pub(crate) fn mount(
     host: &HtmlElement,
     options: MountOptions,
     signature: Option<String>,
+    source: JsValue,
+) -> Result<u32, String> {
+    mount_as(None, host, options, signature, source)
+}
+
+fn mount_as(
+    id: Option<u32>,
+    host: &HtmlElement,
+    options: MountOptions,
+    signature: Option<String>,
+    source: JsValue,
 ) -> Result<u32, String> {
     unmount_element(host);
     let shadow = shadow_root(host)?;
@@ -230,6 +336,9 @@ pub(crate) fn mount(
     shadow
         .append_child(&container)
         .map_err(|_| "could not attach the widget container")?;
+    // The stylesheet's :host rules pick the theme from this mark on the host element.
+    let _ = host.set_attribute("data-esim-theme", options.theme.as_str());
+    let release_keys = guard_keys(&shadow);
 
     let locale = Locale::choose(options.locale.as_deref());
     let api = Api::new(
@@ -271,15 +380,19 @@ pub(crate) fn mount(
             }
         }
     });
-    let id = NEXT_ID.with(|n| {
-        let id = n.get();
-        n.set(id.wrapping_add(1));
-        id
+    let id = id.unwrap_or_else(|| {
+        NEXT_ID.with(|n| {
+            let id = n.get();
+            n.set(id.wrapping_add(1));
+            id
+        })
     });
     let mounted = Mounted {
         _root: Box::new(root),
         shadow,
         reload,
+        source,
+        release_keys,
         signature,
     };
     MOUNTED.with(|m| m.borrow_mut().push((id, host.clone(), mounted)));

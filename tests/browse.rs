@@ -169,3 +169,45 @@ async fn the_destination_tabs_follow_the_arrow_keys() {
     assert_eq!(regional.get_attribute("tabindex").as_deref(), Some("0"));
     assert_eq!(local.get_attribute("tabindex").as_deref(), Some("-1"));
 }
+
+#[wasm_bindgen_test]
+async fn keys_typed_into_the_search_do_not_reach_the_pages_shortcuts() {
+    fake_fetch(serde_json::json!({"/v1/destinations": destinations()}));
+    let el = host();
+    mount_browser(&el, None);
+    let input: HtmlElement = wait_for(&el, "#destination-search")
+        .await
+        .dyn_into()
+        .unwrap();
+    // A page shortcut, as many sites have: "/" focuses the site's own search.
+    let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = seen.clone();
+    let shortcut =
+        wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || counter.set(counter.get() + 1));
+    let document = web_sys::window().unwrap().document().unwrap();
+    document
+        .add_event_listener_with_callback("keydown", shortcut.as_ref().unchecked_ref())
+        .unwrap();
+    let key = |target: &web_sys::EventTarget| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("/");
+        init.set_bubbles(true);
+        init.set_composed(true);
+        let event =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        target.dispatch_event(&event).unwrap();
+    };
+    key(&input);
+    assert_eq!(
+        seen.get(),
+        0,
+        "a key typed into the widget's field stays in the widget"
+    );
+    // Keys elsewhere in the widget (its buttons, say) still reach the page.
+    let button = wait_for(&el, ".destination-button").await;
+    key(&button);
+    assert_eq!(seen.get(), 1);
+    document
+        .remove_event_listener_with_callback("keydown", shortcut.as_ref().unchecked_ref())
+        .unwrap();
+}

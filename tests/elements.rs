@@ -8,7 +8,7 @@ mod support;
 use esim_storefront::define_elements;
 use serde_json::json;
 use support::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
@@ -16,7 +16,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// Creates `<tag>` with `attributes` in the page, the elements being defined.
 fn element(tag: &str, attributes: &[(&str, &str)]) -> HtmlElement {
-    define_elements();
+    define_elements(JsValue::UNDEFINED);
     let document = web_sys::window().unwrap().document().unwrap();
     let el: HtmlElement = document.create_element(tag).unwrap().dyn_into().unwrap();
     for (name, value) in attributes {
@@ -38,8 +38,8 @@ fn no_esims() {
 
 #[wasm_bindgen_test]
 fn defining_twice_defines_nothing_new() {
-    define_elements();
-    assert_eq!(define_elements(), 0);
+    define_elements(JsValue::UNDEFINED);
+    assert_eq!(define_elements(JsValue::UNDEFINED), 0);
     let registry = web_sys::window().unwrap().custom_elements();
     for tag in [
         "esim-store",
@@ -166,4 +166,61 @@ async fn an_empty_standalone_my_esims_asks_the_page_for_plans() {
     click(&el, ".find-plan").await;
     let count = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__browse".into()).unwrap();
     assert_eq!(count.as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn every_attribute_is_also_a_property_and_the_loaders_defaults_fill_the_rest() {
+    no_esims();
+    // As the loader passes its script's data-* attributes (first given wins).
+    define_elements(js_sys::JSON::parse(r#"{"theme": "auto", "colour": "ignored"}"#).unwrap());
+    let el = element("esim-my-esims", &[]);
+    wait_for(&el, ".my-esims").await;
+    assert_eq!(
+        el.get_attribute("data-esim-theme").as_deref(),
+        Some("auto"),
+        "the default theme"
+    );
+
+    js_sys::Reflect::set(&el, &"theme".into(), &"dark".into()).unwrap();
+    js_sys::Reflect::set(&el, &"customerToken".into(), &"cus_123".into()).unwrap();
+    assert_eq!(el.get_attribute("theme").as_deref(), Some("dark"));
+    assert_eq!(
+        el.get_attribute("customer-token").as_deref(),
+        Some("cus_123")
+    );
+    assert_eq!(
+        js_sys::Reflect::get(&el, &"customerToken".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("cus_123")
+    );
+    for _ in 0..100 {
+        if el.get_attribute("data-esim-theme").as_deref() == Some("dark") {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(
+        el.get_attribute("data-esim-theme").as_deref(),
+        Some("dark"),
+        "a property change shows"
+    );
+    js_sys::Reflect::set(&el, &"customerToken".into(), &JsValue::NULL).unwrap();
+    assert!(
+        !el.has_attribute("customer-token"),
+        "null removes the attribute"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_theme_is_reported_like_any_wrong_attribute() {
+    no_esims();
+    let el = element("esim-my-esims", &[("theme", "purple")]);
+    sleep(50).await;
+    assert!(el
+        .shadow_root()
+        .map_or(true, |s| s.query_selector(".my-esims").unwrap().is_none()));
+    el.remove();
 }

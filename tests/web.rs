@@ -208,3 +208,82 @@ fn mounting_an_element_again_replaces_its_widget() {
         "the old handle no longer reaches the new widget"
     );
 }
+
+#[wasm_bindgen_test]
+fn update_changes_some_options_and_keeps_the_rest() {
+    let el = host();
+    let handle = mount(
+        el.clone(),
+        options(r#"{"panel":"install","activationCode":"LPA:1$a.example$ONE","data":1073741824}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        el.get_attribute("data-esim-theme").as_deref(),
+        Some("light")
+    );
+    handle
+        .update(options(
+            r#"{"activationCode":"LPA:1$a.example$TWO","theme":"dark"}"#,
+        ))
+        .unwrap();
+    assert_eq!(text(&el, ".matching-id"), "TWO");
+    assert_eq!(text(&el, ".data"), "1 GB", "options not given are kept");
+    assert_eq!(el.get_attribute("data-esim-theme").as_deref(), Some("dark"));
+    assert_eq!(
+        el.shadow_root()
+            .unwrap()
+            .query_selector_all(".install")
+            .unwrap()
+            .length(),
+        1
+    );
+    // An invalid change throws and leaves the widget as it was.
+    assert!(handle.update(options(r#"{"theme":"purple"}"#)).is_err());
+    assert!(handle
+        .update(options(r#"{"activationCode":null}"#))
+        .is_err());
+    assert_eq!(text(&el, ".matching-id"), "TWO");
+    handle.refresh();
+    handle.unmount();
+    assert!(
+        handle.update(options("{}")).is_err(),
+        "nothing to update once unmounted"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_pages_root_font_size_does_not_resize_the_widget() {
+    let el = host();
+    let _handle = mount(
+        el.clone(),
+        options(r#"{"panel":"install","activationCode":"LPA:1$a.example$ONE","data":1073741824}"#),
+    )
+    .unwrap();
+    let size = || {
+        let data = find(&el, ".data").unwrap();
+        web_sys::window()
+            .unwrap()
+            .get_computed_style(&data)
+            .unwrap()
+            .unwrap()
+            .get_property_value("font-size")
+            .unwrap()
+    };
+    let root: HtmlElement = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .document_element()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let before = size();
+    // The "62.5%" trick many sites use.
+    root.style().set_property("font-size", "62.5%").unwrap();
+    let after = size();
+    root.style().remove_property("font-size").unwrap();
+    assert_eq!(before, "25.6px");
+    assert_eq!(after, before);
+    el.style().set_property("--esim-font-size", "20px").unwrap();
+    assert_eq!(size(), "32px", "the widget's own base size scales it");
+}
