@@ -219,8 +219,10 @@ async fn a_wrong_theme_is_reported_like_any_wrong_attribute() {
     no_esims();
     let el = element("esim-my-esims", &[("theme", "purple")]);
     sleep(50).await;
-    assert!(el
-        .shadow_root()
-        .map_or(true, |s| s.query_selector(".my-esims").unwrap().is_none()));
+    assert!(
+        el.shadow_root()
+            .is_none_or(|s| s.query_selector(".my-esims").unwrap().is_none()),
+        "nothing half-configured is shown"
+    );
     el.remove();
 }
