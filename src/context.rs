@@ -26,17 +26,20 @@ pub(crate) struct Shop {
 
 impl Shop {
     /// Returns the shared state of a widget mounted on `host`.
+    /// Its signals live in the reactive owner current when it is called: call it inside the
+    /// mount's root, so that unmounting frees them.
     pub(crate) fn new(
         api: Api,
         locale: Locale,
         currency: Option<String>,
         host: HtmlElement,
+        reload: ArcTrigger,
     ) -> Shop {
         Shop {
             api,
             locale,
             currency: RwSignal::new(currency),
-            reload: ArcTrigger::new(),
+            reload,
             host: StoredValue::new_local(host),
         }
     }

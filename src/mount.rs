@@ -345,38 +345,42 @@ fn mount_as(
         options.api.as_deref().unwrap_or(""),
         options.customer_token.clone(),
     );
-    let shop = Shop::new(api, locale, options.currency.clone(), host.clone());
-    let reload = shop.reload.clone();
-    let root = leptos::mount::mount_to(container, move || {
-        provide_context(shop.clone());
-        match options.panel {
-            PanelKind::Install => {
-                let code = ActivationCode::parse_with_address(
-                    options.activation_code.as_deref().unwrap_or_default(),
-                    options.smdp_address.as_deref(),
-                )
-                .map_err(|e| e.to_string());
-                let data = options.data;
-                view! { <InstallCard code data /> }.into_any()
-            }
-            PanelKind::Store => {
-                let tab = match options.tab.as_deref() {
-                    Some("my-esims") => Tab::MyEsims,
-                    _ => Tab::Shop,
-                };
-                view! { <StoreApp initial=options.destination.clone() tab /> }.into_any()
-            }
-            PanelKind::Checkout => {
-                let code = options.package.clone().unwrap_or_default();
-                view! { <CheckoutOf code /> }.into_any()
-            }
-            PanelKind::MyEsims => view! { <MyEsims /> }.into_any(),
-            PanelKind::Packages => {
-                let on_choose = Callback::new(move |package: esim_core::Package| {
-                    shop.emit("esim:select", &Selected::from(&package));
-                });
-                view! { <PackageBrowser initial=options.destination.clone() on_choose /> }
-                    .into_any()
+    let reload = ArcTrigger::new();
+    let root = leptos::mount::mount_to(container, {
+        let (reload, host) = (reload.clone(), host.clone());
+        move || {
+            // Made inside the root, so that its signals are the root's and go with it.
+            let shop = Shop::new(api, locale, options.currency.clone(), host, reload);
+            provide_context(shop.clone());
+            match options.panel {
+                PanelKind::Install => {
+                    let code = ActivationCode::parse_with_address(
+                        options.activation_code.as_deref().unwrap_or_default(),
+                        options.smdp_address.as_deref(),
+                    )
+                    .map_err(|e| e.to_string());
+                    let data = options.data;
+                    view! { <InstallCard code data /> }.into_any()
+                }
+                PanelKind::Store => {
+                    let tab = match options.tab.as_deref() {
+                        Some("my-esims") => Tab::MyEsims,
+                        _ => Tab::Shop,
+                    };
+                    view! { <StoreApp initial=options.destination.clone() tab /> }.into_any()
+                }
+                PanelKind::Checkout => {
+                    let code = options.package.clone().unwrap_or_default();
+                    view! { <CheckoutOf code /> }.into_any()
+                }
+                PanelKind::MyEsims => view! { <MyEsims /> }.into_any(),
+                PanelKind::Packages => {
+                    let on_choose = Callback::new(move |package: esim_core::Package| {
+                        shop.emit("esim:select", &Selected::from(&package));
+                    });
+                    view! { <PackageBrowser initial=options.destination.clone() on_choose /> }
+                        .into_any()
+                }
             }
         }
     });

@@ -1,5 +1,5 @@
 // The demo page's own script. The shop itself needs none of this: the script tag for
-// /pkg/loader.js and the <esim-store> element are the whole integration. This file passes
+// /pkg/esim-storefront.js and the <esim-store> element are the whole integration. This file passes
 // ?locale= and ?currency= through to the element, reports the widget's events, and drives the
 // sandbox panel (install the eSIM, use data, expire it) the way a phone and time would.
 

@@ -5,7 +5,7 @@ const t0 = performance.now();
 window.__t0 = t0;
 import { QUERY, typeTimed, until } from "./timing.js";
 
-// As loader.js does: the wasm download starts alongside the JavaScript.
+// As esim-storefront.js (the loader) does: the wasm download starts alongside the JavaScript.
 const wasm = fetch("/pkg/esim_storefront_bg.wasm");
 const { default: init, mount } = await import("/pkg/esim_storefront.js");
 const imported = performance.now() - t0;

@@ -1,0 +1,124 @@
+// Embedding anywhere: the script tag as a classic script (twice) with data-* defaults and two
+// instances; the dark theme page; a hostile host page against a clean one, pixel for pixel;
+// an SPA mounting and unmounting the widget 200 times. Every page runs under the proxy's strict
+// Content-Security-Policy and must raise no violation.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { baseUrl, launch, openPage, screenshotDir } from "./browser.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function violations(page) {
+  return page.evaluate(() => window.__violations ?? []);
+}
+
+test("a classic script tag, included twice: one download, defaults from data-*, two instances", async () => {
+  const page = await openPage(browser, { width: 1280, height: 900 });
+  const wasm = [];
+  page.on("response", (r) => r.url().endsWith(".wasm") && wasm.push(r.url()));
+  const response = await page.goto(`${baseUrl}/fixtures/classic.html`);
+  assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'; style-src 'self'/);
+  await page.locator("#first .plan-card").first().waitFor();
+  await page.locator("#second .plan-card").first().waitFor();
+  assert.equal(wasm.length, 1, "the widget is downloaded once");
+  // The first script's data-locale and data-currency are every element's defaults.
+  assert.equal(await page.locator("#first .search-label").textContent(), "Où partez-vous ?");
+  assert.match(await page.locator("#first .plan-price").first().textContent(), /€$/);
+  // The second element's own attributes win.
+  assert.match(await page.locator("#second .plan-price").first().textContent(), /^\$/);
+  assert.equal(await page.locator("#second").getAttribute("data-esim-theme"), "dark");
+  assert.equal(await page.locator("#first").getAttribute("data-esim-theme"), "light");
+  // A property is an attribute: changing it updates the element.
+  await page.evaluate(() => { document.querySelector("#first").currency = "USD"; });
+  await page.locator("#first .plan-price", { hasText: "$" }).first().waitFor();
+  await page.screenshot({ path: `${screenshotDir}/embed-classic-two.png`, fullPage: true });
+  assert.deepEqual(await violations(page), []);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("the dark theme page: data-theme on the script, the page's accent through --esim-accent", async () => {
+  const page = await openPage(browser, { width: 1024, height: 900 });
+  await page.goto(`${baseUrl}/dark.html`);
+  await page.locator("esim-store .destination-button").first().waitFor();
+  assert.equal(await page.locator("esim-store").getAttribute("data-esim-theme"), "dark");
+  const colours = await page.evaluate(() => {
+    const shadow = document.querySelector("esim-store").shadowRoot;
+    const root = getComputedStyle(shadow.querySelector(".esim-root"));
+    const link = getComputedStyle(shadow.querySelector(".tab[aria-selected='true']"));
+    return { text: root.color, background: getComputedStyle(document.querySelector("esim-store")).backgroundColor, accent: link.color };
+  });
+  assert.equal(colours.text, "rgb(232, 234, 237)", "dark theme text");
+  assert.equal(colours.background, "rgb(31, 33, 36)", "dark theme surface");
+  assert.equal(colours.accent, "rgb(124, 196, 255)", "the page's --esim-accent wins over the theme's");
+  await page.screenshot({ path: `${screenshotDir}/embed-dark.png`, fullPage: true });
+  assert.deepEqual(await violations(page), []);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("a hostile host page: the widget looks and behaves as on a clean one", async () => {
+  const shots = {};
+  for (const name of ["clean", "hostile"]) {
+    const page = await openPage(browser, { width: 1280, height: 1100 });
+    await page.goto(`${baseUrl}/fixtures/${name}.html`);
+    await page.locator("esim-packages .plan-card").first().waitFor();
+    await page.waitForFunction(() => document.querySelector("esim-packages").shadowRoot.querySelectorAll(".plan-card").length >= 8);
+    shots[name] = await page.locator("esim-packages").screenshot({ path: `${screenshotDir}/embed-${name}.png` });
+    await page.screenshot({ path: `${screenshotDir}/embed-${name}-page.png`, fullPage: true });
+    if (name === "hostile") {
+      // The page's "/" and "j" shortcuts do not steal keys typed into the widget's search...
+      const search = page.locator("esim-packages #destination-search");
+      await search.click();
+      await page.keyboard.type("j/");
+      assert.equal(await search.inputValue(), "j/");
+      assert.equal(await page.evaluate(() => window.__shortcuts), 0);
+      // ...and its analytics still hear clicks in the widget.
+      assert.ok(await page.evaluate(() => window.__clicks) > 0);
+      await search.fill("france");
+      await page.locator("esim-packages .suggestions .destination-button", { hasText: "France" }).click();
+      await page.locator("esim-packages .plans-header h3", { hasText: "France" }).waitFor();
+    }
+    assert.deepEqual(await violations(page), [], name);
+    assert.deepEqual(page.problems, [], name);
+    await page.close();
+  }
+  assert.ok(shots.clean.equals(shots.hostile), "the widget renders the same pixels on both pages");
+});
+
+test("an SPA mounting and unmounting the widget 200 times leaks no nodes, listeners or memory", async () => {
+  const page = await openPage(browser, { width: 1024, height: 800 });
+  await page.goto(`${baseUrl}/fixtures/loop.html`);
+  await page.waitForFunction(() => window.__ready === true);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const metrics = async () => {
+    // Let the last widget's aborted requests settle, then collect twice (V8, then the DOM).
+    await page.waitForTimeout(300);
+    await cdp.send("HeapProfiler.collectGarbage");
+    await cdp.send("HeapProfiler.collectGarbage");
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const value = (name) => metrics.find((m) => m.name === name).value;
+    return { nodes: value("Nodes"), listeners: value("JSEventListeners"), wasm: await page.evaluate(() => window.__wasmBytes()) };
+  };
+  // Warm up: the first mounts grow the wasm heap to its working size.
+  await page.evaluate(() => window.__cycle(20));
+  const before = await metrics();
+  const elements = await page.evaluate(() => window.__cycle(200));
+  const after = await metrics();
+  console.log(`# after 20 cycles ${JSON.stringify(before)}, after 220 ${JSON.stringify(after)}`);
+  assert.equal(elements, await page.evaluate(() => document.getElementsByTagName("*").length));
+  // One widget is ~500 nodes: a leak of even one node per mount would show as 200 more.
+  assert.ok(after.nodes <= before.nodes + 20, `DOM nodes: ${before.nodes} → ${after.nodes}`);
+  assert.ok(after.listeners <= before.listeners + 10, `listeners: ${before.listeners} → ${after.listeners}`);
+  assert.equal(after.wasm, before.wasm, `wasm memory stops growing: ${before.wasm} → ${after.wasm} bytes`);
+  assert.deepEqual(await violations(page), []);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
