@@ -125,6 +125,9 @@ pub fn run() -> Result<(), String> {
             "  widget bundle (brotli, from target/dist/size.json): {} bytes",
             size["total"]["brotli"]
         );
+        if let Some(bytes) = size["first_visit"]["brotli"].as_u64() {
+            println!("  {}", dist::first_visit_verdict(bytes));
+        }
     }
     println!("  report: target/bench/proxy.json");
     drop(_proxy);

@@ -70,12 +70,38 @@ pub fn run() -> Result<(), String> {
     let js = dist.join(format!("{OUT_NAME}.js"));
     let wasm_size = compress_and_measure(&wasm)?;
     let js_size = compress_and_measure(&js)?;
+    // Everything a first visit by script tag downloads: the loader, the glue, the modules it
+    // imports, the wasm (which holds the stylesheet).
+    let loader_size = compress_and_measure(&dist.join("esim-storefront.js"))?;
+    let mut snippets = Vec::new();
+    collect_js(&dist.join("snippets"), &mut snippets)?;
+    let mut snippet_sizes = Vec::new();
+    for snippet in &snippets {
+        snippet_sizes.push(compress_and_measure(snippet)?);
+    }
     let total =
         |key: &str| wasm_size[key].as_u64().unwrap_or(0) + js_size[key].as_u64().unwrap_or(0);
+    let first_visit = |key: &str| {
+        total(key)
+            + loader_size[key].as_u64().unwrap_or(0)
+            + snippet_sizes
+                .iter()
+                .map(|s| s[key].as_u64().unwrap_or(0))
+                .sum::<u64>()
+    };
     let report = json!({
         "wasm": wasm_size,
         "js": js_size,
+        "loader": loader_size,
+        "snippets": snippet_sizes,
         "total": { "raw": total("raw"), "gzip": total("gzip"), "brotli": total("brotli") },
+        "first_visit": {
+            "raw": first_visit("raw"),
+            "gzip": first_visit("gzip"),
+            "brotli": first_visit("brotli"),
+            "aim_brotli": FIRST_VISIT_AIM,
+            "budget_brotli": FIRST_VISIT_BUDGET,
+        },
     });
     write(
         &dist.join("size.json"),
@@ -92,6 +118,45 @@ pub fn run() -> Result<(), String> {
         report["js"]["brotli"],
         report["total"]["brotli"],
     );
+    println!("    {}", first_visit_verdict(first_visit("brotli")));
+    Ok(())
+}
+
+/// The first visit's transfer size (brotli) the widget aims at, and the most it may be.
+pub const FIRST_VISIT_AIM: u64 = 100 * 1024;
+pub const FIRST_VISIT_BUDGET: u64 = 150 * 1024;
+
+/// Says how `bytes` (brotli) of a first visit compare with the aim and the budget.
+pub fn first_visit_verdict(bytes: u64) -> String {
+    let kb = |b: u64| b as f64 / 1024.0;
+    let verdict = if bytes <= FIRST_VISIT_AIM {
+        "within the aim".to_owned()
+    } else if bytes <= FIRST_VISIT_BUDGET {
+        format!("within the budget, {:.1} KB over the aim", kb(bytes - FIRST_VISIT_AIM))
+    } else {
+        format!("OVER THE BUDGET by {:.1} KB", kb(bytes - FIRST_VISIT_BUDGET))
+    };
+    format!(
+        "first visit (loader, glue, snippets, wasm with styles): {:.1} KB brotli; aim {:.0} KB, budget {:.0} KB: {verdict}",
+        kb(bytes),
+        kb(FIRST_VISIT_AIM),
+        kb(FIRST_VISIT_BUDGET)
+    )
+}
+
+fn collect_js(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            collect_js(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "js") {
+            out.push(path);
+        }
+    }
+    out.sort();
     Ok(())
 }
 

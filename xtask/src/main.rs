@@ -4,6 +4,7 @@
 //! Chromium, npm packages) and says what it is doing before each long step.
 
 mod bench;
+mod consumer;
 mod dist;
 mod proxy;
 mod shell;

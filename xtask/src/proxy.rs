@@ -23,6 +23,14 @@ impl ProxyProcess {
         ProxyProcess::start_built(port, false)
     }
 
+    /// Starts the (already built, debug) sandbox proxy on a free port serving `www` at `/`
+    /// instead of the demo page.
+    pub fn start_serving(www: &std::path::Path) -> Result<ProxyProcess, String> {
+        let mut command = Command::new(root().join("target").join("debug").join("esim-proxy"));
+        command.arg("--sandbox");
+        ProxyProcess::spawn_with(command, 0, www)
+    }
+
     /// As [`ProxyProcess::start`], with the release build (for benchmarks).
     pub fn start_release(port: u16) -> Result<ProxyProcess, String> {
         ProxyProcess::start_built(port, true)
@@ -69,12 +77,20 @@ impl ProxyProcess {
         ProxyProcess::spawn(command, 0)
     }
 
-    fn spawn(mut command: Command, port: u16) -> Result<ProxyProcess, String> {
+    fn spawn(command: Command, port: u16) -> Result<ProxyProcess, String> {
+        ProxyProcess::spawn_with(command, port, &root().join("www"))
+    }
+
+    fn spawn_with(
+        mut command: Command,
+        port: u16,
+        www: &std::path::Path,
+    ) -> Result<ProxyProcess, String> {
         let port = if port == 0 { shell::free_port()? } else { port };
         let mut child = command
             .current_dir(root())
             .args(["--listen", &format!("127.0.0.1:{port}"), "--www"])
-            .arg(root().join("www"))
+            .arg(www)
             .arg("--dist")
             .arg(dist_dir())
             .stdin(Stdio::null())

@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
-use crate::dist;
+use crate::{consumer, dist};
 use crate::proxy::{FakeProvider, ProxyProcess};
 use crate::shell::{cmd, describe, step};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
@@ -92,6 +92,30 @@ pub fn run() -> Result<ExitCode, String> {
         Err(e) => {
             eprintln!("xtask: could not build or serve the bundle: {e}");
             broken.push("end-to-end");
+            total.failed += 1;
+        }
+    }
+
+    // The package as a developer uses it: packed, installed into a Vite app, type-checked,
+    // built, and served by the proxy in that app's place.
+    step("End-to-end test of the npm package in a Vite app");
+    match consumer::build().and_then(|app| ProxyProcess::start_serving(&app)) {
+        Ok(proxy) => {
+            layer(
+                "end-to-end (npm consumer)",
+                cmd("node")
+                    .args(["--test", "--test-reporter=tap", "tests/e2e-consumer/"])
+                    .env("ESIM_DEMO_URL", proxy.url())
+                    .env("CHROMIUM", CHROMIUM),
+                tap_counts,
+                &mut total,
+                &mut broken,
+            );
+            drop(proxy);
+        }
+        Err(e) => {
+            eprintln!("xtask: could not build or serve the npm consumer app: {e}");
+            broken.push("end-to-end (npm consumer)");
             total.failed += 1;
         }
     }
