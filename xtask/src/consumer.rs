@@ -26,7 +26,13 @@ pub fn build() -> Result<PathBuf, String> {
         .find(|p| p.extension().is_some_and(|e| e == "tgz"))
         .ok_or("npm pack wrote no tarball")?;
     run(cmd("npm")
-        .args(["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund"])
+        .args([
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+        ])
         .arg(&tarball)
         .current_dir(&app))?;
     let bin = |name: &str| root().join("node_modules").join(".bin").join(name);
@@ -47,8 +53,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         if path.is_dir() {
             copy_dir(&path, &target)?;
         } else {
-            fs::copy(&path, &target)
-                .map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
+            fs::copy(&path, &target).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
         }
     }
     Ok(())

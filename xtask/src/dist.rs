@@ -132,9 +132,15 @@ pub fn first_visit_verdict(bytes: u64) -> String {
     let verdict = if bytes <= FIRST_VISIT_AIM {
         "within the aim".to_owned()
     } else if bytes <= FIRST_VISIT_BUDGET {
-        format!("within the budget, {:.1} KB over the aim", kb(bytes - FIRST_VISIT_AIM))
+        format!(
+            "within the budget, {:.1} KB over the aim",
+            kb(bytes - FIRST_VISIT_AIM)
+        )
     } else {
-        format!("OVER THE BUDGET by {:.1} KB", kb(bytes - FIRST_VISIT_BUDGET))
+        format!(
+            "OVER THE BUDGET by {:.1} KB",
+            kb(bytes - FIRST_VISIT_BUDGET)
+        )
     };
     format!(
         "first visit (loader, glue, snippets, wasm with styles): {:.1} KB brotli; aim {:.0} KB, budget {:.0} KB: {verdict}",

@@ -8,10 +8,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
-use crate::{consumer, dist};
 use crate::proxy::{FakeProvider, ProxyProcess};
 use crate::shell::{cmd, describe, step};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
+use crate::{consumer, dist};
 
 /// Passed and failed test counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -88,7 +88,7 @@ pub fn npm_packages() -> Result<(), String> {
     let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let fresh = matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
     if !fresh {
-        step("Installing npm packages (binaryen, playwright-core, axe-core)");
+        step("Installing npm packages (binaryen, playwright-core, axe-core, vite, typescript)");
         run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
     }
     Ok(())
