@@ -81,7 +81,7 @@ pub fn chromium() -> Result<(), String> {
 }
 
 /// Installs the npm packages of package.json (binaryen, playwright-core, axe-core) with
-/// `npm ci` when node_modules is missing or older than the lockfile.
+/// `npm install` from the lock when node_modules is missing or older than the lockfile.
 pub fn npm_packages() -> Result<(), String> {
     let lock = root().join("package-lock.json");
     let installed = root().join("node_modules/.package-lock.json");
@@ -89,7 +89,11 @@ pub fn npm_packages() -> Result<(), String> {
     let fresh = matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
     if !fresh {
         step("Installing npm packages (binaryen, playwright-core, axe-core, vite, typescript)");
-        run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+        // `npm install` from the lock rather than `npm ci`: rollup (under vite) lists optional
+        // packages for other platforms that this machine's registry does not serve, so they
+        // are missing from the lock, and `npm ci` refuses a lock with missing entries. With
+        // `--no-save`, the lock is only read.
+        run(cmd("npm").args(["install", "--no-save", "--no-audit", "--no-fund"]))?;
     }
     Ok(())
 }
@@ -102,6 +106,6 @@ pub fn wasm_opt() -> Result<PathBuf, String> {
     if path.exists() {
         Ok(path)
     } else {
-        Err(format!("{} is missing after npm ci", path.display()))
+        Err(format!("{} is missing after npm install", path.display()))
     }
 }
