@@ -80,8 +80,9 @@ pub fn chromium() -> Result<(), String> {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
-/// Installs the npm packages of package.json (binaryen, playwright-core, axe-core) with
-/// `npm install` from the lock when node_modules is missing or older than the lockfile.
+/// Installs the npm packages of package.json (binaryen, playwright-core, axe-core, vite,
+/// typescript) with `npm install` from the lock when node_modules is missing or older than the
+/// lockfile.
 pub fn npm_packages() -> Result<(), String> {
     let lock = root().join("package-lock.json");
     let installed = root().join("node_modules/.package-lock.json");
