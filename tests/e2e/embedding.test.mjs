@@ -21,12 +21,13 @@ async function violations(page) {
 test("a classic script tag, included twice: one download, defaults from data-*, two instances", async () => {
   const page = await openPage(browser, { width: 1280, height: 900 });
   const wasm = [];
-  page.on("response", (r) => r.url().endsWith(".wasm") && wasm.push(r.url()));
+  page.on("response", (r) => r.url().includes(".wasm") && wasm.push(r.url()));
   const response = await page.goto(`${baseUrl}/fixtures/classic.html`);
   assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'; style-src 'self'/);
   await page.locator("#first .plan-card").first().waitFor();
   await page.locator("#second .plan-card").first().waitFor();
   assert.equal(wasm.length, 1, "the widget is downloaded once");
+  assert.ok(wasm[0].endsWith("?from=data-wasm"), `from where data-wasm says: ${wasm[0]}`);
   // The first script's data-locale and data-currency are every element's defaults.
   assert.equal(await page.locator("#first .search-label").textContent(), "Où partez-vous ?");
   assert.match(await page.locator("#first .plan-price").first().textContent(), /€$/);
@@ -58,6 +59,14 @@ test("the dark theme page: data-theme on the script, the page's accent through -
   assert.equal(colours.background, "rgb(31, 33, 36)", "dark theme surface");
   assert.equal(colours.accent, "rgb(124, 196, 255)", "the page's --esim-accent wins over the theme's");
   await page.screenshot({ path: `${screenshotDir}/embed-dark.png`, fullPage: true });
+  // theme="auto" follows the system's scheme.
+  const text = () => page.evaluate(() => getComputedStyle(document.querySelector("esim-store").shadowRoot.querySelector(".esim-root")).color);
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.evaluate(() => { document.querySelector("esim-store").theme = "auto"; });
+  await page.waitForFunction(() => document.querySelector("esim-store").getAttribute("data-esim-theme") === "auto");
+  assert.equal(await text(), "rgb(26, 29, 33)", "auto in a light system");
+  await page.emulateMedia({ colorScheme: "dark" });
+  assert.equal(await text(), "rgb(232, 234, 237)", "auto in a dark system");
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.problems, []);
   await page.close();
