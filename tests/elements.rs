@@ -217,8 +217,18 @@ async fn every_attribute_is_also_a_property_and_the_loaders_defaults_fill_the_re
 #[wasm_bindgen_test]
 async fn a_wrong_theme_is_reported_like_any_wrong_attribute() {
     no_esims();
+    let seen = js_sys::Function::new_no_args(
+        "window.__themeError = null;
+         document.addEventListener('esim:error', (e) => { window.__themeError = e.detail; }, { once: true });",
+    );
+    seen.call0(&JsValue::NULL).unwrap();
     let el = element("esim-my-esims", &[("theme", "purple")]);
     sleep(50).await;
+    let detail = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__themeError".into()).unwrap();
+    let code = js_sys::Reflect::get(&detail, &"code".into()).unwrap();
+    let message = js_sys::Reflect::get(&detail, &"message".into()).unwrap();
+    assert_eq!(code.as_string().as_deref(), Some("invalid_attributes"));
+    assert!(message.as_string().unwrap().contains("theme must be"));
     assert!(
         el.shadow_root()
             .is_none_or(|s| s.query_selector(".my-esims").unwrap().is_none()),

@@ -11,19 +11,19 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, reply, Shared, Shop, Sim};
+use crate::{civil, lock, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "smdp.fake-cloudesim.test";
 
 pub(crate) fn router(shop: Shared) -> Router {
-    Router::new()
+    let protected = Router::new()
         .route("/account/balance", get(balance))
         .route("/packages", post(packages))
         .route("/esim/order", post(order))
         .route("/esim/query", post(query))
         .route("/esim/topup", post(top_up))
-        .route("/esim/cancel", post(cancel))
-        .with_state(shop)
+        .route("/esim/cancel", post(cancel));
+    with_auth(protected, shop.clone(), authorised).with_state(shop)
 }
 
 fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
@@ -79,25 +79,15 @@ fn field<'a>(body: &'a Option<Json<Value>>, name: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-async fn balance(State(shop): State<Shared>, headers: HeaderMap) -> Response {
+async fn balance(State(shop): State<Shared>) -> Response {
     let shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     Json(json!({"success": true, "data": {"username": "fakeshop",
         "balance": money(&shop, shop.balance_cents), "currency": "USD"}}))
     .into_response()
 }
 
-async fn packages(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    body: Option<Json<Value>>,
-) -> Response {
+async fn packages(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let location = field(&body, "locationCode");
     let kind = field(&body, "type");
     let code = field(&body, "packageCode");
@@ -152,15 +142,8 @@ fn esim_json(shop: &Shop, sim: &Sim) -> Value {
     })
 }
 
-async fn order(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    body: Option<Json<Value>>,
-) -> Response {
+async fn order(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let Some(plan) = field(&body, "packageCode")
         .and_then(catalogue::plan)
         .filter(|p| !p.top_up)
@@ -192,15 +175,8 @@ async fn order(
     ok(json!({"orderNo": order_no, "esimList": list}))
 }
 
-async fn query(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    body: Option<Json<Value>>,
-) -> Response {
+async fn query(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let iccid = field(&body, "iccid").map(str::to_owned);
     let order_no = field(&body, "orderNo").map(str::to_owned);
     if iccid.is_none() && order_no.is_none() {
@@ -217,15 +193,8 @@ async fn query(
     ok(json!({"esimList": list}))
 }
 
-async fn top_up(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    body: Option<Json<Value>>,
-) -> Response {
+async fn top_up(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let (Some(iccid), Some(plan)) = (
         field(&body, "iccid").map(str::to_owned),
         field(&body, "packageCode").and_then(catalogue::plan),
@@ -250,15 +219,8 @@ async fn top_up(
     ok(json!({"orderNo": order_no}))
 }
 
-async fn cancel(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    body: Option<Json<Value>>,
-) -> Response {
+async fn cancel(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let key = field(&body, "iccid")
         .or(field(&body, "esimTranNo"))
         .map(str::to_owned);

@@ -515,6 +515,26 @@ impl Fake {
     }
 }
 
+/// Puts every route of `protected` behind `check` (the fake's credentials): a request that
+/// fails it gets the check's refusal and never reaches its handler.
+pub(crate) fn with_auth(
+    protected: Router<Shared>,
+    shop: Shared,
+    check: fn(&Shop, &axum::http::HeaderMap) -> Result<(), Response>,
+) -> Router<Shared> {
+    protected.route_layer(middleware::from_fn(move |request: Request, next: Next| {
+        let shop = shop.clone();
+        async move {
+            // Decided before awaiting: the lock is not held while the handler runs.
+            let allowed = check(&lock(&shop), request.headers());
+            match allowed {
+                Ok(()) => next.run(request).await,
+                Err(refusal) => refusal,
+            }
+        }
+    }))
+}
+
 /// An error answer: status and JSON body.
 pub(crate) fn reply(status: StatusCode, body: serde_json::Value) -> Response {
     (status, axum::Json(body)).into_response()

@@ -17,14 +17,13 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, now, reply, Shared, Shop, Sim};
+use crate::{civil, lock, now, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "lpa.fake-pressone.test";
 const HISTORY_PERIOD: i64 = 15 * 60;
 
 pub(crate) fn router(shop: Shared) -> Router {
-    Router::new()
-        .route("/customer/v2/token", post(token))
+    let protected = Router::new()
         .route("/customer/v2/balance", get(balance))
         .route("/customer/v2/packages", get(packages))
         .route("/customer/v2/orders", post(order).get(orders))
@@ -32,7 +31,9 @@ pub(crate) fn router(shop: Shared) -> Router {
         .route("/customer/v2/sims/{iccid}", get(sim))
         .route("/customer/v2/sims/{iccid}/usage", get(usage))
         .route("/customer/v2/sims/{iccid}/topups", get(top_ups))
-        .route("/customer/v2/sims/{iccid}/packages", get(history))
+        .route("/customer/v2/sims/{iccid}/packages", get(history));
+    with_auth(protected, shop.clone(), authorised)
+        .route("/customer/v2/token", post(token))
         .with_state(shop)
 }
 
@@ -118,11 +119,8 @@ async fn token(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> R
     )
 }
 
-async fn balance(State(shop): State<Shared>, headers: HeaderMap) -> Response {
+async fn balance(State(shop): State<Shared>) -> Response {
     let shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let body = json!({"success": true, "code": "BALANCE_RETRIEVED", "message": "OK",
         "data": {"accounts": [{"id": 1, "currency": "USD", "balance": shop.balance_cents as f64 / 100.0}]}});
     // Documented as text/plain.
@@ -192,14 +190,7 @@ fn destinations(kind: &str, top_ups: bool) -> Vec<Value> {
     out
 }
 
-async fn packages(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(e) = authorised(&lock(&shop), &headers) {
-        return e;
-    }
+async fn packages(Query(q): Query<HashMap<String, String>>) -> Response {
     let kind = q.get("filter[type]").map_or("local", String::as_str);
     let all = destinations(kind, q.get("include").is_some_and(|i| i.contains("topup")));
     let limit: usize = q
@@ -268,9 +259,6 @@ fn order_json(
 
 async fn order(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let form = fields(&headers, &body);
     let quantity: usize = form
         .get("quantity")
@@ -324,15 +312,8 @@ async fn order(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> R
     )
 }
 
-async fn orders(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+async fn orders(State(shop): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
     let shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let wanted = q.get("filter[description]");
     let list: Vec<Value> = shop
         .orders
@@ -376,15 +357,8 @@ fn find<'a>(shop: &'a mut Shop, iccid: &str) -> Result<&'a mut Sim, Response> {
     })
 }
 
-async fn sim(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Path(iccid): Path<String>,
-) -> Response {
+async fn sim(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     match find(&mut shop, &iccid) {
         Ok(sim) => wrapped("SIM_RETRIEVED", sim_json(sim)),
         Err(e) => e,
@@ -401,15 +375,8 @@ fn status(sim: &Sim) -> &'static str {
     }
 }
 
-async fn usage(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Path(iccid): Path<String>,
-) -> Response {
+async fn usage(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let sim = match find(&mut shop, &iccid) {
         Ok(sim) => sim,
         Err(e) => return e,
@@ -427,15 +394,8 @@ async fn usage(
     )
 }
 
-async fn top_ups(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Path(iccid): Path<String>,
-) -> Response {
+async fn top_ups(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let base = match find(&mut shop, &iccid) {
         Ok(sim) => sim.plan,
         Err(e) => return e,
@@ -448,9 +408,6 @@ async fn top_ups(
 
 async fn top_up(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let form = fields(&headers, &body);
     let (Some(iccid), Some(plan)) = (
         form.get("iccid").cloned(),
@@ -503,15 +460,8 @@ async fn top_up(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> 
     )
 }
 
-async fn history(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Path(iccid): Path<String>,
-) -> Response {
+async fn history(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     if let Some(at) = shop.history_served.get(&iccid) {
         let wait = HISTORY_PERIOD - (now() - at);
         if wait > 0 {

@@ -13,27 +13,29 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, now, reply, Shared, Sim};
+use crate::{civil, lock, now, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "rsp.fake-vellosim.test";
 
 pub(crate) fn router(shop: Shared) -> Router {
-    Router::new()
+    let protected = Router::new()
         .route("/api/esim/regions", get(regions))
         .route("/api/esim/packages", get(packages))
-        .route("/api/esim/packages/{code}", get(package))
         .route("/api/esim/buy", post(buy))
         .route("/api/esim/my-esims", get(my_esims))
         .route("/api/esim/{id}", get(esim))
+        .route("/api/wallet/balance", get(balance));
+    // Package details and the exchange rate are public (V6, V16).
+    with_auth(protected, shop.clone(), authorised)
+        .route("/api/esim/packages/{code}", get(package))
         .route("/api/settings/exchange-rate", get(exchange_rate))
-        .route("/api/wallet/balance", get(balance))
         .with_state(shop)
 }
 
-fn authorised(shop: &Shared, headers: &HeaderMap) -> Result<(), Response> {
-    let key = lock(shop).secrets.key.clone();
+fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
+    let key = &shop.secrets.key;
     match headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-        Some(given) if given == key => Ok(()),
+        Some(given) if given == key.as_str() => Ok(()),
         // NestJS's own envelope, as the auth guide shows it.
         _ => Err(reply(
             StatusCode::UNAUTHORIZED,
@@ -79,14 +81,7 @@ struct RegionQuery {
     kind: Option<u8>,
 }
 
-async fn regions(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<RegionQuery>,
-) -> Response {
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
+async fn regions(Query(q): Query<RegionQuery>) -> Response {
     let mut out = Vec::new();
     for plan in catalogue::base_plans() {
         let (code, name, kind, country) = match plan.region {
@@ -123,14 +118,7 @@ struct PackageQuery {
     package_code: Option<String>,
 }
 
-async fn packages(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<PackageQuery>,
-) -> Response {
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
+async fn packages(Query(q): Query<PackageQuery>) -> Response {
     let Some(region) = q.region_code.filter(|r| !r.is_empty()) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -190,10 +178,7 @@ struct Buy {
     esim_id: Option<String>,
 }
 
-async fn buy(State(shop): State<Shared>, headers: HeaderMap, body: Option<Json<Buy>>) -> Response {
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
+async fn buy(State(shop): State<Shared>, body: Option<Json<Buy>>) -> Response {
     let Some(Json(buy)) = body else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -352,10 +337,7 @@ fn esim_json(sim: &Sim) -> Value {
     })
 }
 
-async fn esim(State(shop): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
+async fn esim(State(shop): State<Shared>, Path(id): Path<String>) -> Response {
     let mut shop = lock(&shop);
     match shop.sim(&id) {
         Some(sim) => {
@@ -372,14 +354,7 @@ struct Page {
     limit: Option<u32>,
 }
 
-async fn my_esims(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<Page>,
-) -> Response {
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
+async fn my_esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response {
     let page = q.page.unwrap_or(1).max(1);
     let limit = q.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {
@@ -413,10 +388,7 @@ async fn exchange_rate() -> Response {
     .into_response()
 }
 
-async fn balance(State(shop): State<Shared>, headers: HeaderMap) -> Response {
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
+async fn balance(State(shop): State<Shared>) -> Response {
     let cents = lock(&shop).balance_cents;
     Json(
         json!({"success": true, "data": {"balance": cents as f64 / 100.0, "currency": "USD",

@@ -12,20 +12,20 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, reply, Shared, Shop, Sim};
+use crate::{civil, lock, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "smdp.fake-veloesim.test";
 
 pub(crate) fn router(shop: Shared) -> Router {
-    Router::new()
+    let protected = Router::new()
         .route("/plans", get(plans))
         .route("/plans/{id}", get(plan))
         .route("/organizations", get(organization))
         .route("/orders", axum::routing::post(order))
         .route("/esims", get(esims))
         .route("/esims/{iccid}", get(esim))
-        .route("/esims/{iccid}/top-up", get(top_ups).post(top_up))
-        .with_state(shop)
+        .route("/esims/{iccid}/top-up", get(top_ups).post(top_up));
+    with_auth(protected, shop.clone(), authorised).with_state(shop)
 }
 
 fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
@@ -90,28 +90,19 @@ fn page(rows: Vec<Value>, q: &Page) -> Response {
     Json(json!({"count": count, "rows": rows})).into_response()
 }
 
-async fn plans(State(shop): State<Shared>, headers: HeaderMap, Query(q): Query<Page>) -> Response {
-    if let Err(e) = authorised(&lock(&shop), &headers) {
-        return e;
-    }
+async fn plans(Query(q): Query<Page>) -> Response {
     page(catalogue::base_plans().map(plan_json).collect(), &q)
 }
 
-async fn plan(State(shop): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(e) = authorised(&lock(&shop), &headers) {
-        return e;
-    }
+async fn plan(Path(id): Path<String>) -> Response {
     match id.parse().ok().and_then(by_id) {
         Some(plan) => Json(plan_json(plan)).into_response(),
         None => nest(StatusCode::NOT_FOUND, "Plan not found"),
     }
 }
 
-async fn organization(State(shop): State<Shared>, headers: HeaderMap) -> Response {
+async fn organization(State(shop): State<Shared>) -> Response {
     let shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     Json(json!({"balance": shop.balance_cents as f64 / 100.0, "name": "Fake Shop Ltd"}))
         .into_response()
 }
@@ -173,15 +164,8 @@ fn requested_plan(body: Option<Json<OrderOne>>) -> Result<&'static Plan, Respons
     }
 }
 
-async fn order(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    body: Option<Json<OrderOne>>,
-) -> Response {
+async fn order(State(shop): State<Shared>, body: Option<Json<OrderOne>>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let plan = match requested_plan(body) {
         Ok(plan) if !plan.top_up => plan,
         Ok(_) => {
@@ -201,23 +185,13 @@ async fn order(
     Json(esim_json(&shop.sims[index])).into_response()
 }
 
-async fn esims(State(shop): State<Shared>, headers: HeaderMap, Query(q): Query<Page>) -> Response {
+async fn esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response {
     let shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     page(shop.sims.iter().map(esim_json).collect(), &q)
 }
 
-async fn esim(
-    State(shop): State<Shared>,
-    headers: HeaderMap,
-    Path(iccid): Path<String>,
-) -> Response {
+async fn esim(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     match shop.sim(&iccid) {
         Some(sim) => Json(esim_json(sim)).into_response(),
         None => nest(StatusCode::NOT_FOUND, "Esim not found"),
@@ -226,14 +200,10 @@ async fn esim(
 
 async fn top_ups(
     State(shop): State<Shared>,
-    headers: HeaderMap,
     Path(iccid): Path<String>,
     Query(q): Query<Page>,
 ) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let Some(base) = shop.sim(&iccid).map(|s| s.plan) else {
         return nest(StatusCode::NOT_FOUND, "Esim not found");
     };
@@ -242,14 +212,10 @@ async fn top_ups(
 
 async fn top_up(
     State(shop): State<Shared>,
-    headers: HeaderMap,
     Path(iccid): Path<String>,
     body: Option<Json<OrderOne>>,
 ) -> Response {
     let mut shop = lock(&shop);
-    if let Err(e) = authorised(&shop, &headers) {
-        return e;
-    }
     let plan = match requested_plan(body) {
         Ok(plan) => plan,
         Err(e) => return e,

@@ -240,3 +240,37 @@ async fn error_journeys_end_in_the_right_kind() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
 }
+
+#[tokio::test]
+async fn usage_is_kept_for_pressones_own_cache_period() {
+    let fake = Fake::local(Kind::PressOne).await;
+    // The default period: PressOne's 20 minutes.
+    let pressone = PressOne::new(
+        &Endpoint::new(fake.url()),
+        Secret::new(Secrets::default().client_id),
+        Secret::new(Secrets::default().client_secret),
+    )
+    .unwrap();
+    let placed = pressone.order(&order("kept", "jp-1gb-7d")).await.unwrap();
+    let iccid = &placed.esims[0].iccid;
+    assert_eq!(pressone.esim(iccid).await.unwrap().used, Some(0));
+    fake.use_data(iccid, 100 << 20);
+    assert_eq!(
+        pressone.esim(iccid).await.unwrap().used,
+        Some(0),
+        "within the period, the last answer"
+    );
+    assert_eq!(
+        fake.count(&format!("GET /customer/v2/sims/{iccid}/usage")),
+        1
+    );
+    // A top-up asks again at once.
+    fake.use_data(iccid, 0);
+    let offer = pressone.top_up_packages(iccid).await.unwrap().remove(0);
+    let topped = pressone.top_up(iccid, &offer.code, "tu").await.unwrap();
+    assert_eq!(topped.used, Some(100 << 20));
+    assert_eq!(
+        fake.count(&format!("GET /customer/v2/sims/{iccid}/usage")),
+        2
+    );
+}
