@@ -7,6 +7,7 @@ mod browse;
 mod checkout;
 mod context;
 mod elements;
+mod fetched;
 mod i18n;
 mod mount;
 mod my_esims;

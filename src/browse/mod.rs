@@ -8,6 +8,7 @@ use esim_core::{Destination, DestinationIndex, DestinationKind, Money, Package, 
 use leptos::prelude::*;
 
 use crate::context::use_shop;
+use crate::fetched::Fetched;
 use crate::i18n::Msg;
 use crate::ui::status::{Empty, ErrorWithRetry, Skeleton};
 use crate::ui::tabs::tab_key;
@@ -61,7 +62,7 @@ pub(crate) fn PackageBrowser(
 
     let destinations = {
         let shop = shop.clone();
-        LocalResource::new(move || {
+        Fetched::new(move || {
             let (api, currency) = (shop.api.clone(), shop.currency_query());
             async move {
                 api.get::<DestinationList>(&format!("/v1/destinations{currency}"))
@@ -71,7 +72,7 @@ pub(crate) fn PackageBrowser(
     };
     let packages = {
         let shop = shop.clone();
-        LocalResource::new(move || {
+        Fetched::new(move || {
             let (api, currency) = (shop.api.clone(), shop.currency_param());
             let destination = wanted.get();
             let (sort, unlimited, limits) = (sort.get(), unlimited_only.get(), limits.get());

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::context::{use_shop, Failed, Ordered};
+use crate::fetched::Fetched;
 use crate::i18n::Msg;
 use crate::platform;
 use crate::ui::install_card::InstallCard;
@@ -55,7 +56,7 @@ pub(crate) fn Checkout(
 
     let storefront = {
         let api = shop.api.clone();
-        LocalResource::new(move || {
+        Fetched::new(move || {
             let api = api.clone();
             async move { api.get::<Storefront>("/v1/storefront").await }
         })
@@ -63,7 +64,7 @@ pub(crate) fn Checkout(
     let code = package.code.clone();
     let quote = {
         let (api, currency) = (shop.api.clone(), shop.currency);
-        LocalResource::new(move || {
+        Fetched::new(move || {
             let request = QuoteRequest {
                 package_code: code.clone(),
                 quantity: quantity.get(),
@@ -325,7 +326,7 @@ pub(crate) fn CheckoutOf(
     };
     let package = {
         let api = shop.api.clone();
-        LocalResource::new(move || {
+        Fetched::new(move || {
             let api = api.clone();
             let path = path();
             async move { api.get::<Package>(&path).await }

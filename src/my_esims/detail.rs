@@ -13,6 +13,7 @@ use super::top_up::TopUp;
 use super::UsageSummary;
 use crate::api::ApiError;
 use crate::context::use_shop;
+use crate::fetched::Fetched;
 use crate::i18n::Msg;
 use crate::platform;
 use crate::ui::install_card::InstallCard;
@@ -172,19 +173,15 @@ pub(super) fn EsimDetail(
     // Why an eSIM cannot be cancelled is worth saying only where the provider cancels at all.
     let provider_cancels = {
         let api = shop.api.clone();
-        LocalResource::new(move || {
+        Fetched::new(move || {
             let api = api.clone();
-            async move {
-                api.get::<Storefront>("/v1/storefront")
-                    .await
-                    .is_ok_and(|s| s.features.cancel)
-            }
+            async move { api.get::<Storefront>("/v1/storefront").await }
         })
     };
     let cancel = move || match cancel_state.get() {
         (true, _) => view! { <CancelEsim esim_id=id.clone() on_change /> }.into_any(),
         (false, Lifecycle::Ready | Lifecycle::Active | Lifecycle::Depleted)
-            if provider_cancels.get() == Some(true) =>
+            if provider_cancels.with(|s| matches!(s, Some(Ok(s)) if s.features.cancel)) =>
         {
             view! { <p class="hint cancel-note">{locale.t(Msg::CancelNotAllowed)}</p> }.into_any()
         }

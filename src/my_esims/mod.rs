@@ -13,6 +13,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::context::use_shop;
+use crate::fetched::Fetched;
 use crate::i18n::Msg;
 use crate::platform;
 use crate::ui::status::{Empty, ErrorWithRetry, Skeleton};
@@ -33,7 +34,7 @@ pub(crate) fn MyEsims(
     let api = shop.buyer_api();
     let reload = shop.reload.clone();
     let shop = StoredValue::new(shop);
-    let list = LocalResource::new(move || {
+    let list = Fetched::new(move || {
         reload.track();
         let api = api.clone();
         async move {
