@@ -136,7 +136,15 @@ fn abort_on_cleanup() -> Option<web_sys::AbortSignal> {
     Some(signal)
 }
 
+/// Sends `request` and decodes its answer: the JSON as `T` when it succeeded, the proxy's error
+/// otherwise.
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
+    from_json(answer(request).await?).map_err(ApiError::BadAnswer)
+}
+
+/// Sends `request` and returns its successful answer as parsed JSON. Not generic, so that each
+/// type asked for adds only its decoding.
+async fn answer(request: Request) -> Result<JsValue, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
@@ -151,9 +159,9 @@ async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
     }
     .ok_or(ApiError::Network)?;
     if response.ok() {
-        return from_json(&text).map_err(ApiError::BadAnswer);
+        return parse(&text).map_err(ApiError::BadAnswer);
     }
-    match from_json::<ErrorBody>(&text) {
+    match parse(&text).and_then(from_json::<ErrorBody>) {
         Ok(body) => Err(ApiError::Api {
             code: body.error.code,
             message: body.error.message,
@@ -163,11 +171,15 @@ async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
     }
 }
 
-/// Decodes JSON text with the browser's own parser, so the widget carries no JSON parser of its
+/// Parses JSON text with the browser's own parser, so the widget carries no JSON parser of its
 /// own (serde_json alone was a tenth of the bundle).
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value = js_sys::JSON::parse(text).map_err(|_| "the answer is not JSON".to_owned())?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+fn parse(text: &str) -> Result<JsValue, String> {
+    js_sys::JSON::parse(text).map_err(|_| "the answer is not JSON".to_owned())
+}
+
+/// Decodes parsed JSON as `T`.
+fn from_json<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    crate::json::from_value(&value)
 }
 
 /// Encodes `body` as JSON text with the browser's own `JSON.stringify`.

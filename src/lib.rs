@@ -9,6 +9,7 @@ mod context;
 mod elements;
 mod fetched;
 mod i18n;
+mod json;
 mod mount;
 mod my_esims;
 mod platform;

@@ -168,7 +168,7 @@ impl MountOptions {
         if options.is_undefined() || options.is_null() {
             return Ok(MountOptions::default());
         }
-        let options: MountOptions = serde_wasm_bindgen::from_value(options)
+        let options: MountOptions = crate::json::from_value(&options)
             .map_err(|e| format!("invalid mount options: {e}"))?;
         options.validate()
     }
