@@ -10,6 +10,7 @@ mod elements;
 mod fetched;
 mod i18n;
 mod json;
+mod later;
 mod mount;
 mod my_esims;
 mod platform;

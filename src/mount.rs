@@ -12,12 +12,10 @@ use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRoot
 
 use crate::api::Api;
 use crate::browse::PackageBrowser;
-use crate::checkout::CheckoutOf;
 use crate::context::{Selected, Shop};
 use crate::i18n::Locale;
-use crate::my_esims::MyEsims;
+use crate::later;
 use crate::store::{StoreApp, Tab};
-use crate::ui::install_card::InstallCard;
 
 const STYLESHEET: &str = include_str!("style/widget.css");
 
@@ -168,8 +166,8 @@ impl MountOptions {
         if options.is_undefined() || options.is_null() {
             return Ok(MountOptions::default());
         }
-        let options: MountOptions = crate::json::from_value(&options)
-            .map_err(|e| format!("invalid mount options: {e}"))?;
+        let options: MountOptions =
+            crate::json::from_value(&options).map_err(|e| format!("invalid mount options: {e}"))?;
         options.validate()
     }
 }
@@ -360,7 +358,7 @@ fn mount_as(
                     )
                     .map_err(|e| e.to_string());
                     let data = options.data;
-                    view! { <InstallCard code data /> }.into_any()
+                    later::install(code, data).into_any()
                 }
                 PanelKind::Store => {
                     let tab = match options.tab.as_deref() {
@@ -371,9 +369,9 @@ fn mount_as(
                 }
                 PanelKind::Checkout => {
                     let code = options.package.clone().unwrap_or_default();
-                    view! { <CheckoutOf code /> }.into_any()
+                    later::checkout_of(code).into_any()
                 }
-                PanelKind::MyEsims => view! { <MyEsims /> }.into_any(),
+                PanelKind::MyEsims => later::my_esims(None).into_any(),
                 PanelKind::Packages => {
                     let on_choose = Callback::new(move |package: esim_core::Package| {
                         shop.emit("esim:select", &Selected::from(&package));

@@ -7,10 +7,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::browse::PackageBrowser;
-use crate::checkout::Checkout;
 use crate::context::{use_shop, Selected};
 use crate::i18n::Msg;
-use crate::my_esims::MyEsims;
+use crate::later;
 use crate::ui::tabs::tab_key;
 
 /// Which step of buying is showing.
@@ -89,7 +88,7 @@ pub(crate) fn StoreApp(
                 Step::Browse => {
                     view! { <PackageBrowser initial=initial.clone() on_choose /> }.into_any()
                 }
-                Step::Checkout(package) => view! { <Checkout package on_back /> }.into_any(),
+                Step::Checkout(package) => later::checkout(package, on_back).into_any(),
             };
             view! {
                 <div role="tabpanel" id="panel-shop" aria-labelledby="tab-shop">{body}</div>
@@ -98,7 +97,7 @@ pub(crate) fn StoreApp(
         }
         Tab::MyEsims => view! {
             <div role="tabpanel" id="panel-esims" aria-labelledby="tab-esims">
-                <MyEsims on_shop=go_shopping />
+                {later::my_esims(Some(go_shopping))}
             </div>
         }
         .into_any(),

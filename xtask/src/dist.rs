@@ -1,7 +1,9 @@
 //! `cargo xtask dist`: the widget's release build, as an npm-ready folder in `target/dist/`.
 //!
-//! wasm (size profile) -> wasm-bindgen (`--target web`) -> wasm-opt -Oz (binaryen from npm) ->
-//! the package files from `pkg-template/` -> `.br` and `.gz` copies -> `size.json`.
+//! wasm (size profile, feature `split`) -> wasm_split (the main module and the chunks fetched
+//! later, see `src/later.rs`) -> wasm-bindgen on the main module (`--target web`) -> wasm-opt -Oz
+//! on every module (binaryen from npm) -> the package files from `pkg-template/` -> `.br` and
+//! `.gz` copies -> `size.json`.
 
 use std::fs;
 use std::io::Write;
@@ -39,29 +41,46 @@ pub fn run() -> Result<(), String> {
         "wasm32-unknown-unknown",
         "--profile",
         "wasm-release",
+        "--features",
+        "split",
     ]))?;
     let built = root().join("target/wasm32-unknown-unknown/wasm-release/esim_storefront.wasm");
-
-    step("Generating JavaScript bindings (wasm-bindgen --target web)");
     if dist.exists() {
         fs::remove_dir_all(&dist).map_err(|e| format!("cannot clear {}: {e}", dist.display()))?;
     }
+
+    step("Splitting off the panels a first visit does not need (wasm_split)");
+    let main = split(&built, &dist)?;
+    let chunks = wasm_files(&dist)?;
+
+    step("Generating JavaScript bindings for the main module (wasm-bindgen --target web)");
     shell::run(
         cmd("wasm-bindgen")
-            .args(["--target", "web", "--out-name", OUT_NAME, "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--out-name",
+                OUT_NAME,
+                "--keep-lld-exports",
+            ])
+            // The chunks share the main module's function table, which only LLD exports.
+            .arg("--out-dir")
             .arg(&dist)
-            .arg(&built),
+            .arg(&main),
     )?;
+    fs::remove_file(&main).map_err(|e| format!("cannot remove {}: {e}", main.display()))?;
 
-    step("Optimising the wasm for size (wasm-opt -Oz)");
+    step("Optimising every module for size (wasm-opt -Oz)");
     let wasm = dist.join(format!("{OUT_NAME}_bg.wasm"));
-    shell::run(
-        cmd(&wasm_opt.to_string_lossy())
-            .arg("-Oz")
-            .arg(&wasm)
-            .arg("-o")
-            .arg(&wasm),
-    )?;
+    for module in std::iter::once(&wasm).chain(&chunks) {
+        shell::run(
+            cmd(&wasm_opt.to_string_lossy())
+                .arg("-Oz")
+                .arg(module)
+                .arg("-o")
+                .arg(module),
+        )?;
+    }
 
     step("Writing the npm package files from pkg-template/");
     copy_template(&root().join("pkg-template"), &dist)?;
@@ -73,8 +92,14 @@ pub fn run() -> Result<(), String> {
     // Everything a first visit by script tag downloads: the loader, the glue, the modules it
     // imports, the wasm (which holds the stylesheet).
     let loader_size = compress_and_measure(&dist.join("esim-storefront.js"))?;
-    let mut snippets = Vec::new();
+    let mut snippets = vec![dist.join(SPLIT_LINK)];
     collect_js(&dist.join("snippets"), &mut snippets)?;
+    let mut later = Vec::new();
+    for chunk in &chunks {
+        let mut size = compress_and_measure(chunk)?;
+        size["file"] = Value::String(file_name(chunk));
+        later.push(size);
+    }
     let mut snippet_sizes = Vec::new();
     for snippet in &snippets {
         snippet_sizes.push(compress_and_measure(snippet)?);
@@ -94,6 +119,7 @@ pub fn run() -> Result<(), String> {
         "js": js_size,
         "loader": loader_size,
         "snippets": snippet_sizes,
+        "later": later,
         "total": { "raw": total("raw"), "gzip": total("gzip"), "brotli": total("brotli") },
         "first_visit": {
             "raw": first_visit("raw"),
@@ -118,8 +144,53 @@ pub fn run() -> Result<(), String> {
         report["js"]["brotli"],
         report["total"]["brotli"],
     );
+    let later_brotli: u64 = later.iter().filter_map(|c| c["brotli"].as_u64()).sum();
+    println!(
+        "    later, when a panel is first shown: {} chunks, {} B brotli in all",
+        later.len(),
+        later_brotli
+    );
     println!("    {}", first_visit_verdict(first_visit("brotli")));
     Ok(())
+}
+
+/// The module the main wasm imports the chunk loaders from, next to the glue.
+const SPLIT_LINK: &str = "__wasm_split.js";
+
+/// Splits `built` at its split points: writes the chunks and their loader into `dist`, and
+/// returns the main module (still to go through wasm-bindgen).
+fn split(built: &Path, dist: &Path) -> Result<PathBuf, String> {
+    let input = fs::read(built).map_err(|e| format!("cannot read {}: {e}", built.display()))?;
+    fs::create_dir_all(dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    let main = dist.join("main.split.wasm");
+    let link = format!("./{SPLIT_LINK}");
+    let glue = format!("./{OUT_NAME}.js");
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = dist;
+    options.main_out_path = &main;
+    options.link_name = &link;
+    options.main_module = &glue;
+    wasm_split_cli_support::transform(options).map_err(|e| format!("wasm_split: {e:#}"))?;
+    Ok(main)
+}
+
+/// The `.wasm` files in `dir`, sorted.
+fn wasm_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "wasm") && !path.ends_with("main.split.wasm") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The first visit's transfer size (brotli) the widget aims at, and the most it may be.
