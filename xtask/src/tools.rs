@@ -89,7 +89,7 @@ pub fn npm_packages() -> Result<(), String> {
     let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let fresh = matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
     if !fresh {
-        step("Installing npm packages (binaryen, playwright-core, axe-core, vite, typescript)");
+        step("Installing npm packages (binaryen, esbuild, playwright-core, axe-core, vite, typescript)");
         // `npm install` from the lock rather than `npm ci`: rollup (under vite) lists optional
         // packages for other platforms that this machine's registry does not serve, so they
         // are missing from the lock, and `npm ci` refuses a lock with missing entries. With
@@ -102,8 +102,17 @@ pub fn npm_packages() -> Result<(), String> {
 /// Returns binaryen's wasm-opt from node_modules. Never the one on PATH: Debian's binaryen 108
 /// produces modules that crash at load.
 pub fn wasm_opt() -> Result<PathBuf, String> {
+    npm_bin("wasm-opt")
+}
+
+/// Returns esbuild from node_modules, which minifies the JavaScript the widget ships.
+pub fn esbuild() -> Result<PathBuf, String> {
+    npm_bin("esbuild")
+}
+
+fn npm_bin(name: &str) -> Result<PathBuf, String> {
     npm_packages()?;
-    let path = root().join("node_modules/.bin/wasm-opt");
+    let path = root().join("node_modules/.bin").join(name);
     if path.exists() {
         Ok(path)
     } else {
