@@ -67,9 +67,12 @@ fn my_esims_panel(on_shop: Option<Callback<()>>) -> Loaded {
     })
 }
 
+// With the checkout, not in a module of its own: its code is all shared with the checkout and
+// my eSIMs, so its own module would be a few hundred bytes, which bundlers such as Vite inline
+// as a data: URL that a strict `connect-src` refuses to fetch.
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(install, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(checkout, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 fn install_panel(code: Result<ActivationCode, String>, data: Option<Volume>) -> Loaded {
     use crate::ui::install_card::InstallCard;

@@ -44,6 +44,8 @@ pub fn run() -> Result<(), String> {
         "wasm-release",
         "--features",
         "split",
+        "--config",
+        &remap_paths()?,
     ]))?;
     let built = root().join("target/wasm32-unknown-unknown/wasm-release/esim_storefront.wasm");
     if dist.exists() {
@@ -187,6 +189,36 @@ pub fn run() -> Result<(), String> {
 /// brotli, which is what a visitor downloads, then does worse: measured on the main module,
 /// -Oz gave 474 KB raw / 143.6 KB brotli, -Oz without `inlining-optimizing` 488 KB / 133.6 KB.
 const WASM_OPT_FLAGS: &[&str] = &["-Oz", "--skip-pass=inlining-optimizing"];
+
+/// Rustflags (added to those in .cargo/config.toml) that write this machine's paths in panic
+/// locations as short relative ones: the shipped wasm names no home directory and is the same
+/// wherever it is built (brotli made the long paths cheap already: 0.1 KB).
+fn remap_paths() -> Result<String, String> {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".cargo"));
+    let sysroot = shell::output(cmd("rustc").args(["--print", "sysroot"]))
+        .ok_or("cannot ask rustc for its sysroot")?;
+    let remaps = [
+        (root(), "esim-storefront".to_owned()),
+        (cargo_home.join("registry/src"), "crates".to_owned()),
+        (
+            PathBuf::from(sysroot.trim()).join("lib/rustlib/src/rust"),
+            "rust".to_owned(),
+        ),
+    ];
+    let flags: Vec<String> = remaps
+        .iter()
+        .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
+        .collect();
+    Ok(format!(
+        "target.wasm32-unknown-unknown.rustflags=[{}]",
+        flags.join(", ")
+    ))
+}
 
 /// The module the main wasm imports the chunk loaders from, next to the glue.
 const SPLIT_LINK: &str = "__wasm_split.js";
