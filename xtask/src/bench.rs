@@ -128,6 +128,16 @@ pub fn run() -> Result<(), String> {
         if let Some(bytes) = size["first_visit"]["brotli"].as_u64() {
             println!("  {}", dist::first_visit_verdict(bytes));
         }
+        if let Some(chunks) = size["later"].as_array() {
+            let each: Vec<String> = chunks
+                .iter()
+                .map(|c| format!("{} {} B", c["file"].as_str().unwrap_or("?"), c["brotli"]))
+                .collect();
+            println!(
+                "  fetched later, when a panel first shows (brotli): {}",
+                each.join(", ")
+            );
+        }
     }
     println!("  report: target/bench/proxy.json");
     drop(_proxy);
