@@ -39,7 +39,12 @@ type Loaded = Result<AnyView, Unloaded>;
 
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(checkout, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(
+        checkout,
+        wasm_split_path = ::leptos::wasm_split,
+        fallible,
+        preload(preload_checkout)
+    )
 )]
 fn checkout_panel(package: Package, on_back: Callback<()>) -> Loaded {
     use crate::checkout::Checkout;
@@ -57,7 +62,12 @@ fn checkout_of_panel(code: String) -> Loaded {
 
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(my_esims, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(
+        my_esims,
+        wasm_split_path = ::leptos::wasm_split,
+        fallible,
+        preload(preload_my_esims)
+    )
 )]
 fn my_esims_panel(on_shop: Option<Callback<()>>) -> Loaded {
     use crate::my_esims::MyEsims;
@@ -118,6 +128,23 @@ pub(crate) fn my_esims(on_shop: Option<Callback<()>>) -> AnyView {
 /// Installation details for one activation code.
 pub(crate) fn install(code: Result<ActivationCode, String>, data: Option<Volume>) -> AnyView {
     show!(install_panel(code, data), back: None)
+}
+
+/// Starts fetching the checkout's code, when a shopper is about to need it (a plan's details
+/// are open). A failure is forgotten: opening the checkout tries again, and says so.
+pub(crate) fn prefetch_checkout() {
+    #[cfg(feature = "split")]
+    leptos::task::spawn_local(async {
+        let _ = preload_checkout().await;
+    });
+}
+
+/// Starts fetching my eSIMs' code (the pointer or the focus is on its tab).
+pub(crate) fn prefetch_my_esims() {
+    #[cfg(feature = "split")]
+    leptos::task::spawn_local(async {
+        let _ = preload_my_esims().await;
+    });
 }
 
 /// A split point's future, boxed so that every panel shares one `later`.

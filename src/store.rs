@@ -69,13 +69,21 @@ pub(crate) fn StoreApp(
             tab.set(TABS[next]);
         }
     };
+    // A pointer on, or the focus in, the eSIMs tab: fetch its code before the click.
+    let prefetch = |which: Tab| {
+        if which == Tab::MyEsims {
+            later::prefetch_my_esims();
+        }
+    };
     let tab_button = move |which: Tab, id: &'static str, panel: &'static str, label: Msg| {
         view! {
             <button type="button" role="tab" id=id class="tab" part="tab"
                 aria-controls=panel
                 aria-selected=move || (tab.get() == which).to_string()
                 tabindex=move || if tab.get() == which { "0" } else { "-1" }
-                on:click=move |_| tab.set(which)>
+                on:click=move |_| tab.set(which)
+                on:pointerenter=move |_| prefetch(which)
+                on:focus=move |_| prefetch(which)>
                 {locale.t(label)}
             </button>
         }

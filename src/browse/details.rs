@@ -20,6 +20,8 @@ pub(crate) fn PlanDetails(
 ) -> impl IntoView {
     let shop = use_shop();
     let locale = shop.locale;
+    // The shopper is one click from the checkout: fetch its code now.
+    crate::later::prefetch_checkout();
     let name_of = move |code: &str| {
         names
             .iter()

@@ -132,7 +132,7 @@ test("an SPA mounting and unmounting the widget 200 times leaks no nodes, listen
   await page.close();
 });
 
-test("a first visit downloads only the main module; a panel's code comes when it is opened, and a failed download can be retried", async () => {
+test("a first visit downloads only the main module; a panel's code comes when it is about to open, and a failed download can be retried", async () => {
   const page = await openPage(browser, { width: 1024, height: 860 });
   const wasm = [];
   page.on("request", (r) => r.url().includes(".wasm") && wasm.push(new URL(r.url()).pathname));
@@ -140,26 +140,38 @@ test("a first visit downloads only the main module; a panel's code comes when it
   await page.locator(".destination-button").first().waitFor();
   assert.deepEqual(wasm, ["/pkg/esim_storefront_bg.wasm"], "plans need only the main module");
 
-  // The network drops the checkout's code once: the shopper reads why and tries again.
+  // The network is down while the checkout's code is fetched: first ahead of time, as soon as
+  // a plan's details open, then when the checkout opens. The shopper reads why, and retries.
+  let offline = true;
   let dropped = 0;
-  await page.route("**/pkg/split_checkout.wasm", (route) => (dropped++ === 0 ? route.abort("internetdisconnected") : route.continue()));
+  await page.route("**/pkg/split_checkout.wasm", (route) => {
+    if (!offline) return route.continue();
+    dropped++;
+    return route.abort("internetdisconnected");
+  });
   await page.locator(".destination-button").first().click();
   await page.locator(".plan-card").first().click();
+  await page.locator(".details").waitFor();
+  for (let i = 0; i < 50 && dropped === 0; i++) await page.waitForTimeout(100);
+  assert.equal(dropped, 1, "the checkout's code is fetched as soon as a plan's details open");
   await page.locator(".details .button").click();
   const error = page.locator(".error-box");
   await error.waitFor();
   assert.match(await error.textContent(), /offline/i);
   assert.ok(await page.locator("#panel-shop > button.link", { hasText: "Back" }).isVisible(), "a way back to the plans");
   await page.screenshot({ path: `${screenshotDir}/lazy-checkout-failed.png` });
+  offline = false;
   await error.locator("button").click();
   await page.locator(".checkout-form").waitFor();
-  assert.equal(dropped, 2, "the retry fetched the checkout's code again");
+  assert.equal(dropped, 2, "the checkout asked again, then the retry fetched it");
   assert.ok(wasm.some((p) => p.startsWith("/pkg/split_checkout")), `checkout chunk fetched: ${wasm}`);
   assert.ok(!wasm.some((p) => p.includes("my_esims")), `my eSIMs not fetched before it is opened: ${wasm}`);
 
+  await page.locator("#tab-esims").hover();
+  for (let i = 0; i < 50 && !wasm.some((p) => p.includes("my_esims")); i++) await page.waitForTimeout(100);
+  assert.ok(wasm.some((p) => p.startsWith("/pkg/split_my_esims")), `my eSIMs fetched on hover: ${wasm}`);
   await page.locator("#tab-esims").click();
   await page.locator("#panel-esims .my-esims").waitFor();
-  assert.ok(wasm.some((p) => p.startsWith("/pkg/split_my_esims")), `my eSIMs chunk fetched: ${wasm}`);
   await page.screenshot({ path: `${screenshotDir}/lazy-my-esims.png` });
   assert.deepEqual(await violations(page), []);
   // The dropped download is the only problem the page saw.
