@@ -1,7 +1,7 @@
-//! The panels a first visit does not need, fetched when they are first shown.
+//! The panels a first visit does not need, fetched when they are about to show.
 //!
-//! A first visit shows plans; the checkout, the shopper's eSIMs and the install card wait for a
-//! click. With the `split` feature (the release bundle, see `cargo xtask dist`) each function
+//! A first visit shows plans; the checkout, the shopper's eSIMs and the install card wait until
+//! the shopper is about to open them (`prefetch_*`) or opens them. With the `split` feature (the release bundle, see `cargo xtask dist`) each function
 //! below is a split point: `wasm_split_cli_support` moves it, and everything only it reaches,
 //! into a wasm chunk of its own, and calling it fetches that chunk first. Without the feature
 //! (browser tests, debug builds) the same functions are plain calls, and nothing is fetched.
