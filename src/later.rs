@@ -19,8 +19,7 @@ use leptos::prelude::*;
 #[cfg(feature = "split")]
 use crate::{
     api::ApiError,
-    context::use_shop,
-    i18n::Msg,
+    ui::back::BackLink,
     ui::status::{ErrorWithRetry, Skeleton},
 };
 
@@ -199,14 +198,7 @@ fn later(load: Load, back: Option<Callback<()>>) -> AnyView {
         Fetch::Waiting => view! { <Skeleton count=1 /> }.into_any(),
         Fetch::Failed => {
             let on_retry = Callback::new(move |()| start.with_value(|start| start()));
-            let back = back.map(|back| {
-                let locale = use_shop().locale;
-                view! {
-                    <button type="button" class="link" on:click=move |_| back.run(())>
-                        "← " {locale.t(Msg::Back)}
-                    </button>
-                }
-            });
+            let back = back.map(|on_back| view! { <BackLink on_back /> });
             view! { {back} <ErrorWithRetry error=ApiError::Network on_retry /> }.into_any()
         }
         Fetch::Ready => panel

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::context::use_shop;
 use crate::i18n::Msg;
+use crate::ui::back::BackLink;
 
 /// Details of one plan, with the button that chooses it.
 #[component]
@@ -52,7 +53,7 @@ pub(crate) fn PlanDetails(
     let chosen = package.clone();
     view! {
         <section class="details" part="plan-details" aria-labelledby="plan-details-title">
-            <button type="button" class="link" on:click=move |_| on_back.run(())>"← " {locale.t(Msg::Back)}</button>
+            <BackLink on_back />
             <h3 id="plan-details-title">{heading}</h3>
             <p class="plan-title">{package.title.clone()}</p>
             <p class="plan-price big">{locale.price(package.price)}</p>

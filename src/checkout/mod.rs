@@ -12,6 +12,7 @@ use crate::context::{use_shop, Failed, Ordered};
 use crate::fetched::Fetched;
 use crate::i18n::Msg;
 use crate::platform;
+use crate::ui::back::BackLink;
 use crate::ui::install_card::InstallCard;
 use crate::ui::status::{ErrorWithRetry, Skeleton};
 
@@ -229,7 +230,7 @@ pub(crate) fn Checkout(
 
     view! {
         <section class="checkout" part="checkout" aria-labelledby="checkout-title">
-            <button type="button" class="link" on:click=move |_| on_back.run(())>"← " {locale.t(Msg::Back)}</button>
+            <BackLink on_back />
             <h3 id="checkout-title">{locale.t(Msg::Checkout)}</h3>
             {summary}
             {body}

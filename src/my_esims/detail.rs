@@ -16,6 +16,7 @@ use crate::context::use_shop;
 use crate::fetched::Fetched;
 use crate::i18n::Msg;
 use crate::platform;
+use crate::ui::back::BackLink;
 use crate::ui::install_card::InstallCard;
 
 /// How often an eSIM being prepared is asked about again, and how many times.
@@ -190,9 +191,7 @@ pub(super) fn EsimDetail(
 
     view! {
         <div class="esim-detail" data-id=move || current.with(|e| e.id.clone())>
-            <button type="button" class="link back" on:click=move |_| on_back.run(())>
-                "← " {locale.t(Msg::BackToEsims)}
-            </button>
+            <BackLink on_back label=Msg::BackToEsims />
             <div class="esim-head">
                 <h3 class="esim-title" tabindex="-1" node_ref=heading>
                     {move || current.with(|e| e.title.clone())}

@@ -1,5 +1,6 @@
 //! Small components shared by the panels.
 
+pub(crate) mod back;
 pub(crate) mod install_card;
 pub(crate) mod qr;
 pub(crate) mod status;
