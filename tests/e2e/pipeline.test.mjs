@@ -2,6 +2,7 @@
 // under its strict Content-Security-Policy.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { homedir } from "node:os";
 import { baseUrl, launch, openPage, screenshotDir } from "./browser.mjs";
 
 let browser;
@@ -31,4 +32,13 @@ test("the demo page loads the optimised bundle under a strict CSP", async () => 
   await page.screenshot({ path: `${screenshotDir}/pipeline-desktop.png`, fullPage: true });
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test("the shipped wasm names no directory of the machine that built it", async () => {
+  const paths = [`${process.cwd()}/`, `${homedir()}/`];
+  for (const file of ["esim_storefront_bg.wasm", "split_checkout.wasm", "split_my_esims.wasm"]) {
+    const bytes = Buffer.from(await (await fetch(`${baseUrl}/pkg/${file}`)).arrayBuffer());
+    assert.ok(bytes.length > 1000, `${file} is served`);
+    for (const path of paths) assert.equal(bytes.indexOf(path), -1, `${file} holds ${path}`);
+  }
 });
