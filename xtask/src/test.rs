@@ -35,20 +35,17 @@ pub fn run() -> Result<ExitCode, String> {
     tools::chromium()?;
     tools::npm_packages()?;
 
-    let mut total = Counts::default();
-    let mut broken = Vec::new();
+    let mut run = Run::default();
 
     step("Native tests: cargo test --workspace");
-    layer(
+    run.layer(
         "native",
         cmd("cargo").args(["test", "--workspace", "--no-fail-fast"]),
         cargo_counts,
-        &mut total,
-        &mut broken,
     );
 
     step("Component tests in headless Chromium: wasm-bindgen-test");
-    layer(
+    run.layer(
         "browser",
         cmd("cargo")
             .args([
@@ -65,59 +62,26 @@ pub fn run() -> Result<ExitCode, String> {
                 "wasm-bindgen-test-runner",
             ),
         cargo_counts,
-        &mut total,
-        &mut broken,
     );
 
     step("End-to-end tests: the built bundle served by esim-proxy --sandbox, in Chromium");
+    let name = "end-to-end";
     match dist::run().and_then(|_| ProxyProcess::start(0)) {
-        Ok(proxy) => {
-            layer(
-                "end-to-end",
-                cmd("node")
-                    .args([
-                        "--test",
-                        "--test-reporter=tap",
-                        "--test-concurrency=1",
-                        "tests/e2e/",
-                    ])
-                    .env("ESIM_DEMO_URL", proxy.url())
-                    .env("CHROMIUM", CHROMIUM),
-                tap_counts,
-                &mut total,
-                &mut broken,
-            );
-            drop(proxy);
-        }
-        Err(e) => {
-            eprintln!("xtask: could not build or serve the bundle: {e}");
-            broken.push("end-to-end");
-            total.failed += 1;
-        }
+        Ok(proxy) => run.layer(name, &mut node_tests("tests/e2e/", &proxy), tap_counts),
+        Err(e) => run.could_not_run(name, &format!("build or serve the bundle: {e}")),
     }
 
     // The package as a developer uses it: packed, installed into a Vite app, type-checked,
     // built, and served by the proxy in that app's place.
     step("End-to-end test of the npm package in a Vite app");
+    let name = "end-to-end (npm consumer)";
     match consumer::build().and_then(|app| ProxyProcess::start_serving(&app)) {
-        Ok(proxy) => {
-            layer(
-                "end-to-end (npm consumer)",
-                cmd("node")
-                    .args(["--test", "--test-reporter=tap", "tests/e2e-consumer/"])
-                    .env("ESIM_DEMO_URL", proxy.url())
-                    .env("CHROMIUM", CHROMIUM),
-                tap_counts,
-                &mut total,
-                &mut broken,
-            );
-            drop(proxy);
-        }
-        Err(e) => {
-            eprintln!("xtask: could not build or serve the npm consumer app: {e}");
-            broken.push("end-to-end (npm consumer)");
-            total.failed += 1;
-        }
+        Ok(proxy) => run.layer(
+            name,
+            &mut node_tests("tests/e2e-consumer/", &proxy),
+            tap_counts,
+        ),
+        Err(e) => run.could_not_run(name, &format!("build or serve the npm consumer app: {e}")),
     }
 
     // The same widget against HTTP providers: each fake server behind the proxy as
@@ -127,101 +91,121 @@ pub fn run() -> Result<ExitCode, String> {
     );
     match FakeProvider::build() {
         Ok(()) => {
-            for (name, label) in [
+            for (provider, name) in [
                 ("vellosim", "end-to-end (vellosim)"),
                 ("cloudesim", "end-to-end (cloudesim)"),
                 ("veloesim", "end-to-end (veloesim)"),
                 ("pressone", "end-to-end (pressone)"),
             ] {
-                let started = FakeProvider::start(name)
-                    .and_then(|fake| ProxyProcess::start_on(&fake).map(|proxy| (fake, proxy)));
-                match started {
-                    Ok((fake, proxy)) => {
-                        layer(
-                            label,
-                            cmd("node")
-                                .args(["--test", "--test-reporter=tap", "tests/e2e-providers/"])
-                                .env("ESIM_DEMO_URL", proxy.url())
-                                .env("ESIM_PROVIDER", name)
-                                .env("CHROMIUM", CHROMIUM),
-                            tap_counts,
-                            &mut total,
-                            &mut broken,
-                        );
-                        drop(proxy);
-                        drop(fake);
-                    }
+                // The fake outlives the layer: both drop at the end of this arm.
+                match FakeProvider::start(provider)
+                    .and_then(|fake| ProxyProcess::start_on(&fake).map(|proxy| (fake, proxy)))
+                {
+                    Ok((_fake, proxy)) => run.layer(
+                        name,
+                        node_tests("tests/e2e-providers/", &proxy).env("ESIM_PROVIDER", provider),
+                        tap_counts,
+                    ),
                     Err(e) => {
-                        eprintln!("xtask: could not start {name} and its proxy: {e}");
-                        broken.push(label);
-                        total.failed += 1;
+                        run.could_not_run(name, &format!("start {provider} and its proxy: {e}"))
                     }
                 }
             }
         }
-        Err(e) => {
-            eprintln!("xtask: could not build the proxy and the fakes: {e}");
-            broken.push("end-to-end (providers)");
-            total.failed += 1;
-        }
+        Err(e) => run.could_not_run(
+            "end-to-end (providers)",
+            &format!("build the proxy and the fakes: {e}"),
+        ),
     }
 
-    if !broken.is_empty() {
-        println!(
-            "\nLayers that failed or did not finish: {}",
-            broken.join(", ")
-        );
-    }
-    println!("\n{} passed, {} failed", total.passed, total.failed);
-    Ok(if total.failed == 0 && broken.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(run.finish())
 }
 
-/// Runs one layer, streaming its standard output while counting results with `parse`. A layer
-/// that exits non-zero without reporting a failed test (a build error, a crash) counts as one
-/// failure, so nothing broken can end in "0 failed".
-fn layer(
-    name: &'static str,
-    command: &mut Command,
-    parse: fn(&str) -> Option<Counts>,
-    total: &mut Counts,
-    broken: &mut Vec<&'static str>,
-) {
-    println!("    $ {}", describe(command));
-    let child = command.stdin(Stdio::null()).stdout(Stdio::piped()).spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => {
-            eprintln!("xtask: cannot start {}: {e}", describe(command));
-            broken.push(name);
-            total.failed += 1;
-            return;
-        }
-    };
-    let mut counts = Counts::default();
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("{line}");
-            if let Some(c) = parse(&line) {
-                counts += c;
+/// `node --test` on the end-to-end tests in `dir`, against the storefront `proxy` serves, in
+/// the system Chromium.
+fn node_tests(dir: &str, proxy: &ProxyProcess) -> Command {
+    let mut command = cmd("node");
+    command
+        .args(["--test", "--test-reporter=tap", "--test-concurrency=1", dir])
+        .env("ESIM_DEMO_URL", proxy.url())
+        .env("CHROMIUM", CHROMIUM);
+    command
+}
+
+/// What the layers have reported so far.
+#[derive(Debug, Default)]
+struct Run {
+    total: Counts,
+    /// Layers that failed or could not finish.
+    broken: Vec<&'static str>,
+}
+
+impl Run {
+    /// Runs one layer, streaming its standard output while counting results with `parse`. A
+    /// layer that exits non-zero without reporting a failed test (a build error, a crash)
+    /// counts as one failure, so nothing broken can end in "0 failed".
+    fn layer(
+        &mut self,
+        name: &'static str,
+        command: &mut Command,
+        parse: fn(&str) -> Option<Counts>,
+    ) {
+        println!("    $ {}", describe(command));
+        let child = command.stdin(Stdio::null()).stdout(Stdio::piped()).spawn();
+        let mut child = match child {
+            Ok(child) => child,
+            Err(e) => {
+                return self.could_not_run(name, &format!("start {}: {e}", describe(command)))
+            }
+        };
+        let mut counts = Counts::default();
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                println!("{line}");
+                if let Some(c) = parse(&line) {
+                    counts += c;
+                }
             }
         }
+        let success = child.wait().is_ok_and(|s| s.success());
+        println!(
+            "    {name}: {} passed, {} failed",
+            counts.passed, counts.failed
+        );
+        if !success {
+            self.broken.push(name);
+            if counts.failed == 0 {
+                counts.failed = 1;
+            }
+        }
+        self.total += counts;
     }
-    let success = child.wait().is_ok_and(|s| s.success());
-    println!(
-        "    {name}: {} passed, {} failed",
-        counts.passed, counts.failed
-    );
-    if !success {
-        broken.push(name);
-        if counts.failed == 0 {
-            counts.failed = 1;
+
+    /// Records a layer that could not run at all (`why` completes "could not …") as one failure.
+    fn could_not_run(&mut self, name: &'static str, why: &str) {
+        eprintln!("xtask: could not {why}");
+        self.broken.push(name);
+        self.total.failed += 1;
+    }
+
+    /// Prints the closing lines and returns the exit code.
+    fn finish(self) -> ExitCode {
+        if !self.broken.is_empty() {
+            println!(
+                "\nLayers that failed or did not finish: {}",
+                self.broken.join(", ")
+            );
+        }
+        println!(
+            "\n{} passed, {} failed",
+            self.total.passed, self.total.failed
+        );
+        if self.total.failed == 0 && self.broken.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
         }
     }
-    *total += counts;
 }
 
 /// Reads cargo's and wasm-bindgen-test-runner's `test result: ok. 3 passed; 0 failed; ...`.
