@@ -29,6 +29,8 @@ enum Phase {
     Placing,
     /// Accepted; eSIMs are being issued.
     Waiting,
+    /// The supplier has not confirmed it: the shop is checking it (never charged twice).
+    Checking,
     /// Ready to install.
     Done(Order),
     /// It failed; the same attempt may be retried.
@@ -224,6 +226,10 @@ pub(crate) fn Checkout(
             <div role="status"><p>{locale.t(Msg::Provisioning)}</p><Skeleton count=1 /></div>
         }
         .into_any(),
+        Phase::Checking => view! {
+            <div role="status" class="note"><p>{locale.t(Msg::OrderChecking)}</p></div>
+        }
+        .into_any(),
         Phase::Done(order) => view! { <OrderResult order on_back /> }.into_any(),
         _ => form().into_any(),
     };
@@ -255,6 +261,10 @@ async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) 
                 }));
                 return;
             }
+            OrderState::NeedsReview => {
+                let _ = phase.try_set(Phase::Checking);
+                return;
+            }
             OrderState::Pending => {
                 if phase.try_set(Phase::Waiting).is_some() {
                     // The widget was unmounted: stop asking.
@@ -267,7 +277,8 @@ async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) 
             }
         }
     }
-    let _ = phase.try_set(Phase::Failed(ApiError::Network));
+    // Still not issued after every look: it may yet be, so never say it failed.
+    let _ = phase.try_set(Phase::Checking);
 }
 
 /// The finished order: one install card per eSIM.

@@ -136,6 +136,9 @@ pub enum OrderState {
     Completed,
     /// The provider refused or failed the order; nothing was charged.
     Failed,
+    /// The supplier did not confirm the order: it is being checked by the shop, and will be
+    /// completed or refunded; it is never charged twice.
+    NeedsReview,
 }
 
 /// An order and its eSIMs.

@@ -8,6 +8,28 @@
 #[error("\"{0}\" is not a timestamp (expected e.g. 2024-12-31T23:59:59Z or epoch seconds)")]
 pub struct TimestampError(pub String);
 
+/// Writes Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC), for people reading a list.
+pub fn format_utc(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days, the inverse of `days_from_civil`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// Reads a provider timestamp as Unix seconds (UTC), dropping fractions of a second.
 ///
 /// Accepted: `YYYY-MM-DD` (midnight UTC), `YYYY-MM-DD HH:MM:SS` or with `T`, optionally with
@@ -112,6 +134,20 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn unix_seconds_are_written_as_utc() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(951_825_600), "2000-02-29T12:00:00Z");
+        assert_eq!(format_utc(-1), "1969-12-31T23:59:59Z");
+    }
+
+    proptest! {
+        #[test]
+        fn what_is_written_reads_back(unix in -2_000_000_000i64..8_000_000_000) {
+            prop_assert_eq!(parse_timestamp(&format_utc(unix)).unwrap(), unix);
+        }
+    }
 
     #[test]
     fn reads_every_documented_form() {

@@ -41,6 +41,9 @@ pub struct Endpoint {
     pub base_url: String,
     /// How long one request may take, connection included.
     pub timeout: Duration,
+    /// How long a purchase or top-up may take: it is never abandoned at the ordinary timeout,
+    /// since dropping it leaves an outcome nobody knows.
+    pub purchase_timeout: Duration,
 }
 
 impl Endpoint {
@@ -49,12 +52,20 @@ impl Endpoint {
         Endpoint {
             base_url: base_url.into(),
             timeout: Duration::from_secs(20),
+            purchase_timeout: Duration::from_secs(120),
         }
     }
 
-    /// Returns this endpoint with another timeout.
+    /// Returns this endpoint with another timeout (purchases get at least as long).
     pub fn with_timeout(mut self, timeout: Duration) -> Endpoint {
         self.timeout = timeout;
+        self.purchase_timeout = self.purchase_timeout.max(timeout);
+        self
+    }
+
+    /// Returns this endpoint with another purchase timeout (at least the ordinary one).
+    pub fn with_purchase_timeout(mut self, timeout: Duration) -> Endpoint {
+        self.purchase_timeout = timeout.max(self.timeout);
         self
     }
 }
@@ -83,6 +94,7 @@ pub struct Http {
     client: reqwest::Client,
     base: String,
     provider: &'static str,
+    purchase_timeout: Duration,
     cooling:
         std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
@@ -114,6 +126,7 @@ impl Http {
             client,
             base,
             provider,
+            purchase_timeout: endpoint.purchase_timeout,
             cooling: Default::default(),
         })
     }
@@ -125,14 +138,23 @@ impl Http {
             .header(reqwest::header::ACCEPT, "application/json")
     }
 
+    /// Starts a request that spends the merchant's money (a purchase, a top-up): it may take
+    /// as long as the endpoint's purchase timeout.
+    pub fn purchase(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).timeout(self.purchase_timeout)
+    }
+
     /// Sends a request and reads the whole answer. Transport failures become errors: no
     /// answer in time is [`ErrorKind::Timeout`] (the provider may have acted), no connection
-    /// or an answer cut off is [`ErrorKind::Unavailable`]. HTTP error statuses are returned
+    /// is [`ErrorKind::Unreachable`] (it cannot have), an answer cut off is
+    /// [`ErrorKind::Unavailable`]. HTTP error statuses are returned
     /// as replies, for the adapter to read its provider's error body.
     pub async fn send(&self, request: RequestBuilder) -> Result<Reply, ProviderError> {
         let provider = self.provider;
         let transport = |e: reqwest::Error, during: &str| {
-            let kind = if e.is_timeout() {
+            let kind = if e.is_connect() {
+                ErrorKind::Unreachable
+            } else if e.is_timeout() {
                 ErrorKind::Timeout
             } else {
                 ErrorKind::Unavailable

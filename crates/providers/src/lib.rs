@@ -13,8 +13,8 @@ pub mod veloesim;
 
 pub use http::{Endpoint, Secret};
 pub use provider::{
-    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
-    ProviderOrderState,
+    Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
+    ProviderOrder, ProviderOrderState, Recovery,
 };
 
 /// Seconds since the Unix epoch.

@@ -16,6 +16,40 @@ pub struct Capabilities {
     /// The provider publishes exchange rates from its catalogue currency.
     pub rates: bool,
     pub balance: bool,
+    /// Top-ups are sold only for eSIMs in use (PressOne: "active eSIMs only").
+    pub top_up_active_only: bool,
+    /// How a purchase whose answer was lost can be found again.
+    pub recovery: Recovery,
+}
+
+/// How a provider can find a purchase whose answer never came back (the process that sent it
+/// died, or the answer was lost on the way). A lost purchase is never bought again: it is found
+/// this way, or held for the merchant to review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recovery {
+    /// It cannot be found: the provider takes no reference of ours and lists nothing to search.
+    #[default]
+    Unfindable,
+    /// By searching the provider's own records (its eSIM or order list), which may lag the
+    /// purchase: not finding it soon after the call proves nothing.
+    Search,
+    /// By our reference, at once and for certain: not found means it was never placed.
+    Exact,
+}
+
+/// An order whose outcome the proxy must find out: one it sent and has no final answer for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLookup {
+    /// The reference the order was sent with.
+    pub reference: String,
+    /// The provider's order id, once it accepted the order (eSIMs still being issued).
+    pub provider_order_id: Option<String>,
+    pub package_code: String,
+    pub quantity: u32,
+    /// When the purchase was sent (Unix seconds): what it bought was made after this.
+    pub sent_at: i64,
+    /// eSIMs (provider ids and ICCIDs) that other orders already hold: never this order's.
+    pub held: Vec<String>,
 }
 
 /// Why a provider call failed, in kinds a caller can act on.
@@ -38,6 +72,8 @@ pub enum ErrorKind {
     Unavailable,
     /// No answer in time. The operation may or may not have happened.
     Timeout,
+    /// No connection could be made: the request never reached the provider.
+    Unreachable,
     /// The provider answered something we cannot read.
     MalformedResponse,
     /// The provider does not offer this operation.
@@ -162,8 +198,25 @@ pub trait Provider: Send + Sync {
     /// where it does not.
     async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError>;
 
-    /// Finds an order by our reference, to reconcile an order whose answer was lost.
+    /// Finds an order by our reference among the orders this adapter placed or the provider
+    /// can find by it.
     async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError>;
+
+    /// Finds out where an order stands that has no final answer: still being issued
+    /// (`provider_order_id` known), or sent without an answer, perhaps by a process that has
+    /// since died. `None` when it cannot be found now; [`Capabilities::recovery`] says what
+    /// that means. Never places anything.
+    async fn recover_order(
+        &self,
+        lookup: &OrderLookup,
+    ) -> Result<Option<ProviderOrder>, ProviderError> {
+        self.find_order(&lookup.reference).await
+    }
+
+    /// Returns one eSIM by its ICCID (for the merchant settling an order by hand).
+    async fn esim_by_iccid(&self, iccid: &str) -> Result<ProviderEsim, ProviderError> {
+        self.esim(iccid).await
+    }
 
     /// Returns one eSIM with usage and install data.
     async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError>;

@@ -58,9 +58,18 @@ pub struct Config {
     /// Write requests (POST) allowed per client address per minute.
     #[serde(default = "default_writes_per_minute")]
     pub writes_per_minute: u32,
-    /// Seconds to wait for the provider before giving up.
+    /// Seconds to wait for the provider before giving up; a shopper's order waits this long
+    /// for its purchase, then is answered as pending while the purchase goes on.
     #[serde(default = "default_provider_timeout")]
     pub provider_timeout_secs: u64,
+    /// Seconds a purchase or top-up may take at the provider before its outcome is taken to
+    /// be unknown (it is never abandoned earlier, and never bought again).
+    #[serde(default = "default_purchase_timeout")]
+    pub purchase_timeout_secs: u64,
+    /// Seconds an order whose outcome is unknown is searched for in the provider's records
+    /// before it is held for the merchant's review.
+    #[serde(default = "default_review_after")]
+    pub review_after_secs: u64,
     /// Seconds the catalogue and rates are cached.
     #[serde(default = "default_catalogue_ttl")]
     pub catalogue_ttl_secs: u64,
@@ -417,6 +426,12 @@ fn default_writes_per_minute() -> u32 {
 }
 fn default_provider_timeout() -> u64 {
     20
+}
+fn default_purchase_timeout() -> u64 {
+    120
+}
+fn default_review_after() -> u64 {
+    600
 }
 fn default_catalogue_ttl() -> u64 {
     300

@@ -121,7 +121,7 @@ impl From<ProviderError> for AppError {
                 ErrorCode::ProviderBadResponse,
                 "Our eSIM supplier sent an answer we could not read. Please try again shortly.",
             ),
-            ErrorKind::Unauthorized | ErrorKind::InvalidRequest | ErrorKind::Unavailable => AppError::new(
+            ErrorKind::Unauthorized | ErrorKind::InvalidRequest | ErrorKind::Unavailable | ErrorKind::Unreachable => AppError::new(
                 ErrorCode::ProviderUnavailable,
                 "Our eSIM supplier is unavailable right now. Please try again shortly.",
             ),

@@ -77,6 +77,7 @@ pub fn provider(config: &Config) -> Result<Built, String> {
     let endpoint = |url: &Option<String>, default: &str| {
         Endpoint::new(url.as_deref().unwrap_or(default))
             .with_timeout(Duration::from_secs(config.provider_timeout_secs.max(1)))
+            .with_purchase_timeout(Duration::from_secs(config.purchase_timeout_secs.max(1)))
     };
     let adapter: Arc<dyn Provider> = match &config.provider {
         ProviderConfig::Sandbox {

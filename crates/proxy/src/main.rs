@@ -12,6 +12,14 @@ usage:
   esim-proxy --provider NAME [options]  run against vellosim, cloudesim, veloesim or pressone with
                                         every other setting at its default (or from --config FILE)
   esim-proxy token --sub ID [--ttl S]   print a customer token signed with $ESIM_PROXY_TOKEN_SECRET (for testing)
+  esim-proxy orders unresolved [options]
+                                        list the orders held for review (their outcome at the
+                                        provider is unknown) and those still in flight
+  esim-proxy orders settle ID --esim ICCID [--esim ICCID ...] [options]
+  esim-proxy orders settle ID --failed [options]
+                                        settle an order held for review: with the eSIMs found
+                                        for it at the provider, or as failed (not charged)
+                                        (options: the same --config/--provider/--database as the server)
 
 options:
   --listen ADDR      address to listen on (default 127.0.0.1:8080)
@@ -32,6 +40,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("token") {
         return token(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("orders") {
+        return orders(&args[1..]);
     }
     match parse(&args) {
         Ok(config) => run(config),
@@ -130,6 +141,16 @@ fn run(config: Config) -> ExitCode {
             ),
             Err(e) => tracing::warn!(error = %e.message, "could not reconcile orders at start"),
         }
+        // Orders still unresolved are asked about every few seconds, each at its own pace.
+        let sweeper = proxy.service.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                if let Err(e) = sweeper.sweep().await {
+                    tracing::warn!(error = %e.message, "could not look at unresolved orders");
+                }
+            }
+        });
         let listener = match tokio::net::TcpListener::bind(listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -144,7 +165,17 @@ fn run(config: Config) -> ExitCode {
             "esim-proxy listening on http://{address}/ (provider: {})",
             proxy.service.provider.name()
         );
-        match esim_proxy::serve(proxy.router, listener).await {
+        let served = esim_proxy::serve(proxy.router, listener).await;
+        // Purchases and top-ups already sent run to their end and are recorded before exit.
+        let limit = std::time::Duration::from_secs(proxy.service.config.purchase_timeout_secs + 10);
+        let left = proxy.service.drain(limit).await;
+        if left > 0 {
+            tracing::warn!(
+                running = left,
+                "exiting with purchases still running: they will be reconciled at the next start"
+            );
+        }
+        match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("esim-proxy: {e}");
@@ -185,4 +216,112 @@ fn token(args: &[String]) -> ExitCode {
     };
     println!("{}", esim_proxy::auth::sign(&claims, secret.as_bytes()));
     ExitCode::SUCCESS
+}
+
+/// `esim-proxy orders unresolved|settle …`: the merchant's view of orders whose outcome the
+/// proxy could not find out by itself.
+fn orders(args: &[String]) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("esim-proxy orders: {message}\n\n{USAGE}");
+        ExitCode::FAILURE
+    };
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => return fail("say unresolved or settle".into()),
+    };
+    let mut id = None;
+    let mut iccids = Vec::new();
+    let mut failed = false;
+    let mut options = Vec::new();
+    let mut iter = rest.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--esim" => match iter.next() {
+                Some(iccid) => iccids.push(iccid.trim().to_owned()),
+                None => return fail("--esim needs an ICCID".into()),
+            },
+            "--failed" => failed = true,
+            other if command == "settle" && id.is_none() && !other.starts_with("--") => {
+                id = Some(other.to_owned())
+            }
+            _ => options.push(arg.clone()),
+        }
+    }
+    let config = match parse(&options) {
+        Ok(config) => config,
+        Err(message) => return fail(message),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(async move {
+        let proxy = match esim_proxy::build(config) {
+            Ok(proxy) => proxy,
+            Err(e) => return fail(e),
+        };
+        let service = proxy.service;
+        match command {
+            "unresolved" => {
+                let list = match service.store.orders_unresolved().await {
+                    Ok(list) => list,
+                    Err(e) => return fail(e.to_string()),
+                };
+                if list.is_empty() {
+                    println!("No unresolved orders.");
+                    return ExitCode::SUCCESS;
+                }
+                println!("order\tstate\tcreated\treference\tpackage\tquantity\towner\temail");
+                for o in list {
+                    let state = match o.status {
+                        esim_proxy::store::OrderStatus::NeedsReview => "needs_review",
+                        esim_proxy::store::OrderStatus::Pending => "pending",
+                        _ => "in_flight",
+                    };
+                    println!(
+                        "{}\t{state}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        o.id,
+                        esim_core::time::format_utc(o.created_at),
+                        o.reference,
+                        o.package_code,
+                        o.quantity,
+                        o.owner,
+                        o.email.as_deref().unwrap_or("-")
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            "settle" => {
+                let Some(id) = id else {
+                    return fail("settle needs an order id".into());
+                };
+                if failed != iccids.is_empty() {
+                    return fail("settle needs --esim ICCID (one or more) or --failed".into());
+                }
+                match service.settle_by_hand(&id, &iccids).await {
+                    Ok(order) => {
+                        println!(
+                            "Order {} is now {}.",
+                            order.id,
+                            if failed {
+                                "failed (not charged)"
+                            } else {
+                                "completed"
+                            }
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "esim-proxy orders: {}{}",
+                            e.message,
+                            e.cause.map(|c| format!(" ({c})")).unwrap_or_default()
+                        );
+                        ExitCode::FAILURE
+                    }
+                }
+            }
+            other => fail(format!("unknown command {other:?}")),
+        }
+    })
 }

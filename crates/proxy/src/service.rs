@@ -3,7 +3,7 @@
 //! Handlers in `routes` parse requests and call these methods; every rule about money, owners
 //! and order safety lives here, where tests can reach it through the router.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,10 +13,11 @@ use esim_core::api::{
 };
 use esim_core::{Currency, Destination, Markup, Money, Package, Rates};
 use esim_providers::{
-    Capabilities, ErrorKind, OrderRequest as ProviderOrderRequest, Provider, ProviderError,
-    ProviderEsim, ProviderOrder, ProviderOrderState,
+    Capabilities, ErrorKind, OrderLookup, OrderRequest as ProviderOrderRequest, Provider,
+    ProviderError, ProviderEsim, ProviderOrder, ProviderOrderState, Recovery,
 };
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 
 use crate::auth::{self, Owner};
 use crate::cache::TtlCache;
@@ -41,6 +42,25 @@ pub struct Service {
     esim_retry_at: Mutex<std::collections::HashMap<String, Instant>>,
     /// Idempotency keys being processed right now in this process.
     in_progress: Mutex<HashSet<String>>,
+    /// Purchases and top-ups running in this process (by order id, or top-up key): each
+    /// turns to its outcome once that is written.
+    running: Mutex<HashMap<String, watch::Receiver<Option<Outcome>>>>,
+    /// When an unresolved order may next be asked about.
+    next_check: Mutex<HashMap<String, Instant>>,
+}
+
+/// What a purchase or top-up came to: the answer for its request.
+type Outcome = AppResult<OrderAnswer>;
+
+/// How often one unresolved order is asked about at most (reads, retries and the sweep share
+/// it).
+const CHECK_EVERY: Duration = Duration::from_secs(3);
+
+/// Locks a mutex, carrying on with its data if a holder panicked (the data is plain values).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Who is asking.
@@ -70,6 +90,7 @@ pub fn now() -> i64 {
 }
 
 /// The answer to an order request: a fresh or a replayed response.
+#[derive(Debug, Clone)]
 pub struct OrderAnswer {
     pub status: u16,
     pub body: String,
@@ -98,6 +119,8 @@ impl Service {
             responses: TtlCache::new(catalogue_ttl),
             esim_retry_at: Mutex::new(std::collections::HashMap::new()),
             in_progress: Mutex::new(HashSet::new()),
+            running: Mutex::new(HashMap::new()),
+            next_check: Mutex::new(HashMap::new()),
         })
     }
 
@@ -266,8 +289,13 @@ impl Service {
     // ---- orders ----
 
     /// Places an order, or answers again what a previous request with the same key got.
+    ///
+    /// A purchase, once sent, is never abandoned and never sent twice: it runs to its end in
+    /// the background and writes its outcome whatever happens to this request. The request
+    /// waits up to `provider_timeout_secs` for it, then answers with the order as pending
+    /// (202); a retry under the same key waits for the same purchase or reads its outcome.
     pub async fn create_order(
-        &self,
+        self: &Arc<Self>,
         caller: &Caller,
         key: &str,
         request: OrderRequest,
@@ -310,20 +338,37 @@ impl Service {
             currency.code(),
             email.as_deref().unwrap_or(""),
         ]);
-        let _guard = self.claim_key(&scope, key)?;
+        let guard = self.claim_key(&scope, key)?;
 
         if let Some(row) = self.prior(&scope, key, "orders", &hash).await? {
             if let Some((status, body)) = row.response {
-                return Ok(OrderAnswer { status, body });
+                return Ok(OrderAnswer {
+                    status,
+                    body: with_guest_token(body, row.guest_token.as_deref()),
+                });
             }
-            // A previous attempt did not finish: drive the same order again.
             let order_id = row.resource_id.unwrap_or_default();
             let order = self
                 .store
                 .order(order_id)
                 .await?
                 .ok_or_else(|| AppError::internal("idempotency row without its order"))?;
-            return self.drive_order(&scope, key, order, row.guest_token).await;
+            let done = match self.running_purchase(&order.id) {
+                Some(done) => Some(done),
+                // Refused for certain (the merchant's balance or credentials, or never
+                // placed): nothing was bought, so the same attempt may try again.
+                None if order.status == OrderStatus::Failed => {
+                    self.store.reopen_order(order.id.clone(), now()).await?;
+                    Some(self.start_purchase(order.clone(), row.guest_token.clone()))
+                }
+                // Sent before and not finished here (an earlier run's): never sent again.
+                None => {
+                    self.check(&order, true).await;
+                    None
+                }
+            };
+            drop(guard);
+            return self.answer(&order.id, done, row.guest_token).await;
         }
 
         let total = self
@@ -372,54 +417,116 @@ impl Service {
             test: self.config.test_mode(),
             status: OrderStatus::InFlight,
             failure: None,
+            provider_order_id: None,
             created_at: now(),
         };
         // Written before the provider is called: whatever happens next can be reconciled.
         self.store.insert_order(order.clone(), now()).await?;
-        self.drive_order(&scope, key, order, guest_token).await
+        let done = self.start_purchase(order.clone(), guest_token.clone());
+        drop(guard);
+        self.answer(&order.id, Some(done), guest_token).await
     }
 
-    /// Sends an in-flight order to the provider and records the outcome.
-    async fn drive_order(
+    /// Answers an order request: the purchase's own outcome if it arrives within the
+    /// provider timeout, else the order as it stands (pending, or held for review), 202.
+    async fn answer(
         &self,
-        scope: &str,
-        key: &str,
-        order: OrderRow,
+        order_id: &str,
+        done: Option<watch::Receiver<Option<Outcome>>>,
         guest_token: Option<String>,
     ) -> AppResult<OrderAnswer> {
+        if let Some(mut done) = done {
+            let wait = Duration::from_secs(self.config.provider_timeout_secs.max(1));
+            if let Ok(Ok(outcome)) =
+                tokio::time::timeout(wait, done.wait_for(Option::is_some)).await
+            {
+                if let Some(outcome) = outcome.clone() {
+                    return outcome;
+                }
+            }
+        }
+        let mut view = self.order_view(order_id.to_owned()).await?;
+        view.guest_token = guest_token;
+        // Accepted by the provider: created. Sent with its outcome not known yet: accepted.
+        let status = match view.state {
+            OrderState::Pending if view.esims.is_empty() => {
+                let row = self.store.order(order_id.to_owned()).await?;
+                if row.is_some_and(|r| r.status == OrderStatus::Pending) {
+                    201
+                } else {
+                    202
+                }
+            }
+            OrderState::NeedsReview => 202,
+            _ => 201,
+        };
+        let body = serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;
+        Ok(OrderAnswer { status, body })
+    }
+
+    /// The purchase of `order_id` running in this process, if there is one.
+    fn running_purchase(&self, order_id: &str) -> Option<watch::Receiver<Option<Outcome>>> {
+        lock(&self.running).get(order_id).cloned()
+    }
+
+    /// Sends an in-flight order to the provider in a task of its own, which records the
+    /// outcome however the request that started it ends.
+    fn start_purchase(
+        self: &Arc<Self>,
+        order: OrderRow,
+        guest_token: Option<String>,
+    ) -> watch::Receiver<Option<Outcome>> {
+        let (sender, receiver) = watch::channel(None);
+        lock(&self.running).insert(order.id.clone(), receiver.clone());
+        let service = Arc::clone(self);
+        tokio::spawn(async move {
+            let outcome = service.purchase(&order, guest_token).await;
+            if let Err(e) = &outcome {
+                tracing::info!(order = %order.id, code = e.code.as_str(), "order not placed");
+            }
+            lock(&service.running).remove(&order.id);
+            let _ = sender.send(Some(outcome));
+        });
+        receiver
+    }
+
+    /// Sends an order to the provider, once, and records what came of it.
+    async fn purchase(&self, order: &OrderRow, guest_token: Option<String>) -> Outcome {
         let request = ProviderOrderRequest {
             reference: order.reference.clone(),
             package_code: order.package_code.clone(),
             quantity: order.quantity,
         };
-        let placed = match self.call(self.provider.order(&request)).await {
-            Ok(placed) => Ok(placed),
-            Err(e) if is_definitive(&e.kind) => Err(e),
-            // The answer may have been lost after the provider acted: ask by reference.
-            Err(e) => match self.call(self.provider.find_order(&order.reference)).await {
-                Ok(Some(found)) => Ok(found),
-                Ok(None) if e.kind != ErrorKind::Timeout => {
-                    self.fail_order(&order.id, "not placed; may be retried")
-                        .await?;
-                    return Err(e.into());
-                }
-                _ => return Err(e.into()),
-            },
+        let deadline = Duration::from_secs(
+            self.config
+                .purchase_timeout_secs
+                .max(self.config.provider_timeout_secs)
+                + 5,
+        );
+        let placed = match tokio::time::timeout(deadline, self.provider.order(&request)).await {
+            Ok(result) => result,
+            Err(_) => Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("no answer to the purchase within {}s", deadline.as_secs()),
+            )),
         };
         match placed {
             Ok(placed) => {
                 crash_point_after_provider_order();
-                self.settle(&order, &placed).await?;
+                self.settle(order, &placed).await?;
                 let mut view = self.order_view(order.id.clone()).await?;
-                view.guest_token = guest_token;
+                view.guest_token = None;
                 let body =
                     serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;
                 self.store
-                    .complete_idempotency(scope.to_owned(), key.to_owned(), 201, body.clone())
+                    .complete_order_idempotency(order.id.clone(), 201, body.clone())
                     .await?;
-                Ok(OrderAnswer { status: 201, body })
+                Ok(OrderAnswer {
+                    status: 201,
+                    body: with_guest_token(body, guest_token.as_deref()),
+                })
             }
-            Err(e) => {
+            Err(e) if is_definitive(&e.kind) => {
                 // Failures that belong to the request itself are its final answer; the
                 // merchant's own problems (credentials, balance) may be fixed, so a retry of
                 // the same checkout attempt tries again, with the same reference.
@@ -433,6 +540,7 @@ impl Service {
                 let error: AppError = match e.kind {
                     ErrorKind::NotFound => {
                         AppError::new(ErrorCode::UnknownPackage, "That package is no longer sold.")
+                            .because(e.to_string())
                     }
                     _ => e.into(),
                 };
@@ -441,15 +549,23 @@ impl Service {
                     let body = serde_json::to_string(&error.body())
                         .map_err(|e| AppError::internal(e.to_string()))?;
                     self.store
-                        .complete_idempotency(
-                            scope.to_owned(),
-                            key.to_owned(),
-                            error.status().as_u16(),
-                            body,
-                        )
+                        .complete_order_idempotency(order.id.clone(), error.status().as_u16(), body)
                         .await?;
                 }
                 Err(error)
+            }
+            Err(e) => {
+                // The provider may have acted: find out from its records, never by buying again.
+                tracing::warn!(order = %order.id, error = %e, "a purchase's outcome is unknown");
+                lock(&self.next_check).insert(order.id.clone(), Instant::now() + CHECK_EVERY);
+                if let Err(e) = self.check_now(order).await {
+                    tracing::warn!(order = %order.id, error = %e.message, "could not find out where an order stands");
+                }
+                match self.store.order(order.id.clone()).await? {
+                    // Certainly never placed: the error is the answer, and a retry may buy.
+                    Some(row) if row.status == OrderStatus::Failed => Err(e.into()),
+                    _ => self.answer(&order.id, None, guest_token).await,
+                }
             }
         }
     }
@@ -466,6 +582,90 @@ impl Service {
                 now(),
             )
             .await?;
+        Ok(())
+    }
+
+    /// Finds out where an unresolved order stands that no task of this process is placing,
+    /// from the provider's records, and records it: completed or pending when found; failed
+    /// when the provider can say for certain that it was never placed; held for review when
+    /// the provider cannot be asked, or has not shown it within `review_after_secs`. Asks at
+    /// most every few seconds per order unless `now`. Errors are logged: the order stays as
+    /// it was, to be asked about again.
+    pub async fn check(&self, order: &OrderRow, now_please: bool) {
+        if self.running_purchase(&order.id).is_some() {
+            return;
+        }
+        {
+            let mut next = lock(&self.next_check);
+            let due = next.get(&order.id).is_none_or(|at| *at <= Instant::now());
+            if !due && !now_please {
+                return;
+            }
+            next.insert(order.id.clone(), Instant::now() + CHECK_EVERY);
+        }
+        if let Err(e) = self.check_now(order).await {
+            tracing::warn!(order = %order.id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""), "could not find out where an order stands");
+        }
+    }
+
+    async fn check_now(&self, order: &OrderRow) -> AppResult<()> {
+        let Some(order) = self
+            .store
+            .order(order.id.clone())
+            .await?
+            .filter(OrderRow::unresolved)
+        else {
+            return Ok(());
+        };
+        let lookup = OrderLookup {
+            reference: order.reference.clone(),
+            provider_order_id: order.provider_order_id.clone(),
+            package_code: order.package_code.clone(),
+            quantity: order.quantity,
+            sent_at: order.created_at,
+            held: self.store.held_esims().await?,
+        };
+        let found = self.call(self.provider.recover_order(&lookup)).await?;
+        if let Some(found) = found {
+            self.settle(&order, &found).await?;
+            let view = self.order_view(order.id.clone()).await?;
+            if matches!(view.state, OrderState::Completed | OrderState::Failed) {
+                let body =
+                    serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;
+                self.store
+                    .complete_order_idempotency(order.id.clone(), 201, body)
+                    .await?;
+            }
+            tracing::info!(order = %order.id, state = ?view.state, "found an order at the provider");
+            return Ok(());
+        }
+        if order.provider_order_id.is_some() || order.status == OrderStatus::NeedsReview {
+            // Accepted and still being issued, or already held: left as it is.
+            return Ok(());
+        }
+        let waited = now() - order.created_at;
+        let review = match self.capabilities().recovery {
+            Recovery::Exact => {
+                self.fail_order(&order.id, "Not placed: the supplier has no such order.")
+                    .await?;
+                tracing::info!(order = %order.id, "an order in flight never reached the provider");
+                return Ok(());
+            }
+            Recovery::Unfindable => true,
+            Recovery::Search => {
+                waited > i64::try_from(self.config.review_after_secs).unwrap_or(i64::MAX)
+            }
+        };
+        if review {
+            self.store
+                .hold_for_review(
+                    order.id.clone(),
+                    "The supplier did not confirm this order; it is being checked.".into(),
+                    now(),
+                )
+                .await?;
+            tracing::warn!(order = %order.id, reference = %order.reference, "an order's outcome is unknown: held for review (esim-proxy orders unresolved)");
+        }
         Ok(())
     }
 
@@ -505,7 +705,7 @@ impl Service {
                 order.id.clone(),
                 status,
                 failure,
-                Some(placed.provider_order_id.clone()),
+                Some(placed.provider_order_id.clone()).filter(|id| !id.is_empty()),
                 rows,
                 now(),
             )
@@ -513,7 +713,7 @@ impl Service {
         Ok(())
     }
 
-    /// Returns an order the caller owns, reconciling it first if it is not settled.
+    /// Returns an order the caller owns, finding out first where it stands if it is not settled.
     pub async fn order(&self, caller: &Caller, id: &str) -> AppResult<Order> {
         let owner = caller.owner()?.key();
         let row = self
@@ -522,10 +722,8 @@ impl Service {
             .await?
             .filter(|o| o.owner == owner)
             .ok_or_else(|| AppError::not_found("order"))?;
-        if matches!(row.status, OrderStatus::InFlight | OrderStatus::Pending) {
-            if let Ok(Some(found)) = self.call(self.provider.find_order(&row.reference)).await {
-                self.settle(&row, &found).await?;
-            }
+        if row.unresolved() {
+            self.check(&row, false).await;
         }
         self.order_view(row.id).await
     }
@@ -548,6 +746,7 @@ impl Service {
                 OrderStatus::InFlight | OrderStatus::Pending => OrderState::Pending,
                 OrderStatus::Completed => OrderState::Completed,
                 OrderStatus::Failed => OrderState::Failed,
+                OrderStatus::NeedsReview => OrderState::NeedsReview,
             },
             package_code: row.package_code,
             quantity: row.quantity,
@@ -560,30 +759,100 @@ impl Service {
         })
     }
 
-    /// Settles every order left in flight by an earlier run, by asking the provider for each
-    /// reference. Returns how many were settled.
+    /// Finds out where every unresolved order stands that no task of this process is placing
+    /// (at start: those an earlier run left). Returns how many changed state.
     pub async fn reconcile(&self) -> AppResult<usize> {
-        let mut settled = 0;
-        for order in self.store.orders_in_flight().await? {
-            match self.call(self.provider.find_order(&order.reference)).await {
-                Ok(Some(found)) => {
-                    self.settle(&order, &found).await?;
-                    settled += 1;
-                    tracing::info!(order = %order.id, "reconciled an order left in flight");
-                }
-                Ok(None) if order.status == OrderStatus::InFlight => {
-                    self.fail_order(&order.id, "never reached the provider")
-                        .await?;
-                    settled += 1;
-                    tracing::info!(order = %order.id, "order left in flight never reached the provider");
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::warn!(order = %order.id, error = %e, "could not reconcile an order yet")
-                }
+        let mut changed = 0;
+        for order in self.store.orders_unresolved().await? {
+            self.check(&order, true).await;
+            let after = self.store.order(order.id.clone()).await?;
+            if after.is_some_and(|a| a.status != order.status) {
+                changed += 1;
             }
         }
-        Ok(settled)
+        Ok(changed)
+    }
+
+    /// Asks about the unresolved orders that are due (the running proxy does this every few
+    /// seconds, so that an order settles, or is held for review, without anyone asking).
+    pub async fn sweep(&self) -> AppResult<()> {
+        for order in self.store.orders_unresolved().await? {
+            self.check(&order, false).await;
+        }
+        Ok(())
+    }
+
+    /// Waits until every purchase and top-up running in this process has written its
+    /// outcome, or `limit` has passed; returns how many are still running.
+    pub async fn drain(&self, limit: Duration) -> usize {
+        let until = Instant::now() + limit;
+        loop {
+            let running = lock(&self.running).len();
+            if running == 0 || Instant::now() >= until {
+                return running;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    // ---- orders held for review (the merchant's command line) ----
+
+    /// The orders held for review, oldest first.
+    pub async fn orders_in_review(&self) -> AppResult<Vec<OrderRow>> {
+        Ok(self.store.orders_in_review().await?)
+    }
+
+    /// Settles an order held for review with the eSIMs (by ICCID) the merchant found at the
+    /// provider for it, or as failed (nothing was charged) when `iccids` is empty.
+    pub async fn settle_by_hand(&self, id: &str, iccids: &[String]) -> AppResult<Order> {
+        let order = self
+            .store
+            .order(id.to_owned())
+            .await?
+            .ok_or_else(|| AppError::not_found("order"))?;
+        if !order.unresolved() {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!(
+                    "Order {id} is already {}.",
+                    match order.status {
+                        OrderStatus::Completed => "completed",
+                        _ => "failed",
+                    }
+                ),
+            ));
+        }
+        if iccids.is_empty() {
+            self.fail_order(id, "Settled by the merchant: not charged.")
+                .await?;
+        } else {
+            let held = self.store.held_esims().await?;
+            let mut esims = Vec::new();
+            for iccid in iccids {
+                let esim = self.call(self.provider.esim_by_iccid(iccid)).await?;
+                if held.contains(&esim.provider_id) || held.contains(&esim.iccid) {
+                    return Err(AppError::new(
+                        ErrorCode::NotAllowed,
+                        format!("The eSIM {iccid} already belongs to another order."),
+                    ));
+                }
+                esims.push(esim);
+            }
+            let placed = ProviderOrder {
+                reference: order.reference.clone(),
+                provider_order_id: order.provider_order_id.clone().unwrap_or_default(),
+                state: ProviderOrderState::Completed,
+                cost: Money::zero(Currency::USD),
+                esims,
+            };
+            self.settle(&order, &placed).await?;
+        }
+        let view = self.order_view(id.to_owned()).await?;
+        let body = serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;
+        self.store
+            .complete_order_idempotency(id.to_owned(), 201, body)
+            .await?;
+        Ok(view)
     }
 
     // ---- eSIMs ----
@@ -687,7 +956,10 @@ impl Service {
             destination: row.destination.clone(),
             actions: EsimActions {
                 install: may_install,
-                top_up: caps.top_up && esim.status.may_top_up(),
+                top_up: caps.top_up
+                    && esim.status.may_top_up()
+                    && (!caps.top_up_active_only
+                        || esim.status.lifecycle == esim_core::Lifecycle::Active),
                 cancel: caps.cancel && esim.status.may_cancel(),
             },
             install: may_install
@@ -731,9 +1003,12 @@ impl Service {
         Ok(priced)
     }
 
-    /// Tops up an eSIM the caller owns, once per idempotency key.
+    /// Tops up an eSIM the caller owns, once per idempotency key. Like a purchase, the
+    /// top-up runs to its end in the background; the request waits up to the provider
+    /// timeout, then answers 202 with the eSIM as it stands, and a retry under the same key
+    /// waits for the same top-up or reads its outcome.
     pub async fn top_up(
-        &self,
+        self: &Arc<Self>,
         caller: &Caller,
         key: &str,
         id: &str,
@@ -744,10 +1019,29 @@ impl Service {
         let row = self.owned_esim(caller, id).await?;
         let scope = caller.owner()?.key();
         let hash = request_hash(&["topup", id, package_code.trim(), currency.code()]);
-        let _guard = self.claim_key(&scope, key)?;
+        let guard = self.claim_key(&scope, key)?;
+        let task = format!("topup\u{0}{scope}\u{0}{key}");
         if let Some(existing) = self.prior(&scope, key, "topup", &hash).await? {
             if let Some((status, body)) = existing.response {
                 return Ok(OrderAnswer { status, body });
+            }
+            if let Some(done) = self.running_purchase(&task) {
+                drop(guard);
+                return self.answer_top_up(&row, Some(done)).await;
+            }
+            if let Some(before) = existing.detail {
+                // Sent by an earlier run, whose answer was lost: never sent again.
+                let current = self.provider_esim(&row.provider_id, true).await?;
+                if grew(&before, &current) {
+                    let body = serde_json::to_string(&self.updated(&row, current))
+                        .map_err(|e| AppError::internal(e.to_string()))?;
+                    self.store
+                        .complete_idempotency(scope, key.to_owned(), 200, body.clone())
+                        .await?;
+                    return Ok(OrderAnswer { status: 200, body });
+                }
+                tracing::warn!(esim = %row.id, "a top-up's outcome is unknown: not sent again");
+                return self.answer_top_up(&row, None).await;
             }
         } else {
             let new = NewIdempotency {
@@ -761,13 +1055,20 @@ impl Service {
             self.store.reserve_idempotency(new, now()).await?;
         }
         let current = self.provider_esim(&row.provider_id, true).await?;
-        if !current.status.may_top_up() {
+        let active_only = self.capabilities().top_up_active_only;
+        if !current.status.may_top_up()
+            || (active_only && current.status.lifecycle != esim_core::Lifecycle::Active)
+        {
             return Err(AppError::new(
                 ErrorCode::NotAllowed,
-                format!(
-                    "This eSIM is {} and can no longer be topped up.",
-                    current.status.lifecycle.as_str()
-                ),
+                if active_only && current.status.may_top_up() {
+                    "This eSIM can be topped up once it is in use.".to_owned()
+                } else {
+                    format!(
+                        "This eSIM is {} and can no longer be topped up.",
+                        current.status.lifecycle.as_str()
+                    )
+                },
             ));
         }
         let options = self
@@ -782,28 +1083,95 @@ impl Service {
                 "That top-up does not fit this eSIM.",
             ));
         }
-        // The provider's reference is derived from the key, so a retry is the same top-up.
-        let reference = format!("tu_{}", &request_hash(&[&scope, key])[..32]);
-        let esim = self
-            .call(
-                self.provider
-                    .top_up(&row.provider_id, package_code.trim(), &reference),
-            )
-            .await
-            .map_err(|e| match e.kind {
-                ErrorKind::NotAllowed => AppError::new(
-                    ErrorCode::NotAllowed,
-                    "This eSIM can no longer be topped up.",
-                )
-                .because(e.to_string()),
-                _ => e.into(),
-            })?;
-        let body = serde_json::to_string(&self.updated(&row, esim))
-            .map_err(|e| AppError::internal(e.to_string()))?;
+        // Measured before it is sent: a retry after a crash compares the eSIM with it.
         self.store
-            .complete_idempotency(scope, key.to_owned(), 200, body.clone())
+            .set_idempotency_detail(scope.clone(), key.to_owned(), Some(size_of(&current)))
             .await?;
-        Ok(OrderAnswer { status: 200, body })
+        let (sender, receiver) = watch::channel(None);
+        lock(&self.running).insert(task.clone(), receiver.clone());
+        let service = Arc::clone(self);
+        let (esim, code, key) = (row.clone(), package_code.trim().to_owned(), key.to_owned());
+        tokio::spawn(async move {
+            let outcome = service.run_top_up(&scope, &key, &esim, &code).await;
+            lock(&service.running).remove(&task);
+            let _ = sender.send(Some(outcome));
+        });
+        drop(guard);
+        self.answer_top_up(&row, Some(receiver)).await
+    }
+
+    /// Sends a top-up to the provider, once, and records what came of it.
+    async fn run_top_up(&self, scope: &str, key: &str, row: &EsimRow, code: &str) -> Outcome {
+        // The provider's reference is derived from the key, so a retry is the same top-up.
+        let reference = format!("tu_{}", &request_hash(&[scope, key])[..32]);
+        let deadline = Duration::from_secs(
+            self.config
+                .purchase_timeout_secs
+                .max(self.config.provider_timeout_secs)
+                + 5,
+        );
+        let result = match tokio::time::timeout(
+            deadline,
+            self.provider.top_up(&row.provider_id, code, &reference),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("no answer to the top-up within {}s", deadline.as_secs()),
+            )),
+        };
+        match result {
+            Ok(esim) => {
+                let body = serde_json::to_string(&self.updated(row, esim))
+                    .map_err(|e| AppError::internal(e.to_string()))?;
+                self.store
+                    .complete_idempotency(scope.to_owned(), key.to_owned(), 200, body.clone())
+                    .await?;
+                Ok(OrderAnswer { status: 200, body })
+            }
+            Err(e) if is_definitive(&e.kind) => {
+                // Nothing was bought: the same attempt may be sent again.
+                self.store
+                    .set_idempotency_detail(scope.to_owned(), key.to_owned(), None)
+                    .await?;
+                Err(match e.kind {
+                    ErrorKind::NotAllowed => AppError::new(
+                        ErrorCode::NotAllowed,
+                        "This eSIM can no longer be topped up.",
+                    )
+                    .because(e.to_string()),
+                    _ => e.into(),
+                })
+            }
+            Err(e) => {
+                tracing::warn!(esim = %row.id, error = %e, "a top-up's outcome is unknown");
+                self.answer_top_up(row, None).await
+            }
+        }
+    }
+
+    /// Answers a top-up request: its outcome if it arrives within the provider timeout, else
+    /// the eSIM as it stands, 202.
+    async fn answer_top_up(
+        &self,
+        row: &EsimRow,
+        done: Option<watch::Receiver<Option<Outcome>>>,
+    ) -> AppResult<OrderAnswer> {
+        if let Some(mut done) = done {
+            let wait = Duration::from_secs(self.config.provider_timeout_secs.max(1));
+            if let Ok(Ok(outcome)) =
+                tokio::time::timeout(wait, done.wait_for(Option::is_some)).await
+            {
+                if let Some(outcome) = outcome.clone() {
+                    return outcome;
+                }
+            }
+        }
+        let view = self.esim_view(row, false).await?;
+        let body = serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;
+        Ok(OrderAnswer { status: 202, body })
     }
 
     /// Refuses top-up requests when the provider sells none.
@@ -901,7 +1269,7 @@ impl Drop for KeyGuard<'_> {
     }
 }
 
-/// Errors after which the provider certainly did not act.
+/// Errors after which the provider certainly did not act: it refused, or was never reached.
 fn is_definitive(kind: &ErrorKind) -> bool {
     matches!(
         kind,
@@ -911,7 +1279,45 @@ fn is_definitive(kind: &ErrorKind) -> bool {
             | ErrorKind::Unauthorized
             | ErrorKind::NotAllowed
             | ErrorKind::Unsupported
+            | ErrorKind::RateLimited { .. }
+            | ErrorKind::Unreachable
     )
+}
+
+/// Puts the guest token issued with an order into its stored answer (stored without it).
+fn with_guest_token(body: String, token: Option<&str>) -> String {
+    let Some(token) = token else {
+        return body;
+    };
+    match serde_json::from_str::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Object(mut map)) if map.contains_key("state") => {
+            map.insert("guest_token".into(), token.into());
+            serde_json::Value::Object(map).to_string()
+        }
+        _ => body,
+    }
+}
+
+/// An eSIM's size, to tell later whether a top-up took effect: its bytes (unlimited counts as
+/// the most) and how many plans its history lists.
+fn size_of(esim: &ProviderEsim) -> String {
+    format!(
+        "{}:{}",
+        esim.total.bytes().unwrap_or(u64::MAX),
+        esim.history.len()
+    )
+}
+
+/// Whether an eSIM has grown since `before` (a [`size_of`]).
+fn grew(before: &str, after: &ProviderEsim) -> bool {
+    let parse = |text: &str| -> Option<(u64, usize)> {
+        let (bytes, plans) = text.split_once(':')?;
+        Some((bytes.parse().ok()?, plans.parse().ok()?))
+    };
+    match (parse(before), parse(&size_of(after))) {
+        (Some((b0, p0)), Some((b1, p1))) => b1 > b0 || p1 > p0,
+        _ => false,
+    }
 }
 
 /// Checks an order quantity.

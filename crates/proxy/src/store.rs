@@ -2,7 +2,8 @@
 //!
 //! An order is written, with the reference sent to the provider, *before* the provider is
 //! called, in state `in_flight`; whatever happens next (an answer, an error, a crash) leaves a
-//! row that can be reconciled with the provider by that reference. Calls run on tokio's
+//! row that is reconciled from the provider's records, and never sent again. One whose outcome
+//! cannot be found out is held in `needs_review` for the merchant to settle. Calls run on tokio's
 //! blocking pool so that a slow disk never stalls the async runtime.
 
 use std::path::Path;
@@ -11,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE guests (
         id TEXT PRIMARY KEY,
         token_hash TEXT NOT NULL UNIQUE,
@@ -60,7 +62,14 @@ const MIGRATIONS: &[&str] = &[r#"
         created_at INTEGER NOT NULL,
         PRIMARY KEY (owner, key)
     );
-"#];
+"#,
+    // What a request measured before it spent (a top-up: the eSIM's size), so that a retry
+    // after a crash can tell whether it took effect.
+    r#"
+    ALTER TABLE idempotency ADD COLUMN detail TEXT;
+    CREATE INDEX idempotency_by_resource ON idempotency(resource_id);
+"#,
+];
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +95,8 @@ pub enum OrderStatus {
     Completed,
     /// Refused; nothing was charged.
     Failed,
+    /// Sent, and its outcome could not be found out: held for the merchant, never sent again.
+    NeedsReview,
 }
 
 impl OrderStatus {
@@ -95,6 +106,7 @@ impl OrderStatus {
             OrderStatus::Pending => "pending",
             OrderStatus::Completed => "completed",
             OrderStatus::Failed => "failed",
+            OrderStatus::NeedsReview => "needs_review",
         }
     }
 
@@ -103,6 +115,7 @@ impl OrderStatus {
             "pending" => OrderStatus::Pending,
             "completed" => OrderStatus::Completed,
             "failed" => OrderStatus::Failed,
+            "needs_review" => OrderStatus::NeedsReview,
             _ => OrderStatus::InFlight,
         }
     }
@@ -122,7 +135,20 @@ pub struct OrderRow {
     pub test: bool,
     pub status: OrderStatus,
     pub failure: Option<String>,
+    /// The provider's order number, once it accepted the order.
+    pub provider_order_id: Option<String>,
+    /// When it was written, just before it was sent.
     pub created_at: i64,
+}
+
+impl OrderRow {
+    /// Whether the order may still change: sent, and no final outcome known.
+    pub fn unresolved(&self) -> bool {
+        matches!(
+            self.status,
+            OrderStatus::InFlight | OrderStatus::Pending | OrderStatus::NeedsReview
+        )
+    }
 }
 
 /// A stored eSIM: who owns it and how the provider knows it.
@@ -151,6 +177,8 @@ pub struct IdempotencyRow {
     pub guest_token: Option<String>,
     /// The final answer, once there is one.
     pub response: Option<(u16, String)>,
+    /// What the request measured before it spent, if anything.
+    pub detail: Option<String>,
 }
 
 /// A key to reserve before a request that creates or spends.
@@ -250,7 +278,7 @@ impl Store {
     ) -> StoreResult<Option<IdempotencyRow>> {
         self.call(move |c| {
             Ok(c.query_row(
-                "SELECT endpoint, request_hash, resource_id, status, response, guest_token FROM idempotency WHERE owner = ?1 AND key = ?2",
+                "SELECT endpoint, request_hash, resource_id, status, response, guest_token, detail FROM idempotency WHERE owner = ?1 AND key = ?2",
                 params![owner, key],
                 |r| {
                     let status: Option<u16> = r.get(3)?;
@@ -261,6 +289,7 @@ impl Store {
                         resource_id: r.get(2)?,
                         guest_token: r.get(5)?,
                         response: status.zip(response),
+                        detail: r.get(6)?,
                     })
                 },
             )
@@ -300,6 +329,41 @@ impl Store {
         .await
     }
 
+    /// Stores the final answer of the order request behind `order_id`, unless it has one.
+    pub async fn complete_order_idempotency(
+        &self,
+        order_id: String,
+        status: u16,
+        response: String,
+    ) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE idempotency SET status = ?2, response = ?3
+                 WHERE resource_id = ?1 AND endpoint = 'orders' AND response IS NULL",
+                params![order_id, status, response],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records what a request measured before it spent (`None`: it never spent).
+    pub async fn set_idempotency_detail(
+        &self,
+        owner: String,
+        key: String,
+        detail: Option<String>,
+    ) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE idempotency SET detail = ?3 WHERE owner = ?1 AND key = ?2",
+                params![owner, key, detail],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Writes a new order in flight, before the provider is called.
     pub async fn insert_order(&self, order: OrderRow, now: i64) -> StoreResult<()> {
         self.call(move |c| {
@@ -327,6 +391,33 @@ impl Store {
         .await
     }
 
+    /// Puts a failed order back in flight, to be sent again with the same reference (only for
+    /// an order the provider certainly never placed).
+    pub async fn reopen_order(&self, id: String, now: i64) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE orders SET state = 'in_flight', failure = NULL, updated_at = ?2
+                 WHERE id = ?1 AND state = 'failed'",
+                params![id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Holds an order whose outcome is unknown for the merchant's review.
+    pub async fn hold_for_review(&self, id: String, why: String, now: i64) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE orders SET state = 'needs_review', failure = ?2, updated_at = ?3
+                 WHERE id = ?1 AND state = 'in_flight'",
+                params![id, why, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Returns one order.
     pub async fn order(&self, id: String) -> StoreResult<Option<OrderRow>> {
         self.call(move |c| {
@@ -342,9 +433,30 @@ impl Store {
 
     /// Returns every order still in flight, oldest first, for reconciliation.
     pub async fn orders_in_flight(&self) -> StoreResult<Vec<OrderRow>> {
-        self.call(|c| {
+        self.orders_in(&["in_flight", "pending"]).await
+    }
+
+    /// Returns every order whose outcome is not final, oldest first: in flight, pending, or
+    /// held for review.
+    pub async fn orders_unresolved(&self) -> StoreResult<Vec<OrderRow>> {
+        self.orders_in(&["in_flight", "pending", "needs_review"])
+            .await
+    }
+
+    /// Returns the orders held for the merchant's review, oldest first.
+    pub async fn orders_in_review(&self) -> StoreResult<Vec<OrderRow>> {
+        self.orders_in(&["needs_review"]).await
+    }
+
+    async fn orders_in(&self, states: &'static [&'static str]) -> StoreResult<Vec<OrderRow>> {
+        self.call(move |c| {
+            let list = states
+                .iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut stmt = c.prepare(&format!(
-                "{ORDER_SELECT} WHERE state IN ('in_flight', 'pending') ORDER BY created_at"
+                "{ORDER_SELECT} WHERE state IN ({list}) ORDER BY created_at, id"
             ))?;
             let rows = stmt
                 .query_map([], order_row)?
@@ -425,6 +537,18 @@ impl Store {
         .await
     }
 
+    /// Returns every eSIM key held by an order: provider ids and ICCIDs.
+    pub async fn held_esims(&self) -> StoreResult<Vec<String>> {
+        self.call(|c| {
+            let mut stmt = c.prepare("SELECT provider_id, iccid FROM esims")?;
+            let rows = stmt
+                .query_map([], |r| Ok([r.get::<_, String>(0)?, r.get::<_, String>(1)?]))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.into_iter().flatten().collect())
+        })
+        .await
+    }
+
     /// Returns how many eSIMs are stored in all (tests of exactly-once read it).
     pub async fn count_esims(&self) -> StoreResult<u64> {
         self.call(|c| Ok(c.query_row("SELECT COUNT(*) FROM esims", [], |r| r.get(0))?))
@@ -433,7 +557,7 @@ impl Store {
 }
 
 const ORDER_SELECT: &str = "SELECT id, reference, owner, package_code, quantity, total_minor, currency, email, test, state,
-    failure, created_at FROM orders";
+    failure, created_at, provider_order_id FROM orders";
 const ESIM_SELECT: &str =
     "SELECT id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at FROM esims";
 
@@ -452,6 +576,7 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
         status: OrderStatus::parse(&state),
         failure: r.get(10)?,
         created_at: r.get(11)?,
+        provider_order_id: r.get(12)?,
     })
 }
 
@@ -507,6 +632,7 @@ mod tests {
             test: true,
             status: OrderStatus::InFlight,
             failure: None,
+            provider_order_id: None,
             created_at: 10,
         }
     }

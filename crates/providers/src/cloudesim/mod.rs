@@ -21,8 +21,8 @@ use serde_json::{json, Value};
 use crate::countries;
 use crate::http::{Backoff, Endpoint, Http, Secret};
 use crate::provider::{
-    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
-    ProviderOrderState,
+    Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
+    ProviderOrder, ProviderOrderState, Recovery,
 };
 use crate::{lock, TopUpAttempts};
 pub use wire::Units;
@@ -85,10 +85,21 @@ impl CloudeSim {
         path: &str,
         body: Option<Value>,
     ) -> Result<T, ProviderError> {
-        let mut request = self
-            .http
-            .request(method, path)
-            .bearer_auth(self.token.expose());
+        self.send(self.http.request(method, path), body).await
+    }
+
+    /// A purchase or a top-up: a POST given the purchase timeout.
+    async fn buy<T: DeserializeOwned>(&self, path: &str, body: Value) -> Result<T, ProviderError> {
+        self.send(self.http.purchase(Method::POST, path), Some(body))
+            .await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        body: Option<Value>,
+    ) -> Result<T, ProviderError> {
+        let mut request = request.bearer_auth(self.token.expose());
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -193,6 +204,9 @@ impl Provider for CloudeSim {
             usage: true,
             rates: false,
             balance: true,
+            top_up_active_only: false,
+            // No reference of ours is taken, and eSIMs are queried by ICCID or order number.
+            recovery: Recovery::Unfindable,
         }
     }
 
@@ -267,7 +281,7 @@ impl Provider for CloudeSim {
             .checked_mul(request.quantity.max(1))
             .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, e.to_string()))?;
         let order: WireOrder = self
-            .post(
+            .buy(
                 "/esim/order",
                 json!({"packageCode": package.code, "quantity": request.quantity.max(1)}),
             )
@@ -307,6 +321,32 @@ impl Provider for CloudeSim {
         }))
     }
 
+    async fn recover_order(
+        &self,
+        lookup: &OrderLookup,
+    ) -> Result<Option<ProviderOrder>, ProviderError> {
+        if let Some(known) = self.find_order(&lookup.reference).await? {
+            return Ok(Some(known));
+        }
+        // Accepted before, perhaps by an earlier run: asked about by its order number.
+        let Some(order_no) = lookup.provider_order_id.clone() else {
+            return Ok(None);
+        };
+        let cost = self
+            .package(&lookup.package_code)
+            .await?
+            .price
+            .checked_mul(lookup.quantity.max(1))
+            .map_err(|e| ProviderError::new(ErrorKind::MalformedResponse, e.to_string()))?;
+        let placed = Placed {
+            order_no,
+            quantity: lookup.quantity.max(1),
+            cost,
+        };
+        lock(&self.orders).insert(lookup.reference.clone(), placed);
+        self.find_order(&lookup.reference).await
+    }
+
     async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
         self.query(json!({"iccid": provider_id}))
             .await?
@@ -338,7 +378,7 @@ impl Provider for CloudeSim {
             return Ok(before);
         }
         let _: WireOrderNo = self
-            .post(
+            .buy(
                 "/esim/topup",
                 json!({"iccid": provider_id, "packageCode": package_code, "quantity": 1}),
             )

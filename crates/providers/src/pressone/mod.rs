@@ -27,7 +27,7 @@ use crate::http::{segment, Endpoint, Http, Reply, Secret};
 use crate::lock;
 use crate::provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
-    ProviderOrderState,
+    ProviderOrderState, Recovery,
 };
 use wire::{
     WireBalance, WireDestination, WireHistory, WireOrder, WirePackage, WireSim, WireToken,
@@ -391,6 +391,10 @@ impl Provider for PressOne {
             usage: true,
             rates: false,
             balance: true,
+            top_up_active_only: true,
+            // Orders carry our reference as their description; PressOne may list an order
+            // only once it has finished it.
+            recovery: Recovery::Search,
         }
     }
 
@@ -445,7 +449,7 @@ impl Provider for PressOne {
         let order: WireOrder = self
             .call(|| {
                 self.http
-                    .request(Method::POST, "/customer/v2/orders")
+                    .purchase(Method::POST, "/customer/v2/orders")
                     .form(&[
                         ("quantity", quantity.as_str()),
                         ("package_id", package.code.as_str()),
@@ -513,7 +517,7 @@ impl Provider for PressOne {
             let _: WireOrder = self
                 .call(|| {
                     self.http
-                        .request(Method::POST, "/customer/v2/orders/topups")
+                        .purchase(Method::POST, "/customer/v2/orders/topups")
                         .form(&[
                             ("package_id", package_code),
                             ("iccid", iccid),

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
-    ProviderOrderState,
+    ProviderOrderState, Recovery,
 };
 use catalogue::{fnv, Catalogue};
 
@@ -90,6 +90,8 @@ pub enum Fault {
     Unauthorized,
     /// Do the work, then lose the answer (a timeout after success).
     LoseResponse,
+    /// Take this long, then do the work and answer (a slow provider).
+    Slow(Duration),
 }
 
 /// How the sandbox starts.
@@ -290,6 +292,10 @@ impl Sandbox {
                 tokio::time::sleep(duration).await;
                 Err(ProviderError::new(ErrorKind::Timeout, "sandbox: no answer"))
             }
+            Some(Fault::Slow(duration)) => {
+                tokio::time::sleep(duration).await;
+                Ok(false)
+            }
         }
     }
 
@@ -403,6 +409,9 @@ impl Provider for Sandbox {
             usage: true,
             rates: true,
             balance: true,
+            top_up_active_only: false,
+            // Orders are kept by our reference, in the same process as the proxy.
+            recovery: Recovery::Exact,
         }
     }
 

@@ -1,10 +1,11 @@
 //! Vellosim (providers.md §1): `X-API-Key`, `https://api.vellosim.com`, wallet purchases.
 //!
 //! What it lacks, and how the adapter copes: no idempotency key and no field for our order
-//! reference, so the adapter remembers which purchases each reference made (a lost answer to
-//! a purchase cannot be found again: see the README); no cancel endpoint (cancel is not
-//! offered); purchases that are still processing are looked at again with backoff, then left
-//! pending for the proxy to ask about later.
+//! reference, so the adapter remembers which purchases each reference made, and a purchase
+//! whose answer was lost is searched for in `my-esims` (eSIMs of its package created after it
+//! was sent that no other order holds); no cancel endpoint (cancel is not offered); purchases
+//! that are still processing are looked at again with backoff, then left pending for the proxy
+//! to ask about later.
 
 pub mod wire;
 
@@ -21,8 +22,8 @@ use serde_json::json;
 use crate::countries;
 use crate::http::{segment, Backoff, Endpoint, Http, Secret};
 use crate::provider::{
-    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
-    ProviderOrderState,
+    Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
+    ProviderOrder, ProviderOrderState, Recovery,
 };
 use crate::{lock, TopUpAttempts};
 use wire::{WireBalance, WireEsim, WireEsimPage, WirePackage, WirePurchase, WireRate, WireRegion};
@@ -93,13 +94,14 @@ impl Vellosim {
             .await
     }
 
-    async fn post<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: serde_json::Value,
-    ) -> Result<T, ProviderError> {
-        self.call(self.http.request(Method::POST, path).json(&body))
-            .await
+    /// A purchase or a top-up: `POST /api/esim/buy`, given the purchase timeout.
+    async fn buy(&self, body: serde_json::Value) -> Result<WirePurchase, ProviderError> {
+        self.call(
+            self.http
+                .purchase(Method::POST, "/api/esim/buy")
+                .json(&body),
+        )
+        .await
     }
 
     async fn wire_esim(&self, id: &str) -> Result<ProviderEsim, ProviderError> {
@@ -178,6 +180,8 @@ impl Provider for Vellosim {
             usage: true,
             rates: true,
             balance: true,
+            top_up_active_only: false,
+            recovery: Recovery::Search,
         }
     }
 
@@ -264,11 +268,10 @@ impl Provider for Vellosim {
         let mut esims = Vec::new();
         let mut cost: Option<Money> = None;
         for _ in 0..request.quantity.max(1) {
-            let purchase: Result<WirePurchase, _> = self
-                .post(
-                    "/api/esim/buy",
+            let purchase = self
+                .buy(
                     json!({"packageCode": request.package_code, "paymentMethod": "WALLET",
-                           "packageType": "BASE"}),
+                            "packageType": "BASE"}),
                 )
                 .await;
             let purchase = match purchase {
@@ -352,8 +355,43 @@ impl Provider for Vellosim {
         }))
     }
 
+    async fn recover_order(
+        &self,
+        lookup: &OrderLookup,
+    ) -> Result<Option<ProviderOrder>, ProviderError> {
+        if let Some(known) = self.find_order(&lookup.reference).await? {
+            return Ok(Some(known));
+        }
+        let purchases: Vec<String> = match &lookup.provider_order_id {
+            // Accepted before: its transactions, as the proxy stored them.
+            Some(ids) => ids
+                .split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => self.search_lost(lookup).await?,
+        };
+        if purchases.is_empty() {
+            return Ok(None);
+        }
+        lock(&self.orders).insert(lookup.reference.clone(), purchases);
+        self.find_order(&lookup.reference).await
+    }
+
     async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
         self.wire_esim(provider_id).await
+    }
+
+    async fn esim_by_iccid(&self, iccid: &str) -> Result<ProviderEsim, ProviderError> {
+        let wanted = iccid.trim();
+        let found = self
+            .esim_pages()
+            .await?
+            .into_iter()
+            .find(|e| e.iccid().trim() == wanted)
+            .ok_or_else(|| ProviderError::not_found(format!("Vellosim: no eSIM {wanted}")))?;
+        self.wire_esim(found.id()).await
     }
 
     async fn top_up_packages(&self, provider_id: &str) -> Result<Vec<Package>, ProviderError> {
@@ -386,13 +424,11 @@ impl Provider for Vellosim {
         {
             return Ok(before);
         }
-        let _: WirePurchase = self
-            .post(
-                "/api/esim/buy",
-                json!({"packageCode": package_code, "paymentMethod": "WALLET",
-                       "packageType": "TOPUP", "esimId": provider_id}),
-            )
-            .await?;
+        self.buy(
+            json!({"packageCode": package_code, "paymentMethod": "WALLET",
+                        "packageType": "TOPUP", "esimId": provider_id}),
+        )
+        .await?;
         self.wire_esim(provider_id).await
     }
 
@@ -411,6 +447,49 @@ impl Vellosim {
     /// Every eSIM the merchant has, walking `my-esims` to its last page (100 per page, the
     /// most Vellosim allows, unless told otherwise). For reconciling and support tools; the storefront asks per eSIM.
     pub async fn all_esims(&self) -> Result<Vec<ProviderEsim>, ProviderError> {
+        self.esim_pages()
+            .await?
+            .into_iter()
+            .map(WireEsim::into_esim)
+            .collect()
+    }
+
+    /// The purchases a lost order made, found in `my-esims`: eSIMs created since it was sent
+    /// (a minute's clock difference allowed) that no other order holds and that carry its
+    /// package, oldest first; empty unless all `quantity` of them are there.
+    async fn search_lost(&self, lookup: &OrderLookup) -> Result<Vec<String>, ProviderError> {
+        let taken: Vec<String> = lock(&self.orders).values().flatten().cloned().collect();
+        let mut candidates: Vec<(i64, WireEsim)> = self
+            .esim_pages()
+            .await?
+            .into_iter()
+            .filter(|e| {
+                ![e.id(), e.iccid()]
+                    .iter()
+                    .any(|k| lookup.held.iter().chain(&taken).any(|h| h == k))
+            })
+            .filter_map(|e| Some((e.created_at()?, e)))
+            .filter(|(at, _)| *at >= lookup.sent_at - 60)
+            .collect();
+        candidates.sort_by_key(|(at, _)| *at);
+        let mut found = Vec::new();
+        for (_, esim) in candidates {
+            let code = match esim.package_code() {
+                Some(code) => code.to_owned(),
+                None => self.wire_esim(esim.id()).await?.package_code,
+            };
+            if code.eq_ignore_ascii_case(lookup.package_code.trim()) {
+                found.push(esim.id().to_owned());
+                if found.len() == lookup.quantity.max(1) as usize {
+                    return Ok(found);
+                }
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Every page of `my-esims`, as Vellosim sends them.
+    async fn esim_pages(&self) -> Result<Vec<WireEsim>, ProviderError> {
         let mut out = Vec::new();
         let mut page = 1u32;
         loop {
@@ -423,9 +502,7 @@ impl Vellosim {
                 )
                 .await?;
             let count = list.esims.len();
-            for esim in list.esims {
-                out.push(esim.into_esim()?);
-            }
+            out.extend(list.esims);
             if count == 0 || page >= list.total_pages || page >= 10_000 {
                 return Ok(out);
             }

@@ -295,9 +295,35 @@ pub struct WireEsim {
     expired_time: Option<String>,
     #[serde(default, deserialize_with = "crate::http::lenient_text")]
     updated_at: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::lenient_text")]
+    created_at: Option<String>,
 }
 
 impl WireEsim {
+    /// Vellosim's id for the eSIM (`_id`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The ICCID.
+    pub fn iccid(&self) -> &str {
+        &self.iccid
+    }
+
+    /// The package it was bought with, when the answer names it (`my-esims` documents no
+    /// `packageCode`; `GET /api/esim/{id}` does).
+    pub fn package_code(&self) -> Option<&str> {
+        Some(self.package_code.trim()).filter(|c| !c.is_empty())
+    }
+
+    /// When it was created (Unix seconds), if the answer says and it can be read.
+    pub fn created_at(&self) -> Option<i64> {
+        self.created_at
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .and_then(|t| parse_timestamp(t).ok())
+    }
+
     /// Converts to the provider-neutral eSIM.
     pub fn into_esim(self) -> Result<ProviderEsim, ProviderError> {
         let id = self.id;

@@ -21,8 +21,8 @@ use serde_json::json;
 use crate::countries;
 use crate::http::{segment, Endpoint, Http, Secret};
 use crate::provider::{
-    Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
-    ProviderOrderState,
+    Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
+    ProviderOrder, ProviderOrderState, Recovery,
 };
 use crate::{lock, TopUpAttempts};
 use wire::{WireEsim, WireOrganization, WirePage, WirePlan};
@@ -188,6 +188,9 @@ impl Provider for VeloeSim {
             usage: true,
             rates: false,
             balance: true,
+            top_up_active_only: false,
+            // Its eSIM list carries no reference of ours and no time of purchase.
+            recovery: Recovery::Unfindable,
         }
     }
 
@@ -244,7 +247,7 @@ impl Provider for VeloeSim {
             let bought: Result<WireEsim, _> = self
                 .call(
                     self.http
-                        .request(Method::POST, "/orders")
+                        .purchase(Method::POST, "/orders")
                         .json(&json!({"planId": id})),
                 )
                 .await;
@@ -305,6 +308,32 @@ impl Provider for VeloeSim {
         }))
     }
 
+    async fn recover_order(
+        &self,
+        lookup: &OrderLookup,
+    ) -> Result<Option<ProviderOrder>, ProviderError> {
+        if let Some(known) = self.find_order(&lookup.reference).await? {
+            return Ok(Some(known));
+        }
+        // Bought before, perhaps by an earlier run: its eSIMs, as the proxy stored them.
+        let Some(iccids) = &lookup.provider_order_id else {
+            return Ok(None);
+        };
+        let iccids: Vec<String> = iccids
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let plan = self.package(&lookup.package_code).await?;
+        let cost = plan
+            .price
+            .checked_mul(iccids.len() as u32)
+            .map_err(|e| ProviderError::new(ErrorKind::MalformedResponse, e.to_string()))?;
+        lock(&self.orders).insert(lookup.reference.clone(), (iccids, cost));
+        self.find_order(&lookup.reference).await
+    }
+
     async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
         self.wire_esim(provider_id).await
     }
@@ -337,7 +366,7 @@ impl Provider for VeloeSim {
         let after: WireEsim = self
             .call(
                 self.http
-                    .request(Method::POST, &format!("/esims/{iccid}/top-up"))
+                    .purchase(Method::POST, &format!("/esims/{iccid}/top-up"))
                     .json(&json!({"planId": id})),
             )
             .await?;
