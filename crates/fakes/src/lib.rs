@@ -46,11 +46,16 @@ pub enum Fault {
     Truncated,
 }
 
-/// What every fake shares: the faults still to apply and a log of requests.
+/// What every fake shares: the faults still to apply, a log of requests, and how long its
+/// purchases take.
 #[derive(Debug, Default)]
 pub struct Control {
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<String>>,
+    /// How long a purchase or top-up takes before it happens and is answered.
+    purchase_delay: Mutex<Duration>,
+    /// Which requests are purchases or top-ups (`POST` paths), for this fake's provider.
+    purchase: Option<fn(&str) -> bool>,
 }
 
 /// Locks a mutex, carrying on if a handler panicked while holding it.
@@ -67,9 +72,17 @@ pub struct FakeServer {
 }
 
 impl FakeServer {
-    /// Serves `router` on `listen` (port 0 picks a free one) in the current runtime.
-    pub(crate) async fn start(router: Router, listen: SocketAddr) -> std::io::Result<FakeServer> {
-        let control = Arc::new(Control::default());
+    /// Serves `router` on `listen` (port 0 picks a free one) in the current runtime;
+    /// `purchase` tells its purchases and top-ups (`POST` paths) from other requests.
+    pub(crate) async fn start(
+        router: Router,
+        listen: SocketAddr,
+        purchase: fn(&str) -> bool,
+    ) -> std::io::Result<FakeServer> {
+        let control = Arc::new(Control {
+            purchase: Some(purchase),
+            ..Control::default()
+        });
         let router = router.layer(middleware::from_fn_with_state(control.clone(), faults));
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let url = format!("http://{}", listener.local_addr()?);
@@ -92,6 +105,13 @@ impl FakeServer {
     /// Every request so far, as `METHOD /path?query`.
     pub fn requests(&self) -> Vec<String> {
         lock(&self.control.log).clone()
+    }
+
+    /// Makes every purchase and top-up take `delay` before it happens and is answered. It
+    /// happens whether or not the client is still there to hear the answer, as at a real
+    /// provider.
+    pub fn delay_purchases(&self, delay: Duration) {
+        *lock(&self.control.purchase_delay) = delay;
     }
 
     /// How many requests so far started with `prefix` (`"GET /api/esim/"`).
@@ -117,7 +137,19 @@ async fn faults(State(control): State<Arc<Control>>, request: Request, next: Nex
     );
     lock(&control.log).push(line);
     let fault = lock(&control.faults).pop_front();
+    let delay = *lock(&control.purchase_delay);
+    let purchase = request.method() == axum::http::Method::POST
+        && control.purchase.is_some_and(|p| p(request.uri().path()));
     match fault {
+        None if purchase && !delay.is_zero() => {
+            // Detached: a client that hangs up does not stop the purchase.
+            let task = tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                next.run(request).await
+            });
+            task.await
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
         None => next.run(request).await,
         Some(Fault::ServerError) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
@@ -414,13 +446,19 @@ impl Fake {
     /// Starts the fake for `kind` on `listen`, accepting `secrets`.
     pub async fn start(kind: Kind, secrets: Secrets, listen: SocketAddr) -> std::io::Result<Fake> {
         let shop: Shared = Arc::new(Mutex::new(Shop::new(secrets)));
-        let router = match kind {
-            Kind::Vellosim => vellosim::router(shop.clone()),
-            Kind::CloudeSim => cloudesim::router(shop.clone()),
-            Kind::VeloeSim => veloesim::router(shop.clone()),
-            Kind::PressOne => pressone::router(shop.clone()),
+        let (router, purchase): (Router, fn(&str) -> bool) = match kind {
+            Kind::Vellosim => (vellosim::router(shop.clone()), |p| p == "/api/esim/buy"),
+            Kind::CloudeSim => (cloudesim::router(shop.clone()), |p| {
+                matches!(p, "/esim/order" | "/esim/topup")
+            }),
+            Kind::VeloeSim => (veloesim::router(shop.clone()), |p| {
+                p == "/orders" || (p.starts_with("/esims/") && p.ends_with("/top-up"))
+            }),
+            Kind::PressOne => (pressone::router(shop.clone()), |p| {
+                matches!(p, "/customer/v2/orders" | "/customer/v2/orders/topups")
+            }),
         };
-        let server = FakeServer::start(router, listen).await?;
+        let server = FakeServer::start(router, listen, purchase).await?;
         Ok(Fake { server, shop })
     }
 
@@ -453,6 +491,16 @@ impl Fake {
     /// How many requests began with `prefix`.
     pub fn count(&self, prefix: &str) -> usize {
         self.server.count(prefix)
+    }
+
+    /// Makes every purchase and top-up take `delay` (see [`FakeServer::delay_purchases`]).
+    pub fn delay_purchases(&self, delay: Duration) {
+        self.server.delay_purchases(delay);
+    }
+
+    /// How many top-ups were applied, to every eSIM.
+    pub fn top_ups(&self) -> usize {
+        lock(&self.shop).sims.iter().map(|s| s.top_ups.len()).sum()
     }
 
     /// The merchant's balance, in US cents.

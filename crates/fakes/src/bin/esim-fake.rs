@@ -8,6 +8,7 @@ use esim_fakes::{Fake, Kind, Secrets};
 
 const USAGE: &str = "\
 usage: esim-fake vellosim|cloudesim|veloesim|pressone [--listen ADDR] [--allocate-after N]
+                 [--purchase-delay-secs N]
   The secrets it accepts come from ESIM_FAKE_KEY, ESIM_FAKE_CLIENT_ID and ESIM_FAKE_CLIENT_SECRET
   (the defaults of the tests when unset).";
 
@@ -20,6 +21,7 @@ async fn main() -> ExitCode {
     };
     let mut listen = SocketAddr::from(([127, 0, 0, 1], 0));
     let mut allocate_after = 0;
+    let mut purchase_delay = 0u64;
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
         let value = rest.next();
@@ -27,6 +29,9 @@ async fn main() -> ExitCode {
             ("--listen", Some(Ok(addr)), _) => listen = addr,
             ("--allocate-after", _, Some(v)) if v.parse::<u32>().is_ok() => {
                 allocate_after = v.parse().unwrap_or(0)
+            }
+            ("--purchase-delay-secs", _, Some(v)) if v.parse::<u64>().is_ok() => {
+                purchase_delay = v.parse().unwrap_or(0)
             }
             _ => {
                 eprintln!("esim-fake: cannot read {arg:?}\n{USAGE}");
@@ -53,6 +58,7 @@ async fn main() -> ExitCode {
         }
     };
     fake.allocate_after(allocate_after);
+    fake.delay_purchases(std::time::Duration::from_secs(purchase_delay));
     println!("esim-fake {} listening on {}", args[0], fake.url());
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
