@@ -170,19 +170,24 @@ fn UsageSummary(
             </div>
         }
     });
-    let usage = esim.usage.map(|u| {
-        locale.used_of(
+    let in_use = esim.status.lifecycle == esim_core::Lifecycle::Active;
+    let usage = match esim.usage {
+        Some(u) => Some(locale.used_of(
             &locale.volume_like(esim_core::Volume::Bytes(u.used), u.total),
             &locale.volume(u.total),
-        )
-    });
-    let time = match esim.days_left(now) {
-        Some(days) => locale.days_left(days),
-        None => format!(
+        )),
+        // Never a made-up 0: say that the supplier does not report it.
+        None if in_use => Some(locale.t(Msg::UsageUnknown).to_owned()),
+        None => None,
+    };
+    let time = match (esim.days_left(now), esim.validity) {
+        (Some(days), _) => locale.days_left(days),
+        (None, Some(validity)) => format!(
             "{} · {}",
             locale.t(Msg::NotStarted),
-            locale.validity(esim.validity)
+            locale.validity(validity)
         ),
+        (None, None) => locale.t(Msg::NotStarted).to_owned(),
     };
     view! {
         {bar}

@@ -246,8 +246,10 @@ pub struct Esim {
     pub title: String,
     pub destination: String,
     pub status: EsimStatus,
+    /// `None` when the provider does not report usage for this eSIM (the widget says so).
     pub usage: Option<Usage>,
-    pub validity: Validity,
+    /// Everything the eSIM's plans last; `None` when neither the provider nor the plan says.
+    pub validity: Option<Validity>,
     /// When the plan ends (Unix seconds), once it has started.
     #[serde(default)]
     pub expires_at: Option<i64>,

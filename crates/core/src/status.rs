@@ -370,10 +370,16 @@ impl EsimStatus {
         )
     }
 
-    /// Returns whether cancel-and-refund may be offered: only a ready plan whose profile was
-    /// never installed (the eSIM Access rule, which its resellers inherit).
+    /// Returns whether cancel-and-refund may be offered: only a ready (unused) plan whose
+    /// profile was never installed (the eSIM Access rule, which its resellers inherit), or
+    /// whose install state the provider does not report (CloudeSIM's documented query: the
+    /// provider then refuses a cancel it cannot make, and nothing is lost).
     pub fn may_cancel(&self) -> bool {
-        self.lifecycle == Lifecycle::Ready && self.profile == ProfileState::NotInstalled
+        self.lifecycle == Lifecycle::Ready
+            && matches!(
+                self.profile,
+                ProfileState::NotInstalled | ProfileState::Unknown
+            )
     }
 }
 

@@ -127,6 +127,15 @@ fn esim_json(shop: &Shop, sim: &Sim) -> Value {
         other => other,
     };
     let expiry = sim.expires_at().unwrap_or(sim.created_at + 180 * 86_400);
+    if shop.documented_only {
+        // The query's documented answer: these four fields, nothing else.
+        return json!({
+            "iccid": sim.iccid,
+            "status": documented,
+            "remainingVolume": volume(shop, total.saturating_sub(sim.used_bytes)),
+            "expireTime": civil(expiry)[..10].to_owned(),
+        });
+    }
     json!({
         "iccid": sim.iccid, "esimTranNo": format!("2406{:08}", sim.number), "orderNo": sim.order_no,
         "status": documented, "esimStatus": status,

@@ -364,6 +364,8 @@ pub(crate) struct Shop {
     pub orders: Vec<(String, String, Vec<String>, bool)>,
     /// CloudeSIM speaks eSIM Access's units (ten-thousandths of a dollar, bytes).
     pub esim_access_units: bool,
+    /// Answers carry exactly the fields the provider's documentation shows, and no more.
+    pub documented_only: bool,
 }
 
 impl Shop {
@@ -378,6 +380,7 @@ impl Shop {
             history_served: Default::default(),
             orders: Vec::new(),
             esim_access_units: false,
+            documented_only: false,
         }
     }
 
@@ -535,6 +538,12 @@ impl Fake {
     /// CloudeSIM answers in eSIM Access's units (price 35000 = $3.50, volumes in bytes).
     pub fn use_esim_access_units(&self) {
         lock(&self.shop).esim_access_units = true;
+    }
+
+    /// From now on, answers carry exactly the fields the provider's documentation shows
+    /// (`../shared/seeds/`, `providers.md`) and nothing more: what an adapter may rely on.
+    pub fn documented_only(&self) {
+        lock(&self.shop).documented_only = true;
     }
 
     /// The eSIM's plan runs out of time.

@@ -51,6 +51,31 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
+/// A package in the API reference's shape (its package list): `data: "5GB"`, `validity` in
+/// days, `coverage` by country name, and no `locationCode`.
+fn listed_package_json(plan: &Plan) -> Value {
+    let data = if plan.mb % 1024 == 0 {
+        format!("{}GB", plan.mb / 1024)
+    } else {
+        format!("{}MB", plan.mb)
+    };
+    json!({
+        "packageCode": plan.code,
+        "packageName": plan.name,
+        "data": data,
+        "validity": plan.days,
+        "price": plan.cents as f64 / 100.0,
+        "currency": "USD",
+        "originalPriceUSD": plan.cents as f64 / 100.0,
+        "coverage": plan.countries.iter().map(|c| catalogue::country_name(c)).collect::<Vec<_>>(),
+        "networkProviders": plan.networks.iter().map(|(_, op, _)| op).collect::<Vec<_>>(),
+        "dataType": "DATA",
+        "speed": "4G/5G",
+        "activation": "AUTOMATIC",
+        "topUpAvailable": true,
+    })
+}
+
 fn package_json(plan: &Plan) -> Value {
     json!({
         "packageCode": plan.code,
@@ -118,7 +143,12 @@ struct PackageQuery {
     package_code: Option<String>,
 }
 
-async fn packages(Query(q): Query<PackageQuery>) -> Response {
+async fn packages(State(shop): State<Shared>, Query(q): Query<PackageQuery>) -> Response {
+    let render = if lock(&shop).documented_only {
+        listed_package_json
+    } else {
+        package_json
+    };
     let Some(region) = q.region_code.filter(|r| !r.is_empty()) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -145,11 +175,11 @@ async fn packages(Query(q): Query<PackageQuery>) -> Response {
                     "type, regionCode and packageCode are required for top-ups",
                 );
             };
-            catalogue::top_ups_for(base).map(package_json).collect()
+            catalogue::top_ups_for(base).map(render).collect()
         }
         _ => catalogue::base_plans()
             .filter(|p| p.location().eq_ignore_ascii_case(&region))
-            .map(package_json)
+            .map(render)
             .collect(),
     };
     Json(Value::Array(list)).into_response()
@@ -337,6 +367,40 @@ fn esim_json(sim: &Sim) -> Value {
     })
 }
 
+/// The fields `my-esims` documents for each eSIM (the seed's table), nothing else.
+const LISTED: &[&str] = &[
+    "_id",
+    "iccid",
+    "transactionId",
+    "orderNo",
+    "ac",
+    "qrCodeUrl",
+    "shortUrl",
+    "esimStatus",
+    "totalVolume",
+    "data_usage_remain",
+    "orderUsage",
+    "totalDuration",
+    "validity_usage_remain",
+    "durationUnit",
+    "expiredTime",
+    "pin",
+    "puk",
+    "apn",
+    "packageDetails",
+    "isActive",
+    "createdAt",
+    "updatedAt",
+];
+
+/// An eSIM as `my-esims` lists it: with only its documented fields when `documented_only`.
+fn listed(mut esim: Value, documented_only: bool) -> Value {
+    if let (true, Value::Object(map)) = (documented_only, &mut esim) {
+        map.retain(|k, _| LISTED.contains(&k.as_str()));
+    }
+    esim
+}
+
 async fn esim(State(shop): State<Shared>, Path(id): Path<String>) -> Response {
     let mut shop = lock(&shop);
     match shop.sim(&id) {
@@ -371,7 +435,7 @@ async fn my_esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response
         .iter()
         .skip(((page - 1) * limit) as usize)
         .take(limit as usize)
-        .map(esim_json)
+        .map(|sim| listed(esim_json(sim), shop.documented_only))
         .collect();
     Json(
         json!({"esims": esims, "total": total, "page": page, "limit": limit,

@@ -36,6 +36,22 @@ pub fn country(iso: &str, name: Option<&str>) -> Option<Destination> {
     })
 }
 
+/// Returns the ISO code of a country named `name` (its table name or an alias, any case), or
+/// of `name` itself when it is already a two-letter code.
+pub fn code_of(name: &str) -> Option<String> {
+    let name = name.trim();
+    if name.len() == 2 && name.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Some(name.to_ascii_uppercase());
+    }
+    table()
+        .iter()
+        .find(|c| {
+            c.name.eq_ignore_ascii_case(name)
+                || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        })
+        .map(|c| c.code.to_owned())
+}
+
 /// A destination of any kind, with the names shoppers type for it: a country's from the
 /// table, "World" and "Worldwide" for global, none for a region.
 pub fn destination(code: String, name: String, kind: DestinationKind) -> Destination {

@@ -29,6 +29,30 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Keeps the items of a provider's list that can be read and leaves out the others, so that
+/// one bad package or eSIM never breaks the whole list; each distinct failure is logged once
+/// per process, naming the provider's item and the field that failed.
+pub(crate) fn readable<T>(
+    provider: &'static str,
+    items: impl IntoIterator<Item = Result<T, ProviderError>>,
+) -> Vec<T> {
+    static LOGGED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Ok(item) => out.push(item),
+            Err(e) => {
+                let logged = LOGGED.get_or_init(Default::default);
+                if lock(logged).insert(e.message.clone()) {
+                    tracing::warn!(provider, error = %e.message, "left out of the catalogue: it cannot be read");
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Top-ups tried, for providers without an idempotency key: each reference remembers how big
 /// its eSIM was (in bytes, or plans) when first tried, so that a retry of a top-up the
 /// provider applied, though its answer was lost, is not bought again.

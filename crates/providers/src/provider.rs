@@ -163,7 +163,8 @@ pub struct ProviderEsim {
     /// Bytes used, when the provider reports usage.
     pub used: Option<u64>,
     pub usage_updated_at: Option<i64>,
-    pub validity: Validity,
+    /// Everything the eSIM's plans last, when the provider says (`None`: it does not).
+    pub validity: Option<Validity>,
     /// When the plan ends (Unix seconds), once started.
     pub expires_at: Option<i64>,
     pub history: Vec<PackageUse>,

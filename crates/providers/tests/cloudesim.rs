@@ -217,3 +217,51 @@ async fn error_journeys_end_in_the_right_kind() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
 }
+
+/// Against answers with only the documented fields (the query: `iccid, status,
+/// remainingVolume, expireTime`; the order: `orderNo, esimList[{iccid, ac, qrCodeUrl}]`): an
+/// order completes from its own answer, usage and validity are unknown rather than 0, and an
+/// unused eSIM can still be cancelled.
+#[tokio::test]
+async fn documented_answers_alone_complete_an_order() {
+    let fake = Fake::local(Kind::CloudeSim).await;
+    fake.documented_only();
+    let cloudesim = adapter(&fake, Units::Documented);
+    let placed = cloudesim
+        .order(&order("doc-1", "JP_5GB_30D"))
+        .await
+        .unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed, "{placed:?}");
+    let esim = &placed.esims[0];
+    assert_eq!(esim.iccid, fake.iccids()[0]);
+    assert!(
+        esim.activation
+            .as_ref()
+            .is_some_and(|a| a.smdp_address() == "smdp.fake-cloudesim.test"),
+        "the activation code comes from the order's answer: {esim:?}"
+    );
+    assert_eq!(esim.status.lifecycle, Lifecycle::Ready);
+    assert_eq!(esim.status.profile, ProfileState::Unknown, "not documented");
+    assert_eq!(esim.used, None, "usage is not documented: unknown, not 0");
+    assert_eq!(
+        esim.validity, None,
+        "validity is not documented: unknown, not 0 days"
+    );
+    assert!(esim.status.may_cancel(), "an unused eSIM may be cancelled");
+
+    // Later looks (the query alone) keep the code this adapter was given.
+    let later = cloudesim.esim(&esim.iccid).await.unwrap();
+    assert_eq!(later.activation, esim.activation);
+    fake.use_data(&esim.iccid, 100 << 20);
+    let used = cloudesim.esim(&esim.iccid).await.unwrap();
+    assert_eq!(used.status.lifecycle, Lifecycle::Active);
+    assert_eq!(used.used, None);
+    assert!(used.expires_at.is_some());
+
+    let unused = cloudesim
+        .order(&order("doc-2", "US_5GB_30D"))
+        .await
+        .unwrap();
+    let cancelled = cloudesim.cancel(&unused.esims[0].iccid).await.unwrap();
+    assert_eq!(cancelled.status.lifecycle, Lifecycle::Cancelled);
+}

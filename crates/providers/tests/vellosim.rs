@@ -253,3 +253,67 @@ async fn error_journeys_end_in_the_right_kind() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
 }
+
+/// Against answers with only the documented fields: the package list in the API reference's
+/// shape (`data: "5GB"`, `validity`, `coverage: ["Japan"]`, no `locationCode`) is read for the
+/// region asked; `my-esims` (no `packageCode`) still finds a purchase whose answer was lost.
+#[tokio::test]
+async fn documented_answers_alone_sell_and_recover_a_lost_purchase() {
+    let fake = Fake::local(Kind::Vellosim).await;
+    fake.documented_only();
+    let vellosim = adapter(&fake);
+    let plans = vellosim.packages("JP").await.unwrap();
+    let five = plans
+        .iter()
+        .find(|p| p.code == "JP_5GB_30D")
+        .unwrap_or_else(|| panic!("{plans:?}"));
+    assert_eq!(five.destination, "JP");
+    assert_eq!(five.countries, ["JP"], "Japan, named, is JP");
+    assert_eq!(five.data, Volume::Bytes(5 * GB));
+    assert_eq!(five.validity.whole_days(), 30);
+    assert_eq!(five.price, usd(1300));
+    let europe = vellosim.packages("EU").await.unwrap();
+    assert!(
+        !europe.is_empty(),
+        "a region's packages name several countries"
+    );
+    assert!(europe
+        .iter()
+        .all(|p| p.destination == "EU" && p.countries.len() > 1));
+
+    // A purchase made (by an earlier process) whose answer never came: found in my-esims.
+    let other = adapter(&fake);
+    other.order(&order("lost-1", "JP_5GB_30D")).await.unwrap();
+    let lookup = esim_providers::OrderLookup {
+        reference: "lost-1".into(),
+        provider_order_id: None,
+        package_code: "JP_5GB_30D".into(),
+        quantity: 1,
+        sent_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            - 5,
+        held: Vec::new(),
+    };
+    let found = vellosim.recover_order(&lookup).await.unwrap().unwrap();
+    assert_eq!(found.state, ProviderOrderState::Completed);
+    assert_eq!(found.esims[0].iccid, fake.iccids()[0]);
+    // Held by that order, it is never another's; nor is an eSIM bought before it was sent.
+    let mut taken = lookup.clone();
+    taken.reference = "lost-2".into();
+    taken.held = vec![found.esims[0].provider_id.clone()];
+    assert!(adapter(&fake)
+        .recover_order(&taken)
+        .await
+        .unwrap()
+        .is_none());
+    let mut later = lookup.clone();
+    later.reference = "lost-3".into();
+    later.sent_at += 3600;
+    assert!(adapter(&fake)
+        .recover_order(&later)
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -87,7 +87,7 @@ async fn the_whole_contract_in_core_units() {
     assert_eq!(esim.status.lifecycle, Lifecycle::Ready);
     assert_eq!(esim.status.profile, ProfileState::NotInstalled);
     assert_eq!(esim.total, Volume::Bytes(5_000_000_000));
-    assert_eq!(esim.validity.whole_days(), 30);
+    assert_eq!(esim.validity.unwrap().whole_days(), 30);
     assert_eq!(esim.package_code, five.code);
     assert_eq!(fake.balance_cents(), 87_00);
     veloesim.order(&order("ref-1", &five.code)).await.unwrap();
@@ -116,7 +116,7 @@ async fn the_whole_contract_in_core_units() {
         .unwrap();
     assert_eq!(topped.total, Volume::Bytes(6_000_000_000));
     assert_eq!(topped.used, Some(1_500_000_000));
-    assert_eq!(topped.validity.whole_days(), 37);
+    assert_eq!(topped.validity.unwrap().whole_days(), 37);
     assert_eq!(topped.status.lifecycle, Lifecycle::Active);
     assert_eq!(fake.balance_cents(), 83_00);
     veloesim

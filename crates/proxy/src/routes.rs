@@ -107,7 +107,17 @@ pub async fn destinations(
     let currency = service.currency(q.currency.as_deref()).await?;
     let mut out = Vec::new();
     for destination in service.destinations().await? {
-        let packages = service.packages_of(&destination.code).await?;
+        // A destination whose packages cannot be read is left out; the others still sell.
+        let packages = match service.packages_of(&destination.code).await {
+            Ok(packages) => packages,
+            Err(e) => {
+                service.log_once(
+                    &format!("packages of {}", destination.code),
+                    e.cause.as_deref().unwrap_or(&e.message),
+                );
+                continue;
+            }
+        };
         let cheapest = packages
             .iter()
             .min_by_key(|p| p.price.minor())
@@ -426,7 +436,7 @@ async fn sandbox_change(
         }
         _ => e.into(),
     })?;
-    Ok(Json(state.service.updated(&row, esim)))
+    Ok(Json(state.service.updated(&row, esim).await))
 }
 
 /// Sandbox only: the shopper installs the eSIM and its plan starts.

@@ -47,6 +47,8 @@ pub struct Service {
     running: Mutex<HashMap<String, watch::Receiver<Option<Outcome>>>>,
     /// When an unresolved order may next be asked about.
     next_check: Mutex<HashMap<String, Instant>>,
+    /// Failures already logged by [`Service::log_once`].
+    logged: Mutex<HashSet<String>>,
 }
 
 /// What a purchase or top-up came to: the answer for its request.
@@ -121,7 +123,19 @@ impl Service {
             in_progress: Mutex::new(HashSet::new()),
             running: Mutex::new(HashMap::new()),
             next_check: Mutex::new(HashMap::new()),
+            logged: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Logs a warning about `what` once per distinct failure, however often it recurs.
+    pub fn log_once(&self, what: &str, failure: &str) {
+        if lock(&self.logged).insert(format!("{what}\u{0}{failure}")) {
+            tracing::warn!(
+                what,
+                failure,
+                "left out: the provider's answer cannot be read"
+            );
+        }
     }
 
     /// Returns the provider's capabilities.
@@ -686,7 +700,10 @@ impl Service {
                 owner: order.owner.clone(),
                 provider_id: e.provider_id.clone(),
                 iccid: e.iccid.clone(),
-                package_code: e.package_code.clone(),
+                // Some providers' eSIM answers do not name their package: the order does.
+                package_code: Some(e.package_code.clone())
+                    .filter(|c| !c.trim().is_empty())
+                    .unwrap_or_else(|| order.package_code.clone()),
                 title: package
                     .as_ref()
                     .map_or_else(|| e.package_code.clone(), |p| p.title.clone()),
@@ -695,6 +712,7 @@ impl Service {
                     .map_or_else(String::new, |p| p.destination.clone()),
                 test: order.test,
                 created_at: now(),
+                activation: e.activation.as_ref().map(ToString::to_string),
             })
             .collect();
         for esim in &placed.esims {
@@ -935,10 +953,23 @@ impl Service {
     /// Builds the shopper's view of an eSIM.
     pub async fn esim_view(&self, row: &EsimRow, refresh: bool) -> AppResult<Esim> {
         let esim = self.provider_esim(&row.provider_id, refresh).await?;
-        Ok(self.view_of(row, esim))
+        Ok(self.view_of(row, esim).await)
     }
 
-    fn view_of(&self, row: &EsimRow, esim: ProviderEsim) -> Esim {
+    /// The shopper's view of an eSIM: the provider's, completed with what the proxy knows
+    /// itself (the activation code from the order's answer, the plan's validity) where the
+    /// provider's answer leaves it out.
+    async fn view_of(&self, row: &EsimRow, mut esim: ProviderEsim) -> Esim {
+        if esim.activation.is_none() {
+            esim.activation = row.activation.as_deref().and_then(|c| c.parse().ok());
+        }
+        if esim.validity.is_none() {
+            esim.validity = self
+                .wholesale_package(&row.package_code)
+                .await
+                .ok()
+                .map(|p| p.validity);
+        }
         let caps = self.capabilities();
         let may_install = esim.status.may_install() && esim.activation.is_some();
         let usage = esim.used.filter(|_| caps.usage).map(|used| Usage {
@@ -979,9 +1010,9 @@ impl Service {
     }
 
     /// Records a fresh provider view of an eSIM after a change and returns the shopper's view.
-    pub fn updated(&self, row: &EsimRow, esim: ProviderEsim) -> Esim {
+    pub async fn updated(&self, row: &EsimRow, esim: ProviderEsim) -> Esim {
         self.esims.put(row.provider_id.clone(), esim.clone());
-        self.view_of(row, esim)
+        self.view_of(row, esim).await
     }
 
     /// Returns the top-ups compatible with an eSIM the caller owns, priced in `currency`.
@@ -1033,7 +1064,7 @@ impl Service {
                 // Sent by an earlier run, whose answer was lost: never sent again.
                 let current = self.provider_esim(&row.provider_id, true).await?;
                 if grew(&before, &current) {
-                    let body = serde_json::to_string(&self.updated(&row, current))
+                    let body = serde_json::to_string(&self.updated(&row, current).await)
                         .map_err(|e| AppError::internal(e.to_string()))?;
                     self.store
                         .complete_idempotency(scope, key.to_owned(), 200, body.clone())
@@ -1124,7 +1155,7 @@ impl Service {
         };
         match result {
             Ok(esim) => {
-                let body = serde_json::to_string(&self.updated(row, esim))
+                let body = serde_json::to_string(&self.updated(row, esim).await)
                     .map_err(|e| AppError::internal(e.to_string()))?;
                 self.store
                     .complete_idempotency(scope.to_owned(), key.to_owned(), 200, body.clone())
@@ -1206,7 +1237,7 @@ impl Service {
                 .because(e.to_string()),
                 _ => e.into(),
             })?;
-        Ok(self.updated(&row, esim))
+        Ok(self.updated(&row, esim).await)
     }
 
     /// Returns what an earlier request with this key left (its answer, if it finished), or

@@ -69,6 +69,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE idempotency ADD COLUMN detail TEXT;
     CREATE INDEX idempotency_by_resource ON idempotency(resource_id);
 "#,
+    // The activation code as the order's answer gave it: some providers (CloudeSIM) give it
+    // nowhere else.
+    r#"
+    ALTER TABLE esims ADD COLUMN activation TEXT;
+"#,
 ];
 
 /// A storage failure.
@@ -164,6 +169,8 @@ pub struct EsimRow {
     pub destination: String,
     pub test: bool,
     pub created_at: i64,
+    /// The activation code (LPA string) the order's answer carried, if any.
+    pub activation: Option<String>,
 }
 
 /// A stored idempotency key.
@@ -487,9 +494,9 @@ impl Store {
             )?;
             for e in &esims {
                 tx.execute(
-                    "INSERT OR IGNORE INTO esims (id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![e.id, e.order_id, e.owner, e.provider_id, e.iccid, e.package_code, e.title, e.destination, e.test, e.created_at],
+                    "INSERT OR IGNORE INTO esims (id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![e.id, e.order_id, e.owner, e.provider_id, e.iccid, e.package_code, e.title, e.destination, e.test, e.created_at, e.activation],
                 )?;
             }
             tx.commit()?;
@@ -559,7 +566,7 @@ impl Store {
 const ORDER_SELECT: &str = "SELECT id, reference, owner, package_code, quantity, total_minor, currency, email, test, state,
     failure, created_at, provider_order_id FROM orders";
 const ESIM_SELECT: &str =
-    "SELECT id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at FROM esims";
+    "SELECT id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation FROM esims";
 
 fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
     let state: String = r.get(9)?;
@@ -592,6 +599,7 @@ fn esim_row(r: &Row<'_>) -> rusqlite::Result<EsimRow> {
         destination: r.get(7)?,
         test: r.get(8)?,
         created_at: r.get(9)?,
+        activation: r.get(10)?,
     })
 }
 
@@ -649,6 +657,7 @@ mod tests {
             destination: "JP".into(),
             test: true,
             created_at: 11,
+            activation: None,
         }
     }
 

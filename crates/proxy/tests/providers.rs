@@ -9,6 +9,8 @@ use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 
 struct Expect {
     name: &'static str,
+    /// The fake sends only what the provider's documentation shows.
+    documented_only: bool,
     kind: Kind,
     /// A Japanese 5 GB plan's code at this provider.
     plan: &'static str,
@@ -18,7 +20,10 @@ struct Expect {
 
 async fn journey(expect: Expect) {
     let fake = Fake::local(expect.kind).await;
-    let dir = temp_dir(expect.name);
+    if expect.documented_only {
+        fake.documented_only();
+    }
+    let dir = temp_dir(&format!("{}-{}", expect.name, expect.documented_only));
     let config = dir.join("proxy.toml");
     std::fs::write(
         &config,
@@ -146,7 +151,22 @@ async fn journey(expect: Expect) {
         esim.body["actions"]["cancel"], expect.cancel,
         "{name}: cancel offered only where supported"
     );
-    assert_eq!(esim.body["usage"]["used"], 0, "{name}: {}", esim.body);
+    if expect.documented_only && expect.kind == Kind::CloudeSim {
+        // CloudeSIM documents no usage: unknown, never a made-up 0.
+        assert!(esim.body["usage"].is_null(), "{name}: {}", esim.body);
+    } else {
+        assert_eq!(esim.body["usage"]["used"], 0, "{name}: {}", esim.body);
+    }
+    assert_eq!(
+        esim.body["validity"]["amount"], 30,
+        "{name}: the plan's validity, whether or not the provider repeats it: {}",
+        esim.body
+    );
+    assert_eq!(
+        esim.body["package_code"], expect.plan,
+        "{name}: {}",
+        esim.body
+    );
 
     let top_ups = http(
         &addr,
@@ -173,6 +193,7 @@ async fn journey(expect: Expect) {
 async fn vellosim() {
     journey(Expect {
         name: "vellosim",
+        documented_only: false,
         kind: Kind::Vellosim,
         plan: "JP_5GB_30D",
         cancel: false,
@@ -185,6 +206,7 @@ async fn vellosim() {
 async fn cloudesim() {
     journey(Expect {
         name: "cloudesim",
+        documented_only: false,
         kind: Kind::CloudeSim,
         plan: "JP_5GB_30D",
         cancel: true,
@@ -197,6 +219,7 @@ async fn cloudesim() {
 async fn veloesim() {
     journey(Expect {
         name: "veloesim",
+        documented_only: false,
         kind: Kind::VeloeSim,
         plan: "3002",
         cancel: false,
@@ -209,6 +232,7 @@ async fn veloesim() {
 async fn pressone() {
     journey(Expect {
         name: "pressone",
+        documented_only: false,
         kind: Kind::PressOne,
         plan: "jp-5gb-30d",
         cancel: false,
@@ -251,4 +275,56 @@ async fn a_provider_without_its_secret_does_not_start() {
         .await
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown provider \"airalo\""));
+}
+
+#[tokio::test]
+async fn vellosim_documented_only() {
+    journey(Expect {
+        name: "vellosim",
+        documented_only: true,
+        kind: Kind::Vellosim,
+        plan: "JP_5GB_30D",
+        cancel: false,
+        currencies: true,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cloudesim_documented_only() {
+    journey(Expect {
+        name: "cloudesim",
+        documented_only: true,
+        kind: Kind::CloudeSim,
+        plan: "JP_5GB_30D",
+        cancel: true,
+        currencies: false,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn veloesim_documented_only() {
+    journey(Expect {
+        name: "veloesim",
+        documented_only: true,
+        kind: Kind::VeloeSim,
+        plan: "3002",
+        cancel: false,
+        currencies: false,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pressone_documented_only() {
+    journey(Expect {
+        name: "pressone",
+        documented_only: true,
+        kind: Kind::PressOne,
+        plan: "jp-5gb-30d",
+        cancel: false,
+        currencies: false,
+    })
+    .await;
 }

@@ -8,7 +8,7 @@ use esim_fakes::{Fake, Kind, Secrets};
 
 const USAGE: &str = "\
 usage: esim-fake vellosim|cloudesim|veloesim|pressone [--listen ADDR] [--allocate-after N]
-                 [--purchase-delay-secs N]
+                 [--purchase-delay-secs N] [--documented-only]
   The secrets it accepts come from ESIM_FAKE_KEY, ESIM_FAKE_CLIENT_ID and ESIM_FAKE_CLIENT_SECRET
   (the defaults of the tests when unset).";
 
@@ -22,7 +22,8 @@ async fn main() -> ExitCode {
     let mut listen = SocketAddr::from(([127, 0, 0, 1], 0));
     let mut allocate_after = 0;
     let mut purchase_delay = 0u64;
-    let mut rest = args[1..].iter();
+    let documented_only = args.iter().any(|a| a == "--documented-only");
+    let mut rest = args[1..].iter().filter(|a| *a != "--documented-only");
     while let Some(arg) = rest.next() {
         let value = rest.next();
         match (arg.as_str(), value.map(|v| v.parse::<SocketAddr>()), value) {
@@ -58,6 +59,9 @@ async fn main() -> ExitCode {
         }
     };
     fake.allocate_after(allocate_after);
+    if documented_only {
+        fake.documented_only();
+    }
     fake.delay_purchases(std::time::Duration::from_secs(purchase_delay));
     println!("esim-fake {} listening on {}", args[0], fake.url());
     let _ = tokio::signal::ctrl_c().await;

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use esim_core::{Destination, DestinationKind, Lifecycle, Money, Package, Rates};
+use esim_core::{ActivationCode, Destination, DestinationKind, Lifecycle, Money, Package, Rates};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -37,6 +37,8 @@ struct Placed {
     order_no: String,
     quantity: u32,
     cost: Money,
+    /// Activation codes from the order's answer, by ICCID.
+    codes: HashMap<String, ActivationCode>,
 }
 
 /// The CloudeSIM adapter.
@@ -123,10 +125,20 @@ impl CloudeSim {
 
     async fn query(&self, filter: Value) -> Result<Vec<ProviderEsim>, ProviderError> {
         let list: WireEsimList = self.post("/esim/query", filter).await?;
-        list.esim_list
+        let mut esims: Vec<ProviderEsim> = list
+            .esim_list
             .into_iter()
             .map(|e| e.into_esim(self.units))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        // The documented query has no activation code: the order's answer had it.
+        let orders = lock(&self.orders);
+        for esim in esims.iter_mut().filter(|e| e.activation.is_none()) {
+            esim.activation = orders
+                .values()
+                .find_map(|placed| placed.codes.get(&esim.iccid))
+                .cloned();
+        }
+        Ok(esims)
     }
 
     /// An order's eSIMs once every one is allocated, asking again with backoff; `None` if
@@ -212,11 +224,14 @@ impl Provider for CloudeSim {
 
     async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
         let mut out: Vec<Destination> = Vec::new();
-        for package in self.list(json!({"type": "BASE"})).await? {
-            if package.is_top_up() {
-                continue;
-            }
-            let package = package.into_package(self.units)?;
+        let list = self.list(json!({"type": "BASE"})).await?;
+        let packages = crate::readable(
+            "cloudesim",
+            list.into_iter()
+                .filter(|p| !p.is_top_up())
+                .map(|p| p.into_package(self.units)),
+        );
+        for package in packages {
             if out.iter().any(|d| d.code == package.destination) {
                 continue;
             }
@@ -240,20 +255,17 @@ impl Provider for CloudeSim {
 
     async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
         let wanted = destination.trim().to_ascii_uppercase();
-        let mut out = Vec::new();
-        for package in self
+        let list = self
             .list(json!({"locationCode": wanted, "type": "BASE"}))
-            .await?
-        {
-            if package.is_top_up() {
-                continue;
-            }
-            let package = package.into_package(self.units)?;
-            // The filter is the provider's; keep only what it really sells there.
-            if package.destination == wanted {
-                out.push(package);
-            }
-        }
+            .await?;
+        let mut out = crate::readable(
+            "cloudesim",
+            list.into_iter()
+                .filter(|p| !p.is_top_up())
+                .map(|p| p.into_package(self.units)),
+        );
+        // The filter is the provider's; keep only what it really sells there.
+        out.retain(|p| p.destination == wanted);
         Ok(out)
     }
 
@@ -290,6 +302,7 @@ impl Provider for CloudeSim {
             order_no: order.order_no,
             quantity: request.quantity.max(1),
             cost,
+            codes: order.esim_list.iter().filter_map(|e| e.issued()).collect(),
         };
         lock(&self.orders).insert(request.reference.clone(), placed.clone());
         self.order_of(&request.reference, &placed).await
@@ -342,6 +355,7 @@ impl Provider for CloudeSim {
             order_no,
             quantity: lookup.quantity.max(1),
             cost,
+            codes: HashMap::new(),
         };
         lock(&self.orders).insert(lookup.reference.clone(), placed);
         self.find_order(&lookup.reference).await
@@ -356,11 +370,13 @@ impl Provider for CloudeSim {
     }
 
     async fn top_up_packages(&self, provider_id: &str) -> Result<Vec<Package>, ProviderError> {
-        self.list(json!({"type": "TOPUP", "iccid": provider_id}))
-            .await?
-            .into_iter()
-            .map(|p| p.into_package(self.units))
-            .collect()
+        let list = self
+            .list(json!({"type": "TOPUP", "iccid": provider_id}))
+            .await?;
+        Ok(crate::readable(
+            "cloudesim",
+            list.into_iter().map(|p| p.into_package(self.units)),
+        ))
     }
 
     async fn top_up(

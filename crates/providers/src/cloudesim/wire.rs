@@ -256,8 +256,29 @@ pub fn destination_kind(location: &str, countries: usize) -> DestinationKind {
 #[serde(rename_all = "camelCase")]
 pub struct WireOrder {
     pub order_no: String,
+    /// The eSIMs the order issued at once, each with its activation code (the only place the
+    /// documentation gives one: the query's answer has none).
     #[serde(default)]
-    pub esim_list: Vec<Value>,
+    pub esim_list: Vec<WireOrderedEsim>,
+}
+
+/// One eSIM in an order's answer: `{iccid, ac, qrCodeUrl}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireOrderedEsim {
+    #[serde(default)]
+    pub iccid: Option<String>,
+    #[serde(default)]
+    pub ac: Option<String>,
+}
+
+impl WireOrderedEsim {
+    /// Its ICCID and activation code, when both are there and the code reads as one.
+    pub fn issued(&self) -> Option<(String, ActivationCode)> {
+        let iccid = self.iccid.as_deref()?.trim();
+        let code = self.ac.as_deref()?.trim().parse::<ActivationCode>().ok()?;
+        (!iccid.is_empty()).then(|| (iccid.to_owned(), code))
+    }
 }
 
 /// `/esim/topup` and `/esim/cancel`.
@@ -363,12 +384,15 @@ impl WireEsim {
             .filter(|t| !t.trim().is_empty())
             .map(|t| parse_timestamp(&t).map_err(|_| bad("its expiry cannot be read")))
             .transpose()?;
-        let validity = Validity {
-            amount: self.total_duration.unwrap_or(0),
-            unit: match self.duration_unit.as_deref() {
-                Some(u) => u.parse().map_err(|_| bad("its duration unit is unknown"))?,
-                None => ValidityUnit::Day,
-            },
+        let validity = match self.total_duration {
+            Some(amount) => Some(Validity {
+                amount,
+                unit: match self.duration_unit.as_deref() {
+                    Some(u) => u.parse().map_err(|_| bad("its duration unit is unknown"))?,
+                    None => ValidityUnit::Day,
+                },
+            }),
+            None => None,
         };
         Ok(ProviderEsim {
             provider_id: iccid.clone(),

@@ -325,7 +325,7 @@ impl PressOne {
             total,
             used,
             usage_updated_at: None,
-            validity: Validity::days(days),
+            validity: Some(Validity::days(days)),
             expires_at: expires,
             history: uses,
         })
@@ -401,7 +401,10 @@ impl Provider for PressOne {
     async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
         let mut out: Vec<Destination> = Vec::new();
         for entry in self.catalogue().await?.iter() {
-            if entry.packages()?.is_empty() {
+            if crate::readable("pressone", [entry.packages()])
+                .concat()
+                .is_empty()
+            {
                 continue;
             }
             let (code, name, kind) = entry.destination();
@@ -418,7 +421,7 @@ impl Provider for PressOne {
         let mut out = Vec::new();
         for entry in self.catalogue().await?.iter() {
             if entry.destination().0.eq_ignore_ascii_case(wanted) {
-                out.extend(entry.packages()?);
+                out.extend(crate::readable("pressone", [entry.packages()]).concat());
             }
         }
         Ok(out)
@@ -427,7 +430,8 @@ impl Provider for PressOne {
     async fn package(&self, code: &str) -> Result<Package, ProviderError> {
         let code = code.trim();
         for entry in self.catalogue().await?.iter() {
-            if let Some(package) = entry.packages()?.into_iter().find(|p| p.code == code) {
+            let packages = crate::readable("pressone", [entry.packages()]).concat();
+            if let Some(package) = packages.into_iter().find(|p| p.code == code) {
                 return Ok(package);
             }
         }

@@ -389,7 +389,7 @@ impl SandboxEsim {
             total: self.total,
             used: Some(self.used),
             usage_updated_at: Some(now),
-            validity: self.validity,
+            validity: Some(self.validity),
             expires_at: self.expires_at(),
             history: self.history.clone(),
         }

@@ -130,7 +130,7 @@ async fn top_ups_add_data_and_days_and_are_applied_once_per_reference() {
 
     let topped = sb.top_up(&id, &three.code, "top-1").await.unwrap();
     assert_eq!(topped.total, Volume::Bytes(4 * esim_core::volume::GIB));
-    assert_eq!(topped.validity, Validity::days(22));
+    assert_eq!(topped.validity, Some(Validity::days(22)));
     assert_eq!(
         topped.status.lifecycle,
         Lifecycle::Active,

@@ -234,11 +234,12 @@ impl Provider for Vellosim {
             Err(e) if e.message.contains("INVALID_REGION_CODE") => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        let mut out = Vec::new();
-        for wire in list {
-            let mut package = wire.into_package()?;
+        let mut out = crate::readable(
+            "vellosim",
+            list.into_iter().map(|w| w.into_package_of(Some(&wanted))),
+        );
+        for package in &mut out {
             package.destination = wanted.clone();
-            out.push(package);
         }
         Ok(out)
     }
@@ -407,7 +408,11 @@ impl Provider for Vellosim {
                 ],
             )
             .await?;
-        list.into_iter().map(WirePackage::into_package).collect()
+        Ok(crate::readable(
+            "vellosim",
+            list.into_iter()
+                .map(|w| w.into_package_of(Some(&base.destination))),
+        ))
     }
 
     async fn top_up(

@@ -173,6 +173,12 @@ fn price(value: Option<&Value>, currency: Currency) -> Result<Money, ProviderErr
 impl WirePackage {
     /// Converts to the core's package (its wholesale cost as `price`).
     pub fn into_package(self) -> Result<Package, ProviderError> {
+        self.into_package_of(None)
+    }
+
+    /// Converts a package listed for the region `asked` (the API reference's shape names its
+    /// countries in `coverage`, by name, and no `locationCode`: it is sold under `asked`).
+    pub fn into_package_of(self, asked: Option<&str>) -> Result<Package, ProviderError> {
         let code = self.package_code;
         let bad = |what: &str| malformed(format!("Vellosim package {code}: {what}"));
         let data = match (self.volume, self.data.as_deref()) {
@@ -210,7 +216,11 @@ impl WirePackage {
             .location_network_list
             .iter()
             .map(|l| l.location_code.to_ascii_uppercase())
-            .chain(self.coverage.iter().map(|c| c.trim().to_ascii_uppercase()))
+            .chain(
+                self.coverage
+                    .iter()
+                    .filter_map(|c| crate::countries::code_of(c)),
+            )
             .filter(|c| c.len() == 2)
             .collect();
         countries.sort();
@@ -220,7 +230,8 @@ impl WirePackage {
             .map(|c| c.trim().to_ascii_uppercase())
             .filter(|c| !c.is_empty())
             .or_else(|| (countries.len() == 1).then(|| countries[0].clone()))
-            .ok_or_else(|| bad("it names no location"))?;
+            .or_else(|| asked.map(|a| a.trim().to_ascii_uppercase()))
+            .ok_or_else(|| bad("it names no location (locationCode, coverage)"))?;
         if countries.is_empty() && destination.len() == 2 {
             countries.push(destination.clone());
         }
@@ -348,14 +359,17 @@ impl WireEsim {
             let total = self.total_volume?;
             Some(total.saturating_sub(self.data_usage_remain?))
         });
-        let validity = Validity {
-            amount: self.total_duration.unwrap_or(0),
-            unit: match self.duration_unit.as_deref() {
-                Some(unit) => unit
-                    .parse()
-                    .map_err(|_| bad("its duration unit is unknown"))?,
-                None => ValidityUnit::Day,
-            },
+        let validity = match self.total_duration {
+            Some(amount) => Some(Validity {
+                amount,
+                unit: match self.duration_unit.as_deref() {
+                    Some(unit) => unit
+                        .parse()
+                        .map_err(|_| bad("its duration unit is unknown"))?,
+                    None => ValidityUnit::Day,
+                },
+            }),
+            None => None,
         };
         let time = |t: Option<String>| -> Result<Option<i64>, ProviderError> {
             match t.filter(|t| !t.trim().is_empty()) {

@@ -210,15 +210,17 @@ impl Provider for VeloeSim {
 
     async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
         let wanted = destination.trim();
-        self.plans()
-            .await?
-            .iter()
-            .filter(|p| {
-                p.destination()
-                    .is_some_and(|(code, _, _)| code.eq_ignore_ascii_case(wanted))
-            })
-            .map(|p| p.clone().into_package(true))
-            .collect()
+        let plans = self.plans().await?;
+        Ok(crate::readable(
+            "veloesim",
+            plans
+                .iter()
+                .filter(|p| {
+                    p.destination()
+                        .is_some_and(|(code, _, _)| code.eq_ignore_ascii_case(wanted))
+                })
+                .map(|p| p.clone().into_package(true)),
+        ))
     }
 
     async fn package(&self, code: &str) -> Result<Package, ProviderError> {
@@ -344,7 +346,10 @@ impl Provider for VeloeSim {
             .all::<WirePlan>(&format!("/esims/{iccid}/top-up"))
             .await?;
         lock(&self.durations).extend(plans.iter().map(|p| (p.id, p.duration)));
-        plans.into_iter().map(|p| p.into_package(true)).collect()
+        Ok(crate::readable(
+            "veloesim",
+            plans.into_iter().map(|p| p.into_package(true)),
+        ))
     }
 
     async fn top_up(

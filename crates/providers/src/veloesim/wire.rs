@@ -328,7 +328,7 @@ impl WireEsim {
             total: Volume::Bytes(total),
             used: Some(used),
             usage_updated_at: None,
-            validity: Validity::days(validity_days),
+            validity: Some(Validity::days(validity_days)),
             expires_at: ends,
             history: Vec::new(),
         })

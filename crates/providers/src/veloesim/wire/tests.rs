@@ -56,7 +56,7 @@ fn an_esim_with_a_used_plan_and_a_queued_top_up() {
         "installedAt wins over RELEASED"
     );
     assert_eq!(esim.activation.unwrap().to_lpa(), "LPA:1$smdp.io$K2-1");
-    assert_eq!(esim.validity, Validity::days(14));
+    assert_eq!(esim.validity, Some(Validity::days(14)));
     assert_eq!(esim.expires_at, Some(1_736_417_100));
     assert_eq!(esim.package_code, "3035");
 }
