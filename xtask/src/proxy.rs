@@ -160,11 +160,15 @@ impl FakeProvider {
         ]))
     }
 
-    /// Starts the fake for `name` with credentials made up for this run.
-    pub fn start(name: &'static str) -> Result<FakeProvider, String> {
+    /// Starts the fake for `name` with credentials made up for this run; `documented_only`
+    /// makes it send only the fields the provider's documentation shows.
+    pub fn start(name: &'static str, documented_only: bool) -> Result<FakeProvider, String> {
         let key = format!("e2e-{name}-{}-{}", std::process::id(), shell::free_port()?);
         let mut command = Command::new(root().join("target").join("debug").join("esim-fake"));
         command.args([name, "--listen", "127.0.0.1:0"]);
+        if documented_only {
+            command.arg("--documented-only");
+        }
         let mut fake = FakeProvider {
             child: command
                 .stdin(Stdio::null())
