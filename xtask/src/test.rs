@@ -111,7 +111,10 @@ pub fn run() -> Result<ExitCode, String> {
                         name,
                         node_tests("tests/e2e-providers/", &proxy)
                             .env("ESIM_PROVIDER", provider)
-                            .env("ESIM_DOCUMENTED_ONLY", if documented_only { "1" } else { "" }),
+                            .env(
+                                "ESIM_DOCUMENTED_ONLY",
+                                if documented_only { "1" } else { "" },
+                            ),
                         tap_counts,
                     ),
                     Err(e) => {

@@ -74,3 +74,58 @@ impl TopUpAttempts {
         }
     }
 }
+
+/// What the wire property tests share: documented examples with any subset of their optional
+/// fields left out and unknown fields added.
+#[cfg(test)]
+pub(crate) mod wire_props {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// `example` (a JSON object) without the `optional` fields whose bit is set in `drop`,
+    /// with `extra` unknown fields added (named so that no provider uses them).
+    pub fn variant(
+        example: &str,
+        optional: &[&str],
+        drop: u64,
+        extra: &[(String, Value)],
+    ) -> Value {
+        let mut value: Value = serde_json::from_str(example).expect("a JSON example");
+        let map = value.as_object_mut().expect("an object");
+        for (i, field) in optional.iter().enumerate() {
+            if drop & (1 << i) != 0 {
+                map.remove(*field);
+            }
+        }
+        for (name, v) in extra {
+            map.insert(format!("x_unknown_{name}"), v.clone());
+        }
+        value
+    }
+
+    /// Whether `field` was left out of the variant.
+    pub fn dropped(optional: &[&str], drop: u64, field: &str) -> bool {
+        optional
+            .iter()
+            .position(|f| *f == field)
+            .is_some_and(|i| drop & (1 << i) != 0)
+    }
+
+    /// Unknown fields with any JSON value.
+    pub fn extras() -> impl Strategy<Value = Vec<(String, Value)>> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-zA-Z0-9 ]{0,8}".prop_map(Value::String),
+        ];
+        let value = leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::vec(("[a-z]{1,4}", inner), 0..3)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            ]
+        });
+        proptest::collection::vec(("[a-z]{1,6}", value), 0..4)
+    }
+}

@@ -276,7 +276,8 @@ impl WireEsim {
         let mut total: u64 = 0;
         let mut used: u64 = 0;
         let mut ends = None;
-        let mut validity_days: u32 = 0;
+        // Known only if every plan's is (the orderOne example names no planId).
+        let mut validity_days: Option<u32> = Some(0);
         for plan in &self.assigned_plans {
             if plan.remaining_quantity_in_bytes > plan.initial_quantity_in_bytes {
                 return Err(bad("a plan has more left than it started with"));
@@ -289,7 +290,9 @@ impl WireEsim {
             if !plan.is_expired {
                 ends = ends.max(end);
             }
-            validity_days = validity_days.saturating_add(plan.plan_id.and_then(&days).unwrap_or(0));
+            validity_days = validity_days
+                .zip(plan.plan_id.and_then(&days))
+                .map(|(sum, d)| sum.saturating_add(d));
             buckets.push(PlanBucket {
                 started: start.is_some(),
                 expired: plan.is_expired,
@@ -328,7 +331,7 @@ impl WireEsim {
             total: Volume::Bytes(total),
             used: Some(used),
             usage_updated_at: None,
-            validity: Some(Validity::days(validity_days)),
+            validity: validity_days.filter(|d| *d > 0).map(Validity::days),
             expires_at: ends,
             history: Vec::new(),
         })

@@ -156,3 +156,48 @@ proptest! {
         }
     }
 }
+
+/// The documented query's eSIM, every field of which is optional but the ICCID.
+const QUERIED: &str =
+    r#"{"iccid": "8988", "status": "ACTIVE", "remainingVolume": 512, "expireTime": "2024-12-31"}"#;
+const QUERIED_OPTIONAL: &[&str] = &["status", "remainingVolume", "expireTime"];
+/// The documented order's eSIM.
+const ORDERED: &str =
+    r#"{"iccid": "8988", "ac": "LPA:1$smdp.example$ABCD1234", "qrCodeUrl": "https://q"}"#;
+const ORDERED_OPTIONAL: &[&str] = &["iccid", "ac", "qrCodeUrl"];
+
+proptest! {
+    #[test]
+    fn documented_fields_missing_or_unknown_ones_added_invent_nothing(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::{dropped, variant};
+        let value = variant(QUERIED, QUERIED_OPTIONAL, drop, &extra);
+        let body = serde_json::json!({"success": true, "obj": {"esimList": [value]}}).to_string();
+        let list: WireEsimList = read(body.as_bytes()).unwrap();
+        for wire in list.esim_list {
+            match wire.into_esim(Units::Documented) {
+                Ok(esim) => {
+                    prop_assert_eq!(esim.used, None, "usage is never documented");
+                    prop_assert_eq!(esim.validity, None, "validity is never documented");
+                    prop_assert!(esim.activation.is_none(), "the query has no code");
+                    prop_assert_eq!(esim.expires_at.is_some(), !dropped(QUERIED_OPTIONAL, drop, "expireTime"));
+                    if dropped(QUERIED_OPTIONAL, drop, "status") {
+                        prop_assert_eq!(esim.status.lifecycle, Lifecycle::Unknown);
+                    }
+                }
+                // Without any volume there is nothing to show: refused, not made up.
+                Err(_) => prop_assert!(dropped(QUERIED_OPTIONAL, drop, "remainingVolume")),
+            }
+        }
+        let value = variant(ORDERED, ORDERED_OPTIONAL, drop, &extra);
+        let body = serde_json::json!({"success": true, "obj": {"orderNo": "O1", "esimList": [value]}}).to_string();
+        let order: WireOrder = read(body.as_bytes()).unwrap();
+        let issued = order.esim_list[0].issued();
+        prop_assert_eq!(
+            issued.is_some(),
+            !dropped(ORDERED_OPTIONAL, drop, "iccid") && !dropped(ORDERED_OPTIONAL, drop, "ac")
+        );
+    }
+}

@@ -220,3 +220,51 @@ proptest! {
         let _ = error(422, format!(r#"{{"code": {code}, "data": {{"Code": {code}}}}}"#).as_bytes(), None);
     }
 }
+
+/// One package-history item (SEED 004) and an Airalo sim (A4), with their optional fields.
+const ITEM: &str = r#"{"id": 1, "status": "active", "remaining": 500, "activated_at": "2024-01-15T10:30:00Z",
+  "expired_at": "2024-01-22T10:30:00Z", "finished_at": null, "package": {"id": "5e0db", "type": "initial",
+  "price": 9.50, "net_price": 7.50, "amount": 1024, "day": 7, "is_unlimited": false,
+  "title": "Merhaba - 7 Days - 1GB", "data": "1 GB", "short_info": null}}"#;
+const ITEM_OPTIONAL: &[&str] = &[
+    "status",
+    "remaining",
+    "activated_at",
+    "expired_at",
+    "finished_at",
+];
+const SIM: &str = r#"{"iccid": "8944", "lpa": "lpa.airalo.com", "matching_id": "TEST-1",
+  "qrcode": "LPA:1$lpa.airalo.com$TEST-1", "confirmation_code": null, "apn_value": "globaldata"}"#;
+const SIM_OPTIONAL: &[&str] = &[
+    "lpa",
+    "matching_id",
+    "qrcode",
+    "confirmation_code",
+    "apn_value",
+];
+
+proptest! {
+    #[test]
+    fn documented_fields_missing_or_unknown_ones_added_invent_nothing(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::{dropped, variant};
+        let gone = |field| dropped(ITEM_OPTIONAL, drop, field);
+        if let Ok(item) = serde_json::from_value::<WireHistory>(variant(ITEM, ITEM_OPTIONAL, drop, &extra)) {
+            prop_assert_eq!(item.remaining_mb().is_some(), !gone("remaining"));
+            if gone("status") {
+                prop_assert_eq!(item.lifecycle(), Lifecycle::Unknown);
+            }
+            if gone("expired_at") {
+                prop_assert_eq!(item.expires_at().ok().flatten(), None);
+            }
+        }
+        let sim_gone = |field| dropped(SIM_OPTIONAL, drop, field);
+        if let Ok(sim) = serde_json::from_value::<WireSim>(variant(SIM, SIM_OPTIONAL, drop, &extra)) {
+            let buildable = !sim_gone("lpa") && !sim_gone("matching_id");
+            prop_assert_eq!(sim.activation().is_some(), !sim_gone("qrcode") || buildable);
+            prop_assert_eq!(sim.apn().is_some(), !sim_gone("apn_value"));
+        }
+    }
+}

@@ -200,3 +200,83 @@ proptest! {
         prop_assert!(read::<WirePackage>(body).is_err(), "a cut answer is never read as whole");
     }
 }
+
+/// An eSIM as `my-esims` documents it (SEED 000); every field but `_id` and `iccid` optional.
+const LISTED: &str = r#"{"_id": "65f1", "iccid": "8985", "transactionId": "esim_1_1", "orderNo": "O1",
+  "ac": "LPA:1$rsp.example$D109", "qrCodeUrl": "https://q", "shortUrl": "https://s",
+  "esimStatus": "GOT_RESOURCE", "totalVolume": 5368709120, "data_usage_remain": 5368709120,
+  "orderUsage": 0, "totalDuration": 30, "validity_usage_remain": 30, "durationUnit": "DAY",
+  "expiredTime": "2025-01-01T00:00:00Z", "pin": "1234", "puk": "5678", "apn": "net",
+  "packageDetails": {"coverage": ["Japan"]}, "isActive": false,
+  "createdAt": "2024-11-01T10:00:00.000Z", "updatedAt": "2024-11-01T10:00:00.000Z"}"#;
+const LISTED_OPTIONAL: &[&str] = &[
+    "transactionId",
+    "orderNo",
+    "ac",
+    "qrCodeUrl",
+    "shortUrl",
+    "esimStatus",
+    "totalVolume",
+    "data_usage_remain",
+    "orderUsage",
+    "totalDuration",
+    "validity_usage_remain",
+    "durationUnit",
+    "expiredTime",
+    "pin",
+    "puk",
+    "apn",
+    "packageDetails",
+    "isActive",
+    "createdAt",
+    "updatedAt",
+];
+/// A package in the API reference's shape (V4).
+const LISTED_PACKAGE: &str = r#"{"packageCode": "JP3", "packageName": "Japan 3GB", "data": "3GB",
+  "validity": 7, "price": 5.5, "currency": "USD", "originalPriceUSD": 5.5, "coverage": ["Japan"],
+  "networkProviders": ["Docomo"], "dataType": "DATA", "speed": "4G", "activation": "AUTOMATIC",
+  "topUpAvailable": true}"#;
+const PACKAGE_OPTIONAL: &[&str] = &[
+    "packageName",
+    "originalPriceUSD",
+    "coverage",
+    "networkProviders",
+    "dataType",
+    "speed",
+    "activation",
+    "topUpAvailable",
+    "currency",
+];
+
+proptest! {
+    #[test]
+    fn documented_fields_missing_or_unknown_ones_added_invent_nothing(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::{dropped, variant};
+        let gone = |field| dropped(LISTED_OPTIONAL, drop, field);
+        let value = variant(LISTED, LISTED_OPTIONAL, drop, &extra);
+        let wire: WireEsim = serde_json::from_value(value).unwrap();
+        prop_assert_eq!(wire.created_at().is_some(), !gone("createdAt"));
+        match wire.into_esim() {
+            Ok(esim) => {
+                prop_assert!(!gone("totalVolume"));
+                prop_assert_eq!(esim.activation.is_some(), !gone("ac"));
+                prop_assert_eq!(esim.validity.is_some(), !gone("totalDuration"));
+                prop_assert_eq!(esim.expires_at.is_some(), !gone("expiredTime"));
+                prop_assert_eq!(
+                    esim.used.is_some(),
+                    !gone("orderUsage") || !gone("data_usage_remain")
+                );
+            }
+            Err(_) => prop_assert!(gone("totalVolume")),
+        }
+        let value = variant(LISTED_PACKAGE, PACKAGE_OPTIONAL, drop, &extra);
+        let wire: WirePackage = serde_json::from_value(value).unwrap();
+        let package = wire.into_package_of(Some("JP")).unwrap();
+        prop_assert_eq!(package.destination, "JP");
+        prop_assert_eq!(package.data, Volume::Bytes(3 << 30));
+        prop_assert_eq!(package.top_up, !dropped(PACKAGE_OPTIONAL, drop, "topUpAvailable"));
+    }
+}

@@ -112,3 +112,48 @@ proptest! {
         }
     }
 }
+
+/// VE1's eSIM, its optional fields, and its plan's (the orderOne example has no `id` or
+/// `planId` on its plans).
+const ESIM: &str = r#"{"iosSetup": "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.io$K2-1",
+  "iccid": "8937204016", "matchingId": "K2-1", "smdpAddress": "smdp.io", "profileStatus": "RELEASED",
+  "installedAt": null, "assignedPlans": []}"#;
+const ESIM_OPTIONAL: &[&str] = &[
+    "iosSetup",
+    "matchingId",
+    "smdpAddress",
+    "profileStatus",
+    "installedAt",
+];
+const PLAN: &str = r#"{"id": 1, "planId": 3035, "initialQuantityInBytes": 1000000000,
+  "remainingQuantityInBytes": 400000000, "startTime": "2025-01-02T10:05:00.000Z",
+  "endTime": "2025-01-09T10:05:00.000Z", "isExpired": false, "areas": []}"#;
+const PLAN_OPTIONAL: &[&str] = &["id", "planId", "startTime", "endTime", "isExpired", "areas"];
+
+proptest! {
+    #[test]
+    fn documented_fields_missing_or_unknown_ones_added_invent_nothing(
+        drop in any::<u64>(),
+        plan_drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::{dropped, variant};
+        let mut value = variant(ESIM, ESIM_OPTIONAL, drop, &extra);
+        value["assignedPlans"] = serde_json::json!([variant(PLAN, PLAN_OPTIONAL, plan_drop, &extra)]);
+        let Ok(wire) = serde_json::from_value::<WireEsim>(value) else {
+            return Ok(());
+        };
+        if let Ok(esim) = wire.into_esim(|id| (id == 3035).then_some(7)) {
+            let code = !dropped(ESIM_OPTIONAL, drop, "matchingId")
+                && !dropped(ESIM_OPTIONAL, drop, "smdpAddress");
+            if esim.activation.is_some() {
+                prop_assert!(code || !dropped(ESIM_OPTIONAL, drop, "iosSetup"), "a code from somewhere");
+            }
+            prop_assert_eq!(esim.total, Volume::Bytes(1_000_000_000));
+            prop_assert_eq!(esim.used, Some(600_000_000));
+            // Without its plan, a bucket's days are not known: none are made up.
+            let expected = (!dropped(PLAN_OPTIONAL, plan_drop, "planId")).then(|| Validity::days(7));
+            prop_assert_eq!(esim.validity, expected);
+        }
+    }
+}
