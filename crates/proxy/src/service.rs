@@ -58,6 +58,9 @@ type Outcome = AppResult<OrderAnswer>;
 /// it).
 const CHECK_EVERY: Duration = Duration::from_secs(3);
 
+/// How often an order held for review is looked for at the provider again.
+const REVIEW_CHECK_EVERY: Duration = Duration::from_secs(300);
+
 /// Locks a mutex, carrying on with its data if a holder panicked (the data is plain values).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
@@ -615,7 +618,13 @@ impl Service {
             if !due && !now_please {
                 return;
             }
-            next.insert(order.id.clone(), Instant::now() + CHECK_EVERY);
+            // One held for review is looked for rarely: the merchant is on it.
+            let every = if order.status == OrderStatus::NeedsReview {
+                REVIEW_CHECK_EVERY
+            } else {
+                CHECK_EVERY
+            };
+            next.insert(order.id.clone(), Instant::now() + every);
         }
         if let Err(e) = self.check_now(order).await {
             tracing::warn!(order = %order.id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""), "could not find out where an order stands");
