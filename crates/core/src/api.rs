@@ -557,7 +557,7 @@ mod tests {
                 "x",
             ),
             usage,
-            validity: Validity::days(7),
+            validity: Some(Validity::days(7)),
             expires_at,
             actions: EsimActions::default(),
             install: None,

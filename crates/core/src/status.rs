@@ -711,11 +711,16 @@ mod tests {
     }
 
     #[test]
-    fn cancel_is_offered_only_while_ready_and_never_installed() {
+    fn cancel_is_offered_only_while_ready_and_not_known_installed() {
         let s = |l, p| EsimStatus::new(l, p, "raw");
         assert!(s(L::Ready, P::NotInstalled).may_cancel());
         assert!(!s(L::Ready, P::Installed).may_cancel());
-        assert!(!s(L::Ready, P::Unknown).may_cancel());
+        assert!(
+            s(L::Ready, P::Unknown).may_cancel(),
+            "unused, install state not reported: offered, the provider refuses if it must"
+        );
+        assert!(!s(L::Ready, P::Enabled).may_cancel());
+        assert!(!s(L::Active, P::Unknown).may_cancel(), "data used");
         assert!(!s(L::Active, P::NotInstalled).may_cancel(), "data used");
         assert!(!s(L::Depleted, P::NotInstalled).may_cancel());
     }

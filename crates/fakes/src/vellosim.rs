@@ -54,7 +54,7 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 /// A package in the API reference's shape (its package list): `data: "5GB"`, `validity` in
 /// days, `coverage` by country name, and no `locationCode`.
 fn listed_package_json(plan: &Plan) -> Value {
-    let data = if plan.mb % 1024 == 0 {
+    let data = if plan.mb.is_multiple_of(1024) {
         format!("{}GB", plan.mb / 1024)
     } else {
         format!("{}MB", plan.mb)

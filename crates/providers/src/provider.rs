@@ -52,6 +52,20 @@ pub struct OrderLookup {
     pub held: Vec<String>,
 }
 
+impl OrderLookup {
+    /// The ids in `provider_order_id`, for adapters that store several there, joined by
+    /// commas (Vellosim's transactions, VeloeSIM's ICCIDs).
+    pub fn provider_ids(&self) -> Vec<String> {
+        self.provider_order_id
+            .iter()
+            .flat_map(|ids| ids.split(','))
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 /// Why a provider call failed, in kinds a caller can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -444,6 +444,43 @@ impl Service {
         self.answer(&order.id, Some(done), guest_token).await
     }
 
+    /// Runs a provider call that spends the merchant's money with the purchase deadline (the
+    /// adapter's own purchase timeout, and a margin): it is never cut short at the ordinary
+    /// timeout.
+    async fn spend<T>(
+        &self,
+        what: &str,
+        call: impl Future<Output = Result<T, ProviderError>>,
+    ) -> Result<T, ProviderError> {
+        let deadline = Duration::from_secs(
+            self.config
+                .purchase_timeout_secs
+                .max(self.config.provider_timeout_secs)
+                + 5,
+        );
+        match tokio::time::timeout(deadline, call).await {
+            Ok(result) => result,
+            Err(_) => Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("no answer to the {what} within {}s", deadline.as_secs()),
+            )),
+        }
+    }
+
+    /// Waits up to the provider timeout for a running purchase's or top-up's outcome.
+    async fn outcome_within(
+        &self,
+        done: Option<watch::Receiver<Option<Outcome>>>,
+    ) -> Option<Outcome> {
+        let mut done = done?;
+        let wait = Duration::from_secs(self.config.provider_timeout_secs.max(1));
+        let outcome = match tokio::time::timeout(wait, done.wait_for(Option::is_some)).await {
+            Ok(Ok(outcome)) => outcome.clone(),
+            _ => None,
+        };
+        outcome
+    }
+
     /// Answers an order request: the purchase's own outcome if it arrives within the
     /// provider timeout, else the order as it stands (pending, or held for review), 202.
     async fn answer(
@@ -452,15 +489,8 @@ impl Service {
         done: Option<watch::Receiver<Option<Outcome>>>,
         guest_token: Option<String>,
     ) -> AppResult<OrderAnswer> {
-        if let Some(mut done) = done {
-            let wait = Duration::from_secs(self.config.provider_timeout_secs.max(1));
-            if let Ok(Ok(outcome)) =
-                tokio::time::timeout(wait, done.wait_for(Option::is_some)).await
-            {
-                if let Some(outcome) = outcome.clone() {
-                    return outcome;
-                }
-            }
+        if let Some(outcome) = self.outcome_within(done).await {
+            return outcome;
         }
         let mut view = self.order_view(order_id.to_owned()).await?;
         view.guest_token = guest_token;
@@ -514,20 +544,7 @@ impl Service {
             package_code: order.package_code.clone(),
             quantity: order.quantity,
         };
-        let deadline = Duration::from_secs(
-            self.config
-                .purchase_timeout_secs
-                .max(self.config.provider_timeout_secs)
-                + 5,
-        );
-        let placed = match tokio::time::timeout(deadline, self.provider.order(&request)).await {
-            Ok(result) => result,
-            Err(_) => Err(ProviderError::new(
-                ErrorKind::Timeout,
-                format!("no answer to the purchase within {}s", deadline.as_secs()),
-            )),
-        };
-        match placed {
+        match self.spend("purchase", self.provider.order(&request)).await {
             Ok(placed) => {
                 crash_point_after_provider_order();
                 self.settle(order, &placed).await?;
@@ -1144,25 +1161,8 @@ impl Service {
     async fn run_top_up(&self, scope: &str, key: &str, row: &EsimRow, code: &str) -> Outcome {
         // The provider's reference is derived from the key, so a retry is the same top-up.
         let reference = format!("tu_{}", &request_hash(&[scope, key])[..32]);
-        let deadline = Duration::from_secs(
-            self.config
-                .purchase_timeout_secs
-                .max(self.config.provider_timeout_secs)
-                + 5,
-        );
-        let result = match tokio::time::timeout(
-            deadline,
-            self.provider.top_up(&row.provider_id, code, &reference),
-        )
-        .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(ProviderError::new(
-                ErrorKind::Timeout,
-                format!("no answer to the top-up within {}s", deadline.as_secs()),
-            )),
-        };
-        match result {
+        let top_up = self.provider.top_up(&row.provider_id, code, &reference);
+        match self.spend("top-up", top_up).await {
             Ok(esim) => {
                 let body = serde_json::to_string(&self.updated(row, esim).await)
                     .map_err(|e| AppError::internal(e.to_string()))?;
@@ -1199,15 +1199,8 @@ impl Service {
         row: &EsimRow,
         done: Option<watch::Receiver<Option<Outcome>>>,
     ) -> AppResult<OrderAnswer> {
-        if let Some(mut done) = done {
-            let wait = Duration::from_secs(self.config.provider_timeout_secs.max(1));
-            if let Ok(Ok(outcome)) =
-                tokio::time::timeout(wait, done.wait_for(Option::is_some)).await
-            {
-                if let Some(outcome) = outcome.clone() {
-                    return outcome;
-                }
-            }
+        if let Some(outcome) = self.outcome_within(done).await {
+            return outcome;
         }
         let view = self.esim_view(row, false).await?;
         let body = serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;

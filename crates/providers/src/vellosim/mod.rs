@@ -363,14 +363,9 @@ impl Provider for Vellosim {
         if let Some(known) = self.find_order(&lookup.reference).await? {
             return Ok(Some(known));
         }
-        let purchases: Vec<String> = match &lookup.provider_order_id {
+        let purchases = match lookup.provider_order_id {
             // Accepted before: its transactions, as the proxy stored them.
-            Some(ids) => ids
-                .split(',')
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            Some(_) => lookup.provider_ids(),
             None => self.search_lost(lookup).await?,
         };
         if purchases.is_empty() {

@@ -318,15 +318,10 @@ impl Provider for VeloeSim {
             return Ok(Some(known));
         }
         // Bought before, perhaps by an earlier run: its eSIMs, as the proxy stored them.
-        let Some(iccids) = &lookup.provider_order_id else {
+        let iccids = lookup.provider_ids();
+        if iccids.is_empty() {
             return Ok(None);
-        };
-        let iccids: Vec<String> = iccids
-            .split(',')
-            .map(str::trim)
-            .filter(|i| !i.is_empty())
-            .map(str::to_owned)
-            .collect();
+        }
         let plan = self.package(&lookup.package_code).await?;
         let cost = plan
             .price
