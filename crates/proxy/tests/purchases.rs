@@ -244,6 +244,40 @@ async fn slow(shop: &Shop) {
         .unwrap();
     assert_eq!(once_more.status, 200, "{name}: {}", once_more.body);
     assert_eq!(shop.fake.top_ups(), 1, "{name}: still topped up once");
+
+    // A second top-up, retried during the wait: the retry waits for the same one.
+    shop.fake.reset_rate_limits();
+    let headers = [
+        ("Authorization", auth(&token)),
+        ("Idempotency-Key", "top-2".to_owned()),
+    ];
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = http(&addr, "POST", &path, &headers, Some(&body))
+        .await
+        .unwrap();
+    assert_eq!(first.status, 202, "{name}: {}", first.body);
+    let during = http(&addr, "POST", &path, &headers, Some(&body))
+        .await
+        .unwrap();
+    assert!(
+        matches!(during.status, 200 | 202),
+        "{name}: {}",
+        during.body
+    );
+    let until = Instant::now() + Duration::from_secs(15);
+    while shop.fake.top_ups() < 2 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = http(&addr, "POST", &path, &headers, Some(&body))
+        .await
+        .unwrap();
+    assert_eq!(after.status, 200, "{name}: {}", after.body);
+    assert_eq!(
+        shop.fake.top_ups(),
+        2,
+        "{name}: two keys, two top-ups, never more"
+    );
     terminate(proxy).await;
 }
 
