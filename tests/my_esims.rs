@@ -58,21 +58,43 @@ async fn without_an_earlier_order_the_list_is_empty_and_nobody_is_asked() {
 #[wasm_bindgen_test]
 async fn lists_each_esim_with_state_usage_and_days_left() {
     storage().set_item(TOKEN_KEY, "gst_known").unwrap();
+    // One whose provider reports no usage, and one cancelled with an end date still given.
+    let mut unreported = esim("c", "active", 0, 1 << 30, Some(86_400));
+    unreported["usage"] = serde_json::Value::Null;
+    let cancelled = esim("d", "cancelled", 0, 1 << 30, Some(180 * 86_400));
     fake_fetch(json!({"/v1/esims": {"status": 200, "body": {"esims": [
         esim("a", "active", 1 << 28, 1 << 30, Some(2 * 86_400 + 60)),
-        esim("b", "ready", 0, 1 << 30, None)
+        esim("b", "ready", 0, 1 << 30, None),
+        unreported,
+        cancelled
     ]}}}));
     let el = mount_list();
     wait_for(&el, ".esim").await;
-    assert_eq!(all(&el, ".esim-title"), ["Japan a", "Japan b"]);
-    assert_eq!(all(&el, ".status"), ["Active", "Ready to install"]);
+    assert_eq!(
+        all(&el, ".esim-title"),
+        ["Japan a", "Japan b", "Japan c", "Japan d"]
+    );
+    assert_eq!(
+        all(&el, ".status"),
+        ["Active", "Ready to install", "Active", "Cancelled"]
+    );
     assert_eq!(
         all(&el, ".esim-usage"),
-        ["256 MB of 1 GB used", "0 MB of 1 GB used"]
+        [
+            "256 MB of 1 GB used",
+            "0 MB of 1 GB used",
+            "Data used is not reported for this eSIM.",
+            "0 MB of 1 GB used"
+        ]
     );
     assert_eq!(
         all(&el, ".esim-time"),
-        ["3 days left", "Starts when first used · 7 days"]
+        [
+            "3 days left",
+            "Starts when first used · 7 days",
+            "1 day left",
+            ""
+        ]
     );
     let bar = wait_for(&el, ".usage-bar").await;
     assert_eq!(bar.get_attribute("role").as_deref(), Some("progressbar"));

@@ -180,7 +180,10 @@ fn UsageSummary(
         None if in_use => Some(locale.t(Msg::UsageUnknown).to_owned()),
         None => None,
     };
+    let ended = esim.status.lifecycle.is_final();
     let time = match (esim.days_left(now), esim.validity) {
+        // Its state already says it: no days left, nor a start to wait for.
+        _ if ended => String::new(),
         (Some(days), _) => locale.days_left(days),
         (None, Some(validity)) => format!(
             "{} · {}",

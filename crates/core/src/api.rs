@@ -266,8 +266,12 @@ pub struct Esim {
 
 impl Esim {
     /// Returns the whole days left at `now` (Unix seconds), counting a started day; `None`
-    /// while the plan has not started (its whole validity is left).
+    /// while the plan has not started (its whole validity is left), and once it has ended
+    /// (expired, cancelled, revoked, failed: no time is left, whatever date a provider gives).
     pub fn days_left(&self, now: i64) -> Option<i64> {
+        if self.status.lifecycle.is_final() {
+            return None;
+        }
         let end = self.expires_at?;
         Some(((end - now).max(0) + 86_399) / 86_400)
     }
@@ -576,6 +580,13 @@ mod tests {
         );
         assert_eq!(esim(Some(now + 86_400), None).days_left(now), Some(1));
         assert_eq!(esim(Some(now - 5), None).days_left(now), Some(0));
+        let mut cancelled = esim(Some(now + 180 * 86_400), None);
+        cancelled.status.lifecycle = crate::Lifecycle::Cancelled;
+        assert_eq!(
+            cancelled.days_left(now),
+            None,
+            "an ended plan has no days left"
+        );
     }
 
     #[test]
