@@ -854,14 +854,17 @@ impl Service {
             .order(id.to_owned())
             .await?
             .ok_or_else(|| AppError::not_found("order"))?;
-        if !order.unresolved() {
+        // Only an order held for review: one in flight or pending may still be settled by
+        // its own purchase, in a server this command cannot see.
+        if order.status != OrderStatus::NeedsReview {
             return Err(AppError::new(
                 ErrorCode::NotAllowed,
                 format!(
-                    "Order {id} is already {}.",
+                    "Order {id} is {}, not held for review.",
                     match order.status {
-                        OrderStatus::Completed => "completed",
-                        _ => "failed",
+                        OrderStatus::Completed => "already completed",
+                        OrderStatus::Failed => "already failed",
+                        _ => "still with the provider",
                     }
                 ),
             ));

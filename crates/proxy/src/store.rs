@@ -474,8 +474,10 @@ impl Store {
     }
 
     /// Records the provider's answer: the order's new state and its eSIMs, in one
-    /// transaction, so an order is never completed without its eSIMs. eSIMs already stored
-    /// are left as they are, so reconciling twice is harmless.
+    /// transaction, so an order is never completed without its eSIMs. Only an unresolved
+    /// order changes state: a settled one (by its purchase, or by the merchant) keeps its state,
+    /// though eSIMs a late answer brings are still recorded (a paid eSIM is never lost). eSIMs
+    /// already stored are left as they are, so reconciling twice is harmless.
     pub async fn settle_order(
         &self,
         id: String,
@@ -489,7 +491,7 @@ impl Store {
             let tx = c.transaction()?;
             tx.execute(
                 "UPDATE orders SET state = ?2, failure = ?3, provider_order_id = COALESCE(?4, provider_order_id), updated_at = ?5
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND state IN ('in_flight', 'pending', 'needs_review')",
                 params![id, status.as_str(), failure, provider_order_id, now],
             )?;
             for e in &esims {
@@ -701,6 +703,65 @@ mod tests {
             .unwrap()
             .is_empty());
         assert_eq!(store.count_esims().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_settled_order_keeps_its_state_whatever_answer_comes_later() {
+        let store = Store::open(":memory:").unwrap();
+        store.insert_order(order("o1"), 10).await.unwrap();
+        store
+            .settle_order(
+                "o1".into(),
+                OrderStatus::Failed,
+                Some("by hand".into()),
+                None,
+                Vec::new(),
+                11,
+            )
+            .await
+            .unwrap();
+        // A late answer, from a purchase another process was still running.
+        store
+            .settle_order(
+                "o1".into(),
+                OrderStatus::Completed,
+                None,
+                Some("P1".into()),
+                vec![esim("e1", "o1")],
+                12,
+            )
+            .await
+            .unwrap();
+        let row = store.order("o1".into()).await.unwrap().unwrap();
+        assert_eq!(row.status, OrderStatus::Failed);
+        assert_eq!(row.failure.as_deref(), Some("by hand"));
+        assert_eq!(
+            store.count_esims().await.unwrap(),
+            1,
+            "the paid eSIM is not lost"
+        );
+        // Held for review, it may be settled.
+        store.insert_order(order("o2"), 10).await.unwrap();
+        store
+            .hold_for_review("o2".into(), "checking".into(), 11)
+            .await
+            .unwrap();
+        assert_eq!(store.orders_in_review().await.unwrap().len(), 1);
+        store
+            .settle_order(
+                "o2".into(),
+                OrderStatus::Completed,
+                None,
+                None,
+                Vec::new(),
+                12,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.order("o2".into()).await.unwrap().unwrap().status,
+            OrderStatus::Completed
+        );
     }
 
     #[tokio::test]
