@@ -190,7 +190,10 @@ fn destinations(kind: &str, top_ups: bool) -> Vec<Value> {
     out
 }
 
-async fn packages(Query(q): Query<HashMap<String, String>>) -> Response {
+async fn packages(
+    State(shop): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let kind = q.get("filter[type]").map_or("local", String::as_str);
     let all = destinations(kind, q.get("include").is_some_and(|i| i.contains("topup")));
     let limit: usize = q
@@ -220,6 +223,10 @@ async fn packages(Query(q): Query<HashMap<String, String>>) -> Response {
     } else {
         Value::Array(rows)
     };
+    // Neither PressOne nor Airalo documents the catalogue's pagination fields.
+    if lock(&shop).documented_only {
+        return wrapped("PACKAGES_RETRIEVED", json!({"data": data}));
+    }
     wrapped(
         "PACKAGES_RETRIEVED",
         json!({"data": data, "meta": {"current_page": page, "last_page": last, "per_page": limit.to_string()}}),

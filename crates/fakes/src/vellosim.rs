@@ -32,6 +32,8 @@ pub(crate) fn router(shop: Shared) -> Router {
         .with_state(shop)
 }
 
+/// What `GET /api/settings/exchange-rate` answers: 1 USD in NGN.
+const NAIRA_PER_DOLLAR: f64 = 1550.5;
 fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
     let key = &shop.secrets.key;
     match headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
@@ -64,8 +66,9 @@ fn listed_package_json(plan: &Plan) -> Value {
         "packageName": plan.name,
         "data": data,
         "validity": plan.days,
-        "price": plan.cents as f64 / 100.0,
-        "currency": "USD",
+        // The API reference's example prices in naira, with the dollar price beside it.
+        "price": (plan.cents as f64 * NAIRA_PER_DOLLAR).round() / 100.0,
+        "currency": "NGN",
         "originalPriceUSD": plan.cents as f64 / 100.0,
         "coverage": plan.countries.iter().map(|c| catalogue::country_name(c)).collect::<Vec<_>>(),
         "networkProviders": plan.networks.iter().map(|(_, op, _)| op).collect::<Vec<_>>(),
@@ -447,7 +450,7 @@ async fn my_esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response
 async fn exchange_rate() -> Response {
     Json(
         json!({"success": true, "message": "Exchange rate retrieved",
-        "data": {"rate": 1550.5, "baseCurrency": "USD", "currency": "NGN"}}),
+        "data": {"rate": NAIRA_PER_DOLLAR, "baseCurrency": "USD", "currency": "NGN"}}),
     )
     .into_response()
 }

@@ -25,7 +25,55 @@ pub(crate) fn router(shop: Shared) -> Router {
         .route("/esims", get(esims))
         .route("/esims/{iccid}", get(esim))
         .route("/esims/{iccid}/top-up", get(top_ups).post(top_up));
-    with_auth(protected, shop.clone(), authorised).with_state(shop)
+    with_auth(protected, shop.clone(), authorised)
+        .layer(axum::middleware::from_fn_with_state(
+            shop.clone(),
+            undocumented_errors,
+        ))
+        .with_state(shop)
+}
+
+/// VeloeSIM documents no error body at all: in documented-only mode an error is its status
+/// and a line of text, so the adapter can rely on nothing else.
+async fn undocumented_errors(
+    State(shop): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let documented_only = lock(&shop).documented_only;
+    let response = next.run(request).await;
+    if !documented_only || response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| match v.get("message") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Array(list)) => Some(
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            _ => None,
+        })
+        .unwrap_or_else(|| {
+            parts
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned()
+        });
+    let mut headers = parts.headers;
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    (parts.status, headers, message).into_response()
 }
 
 fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
@@ -109,7 +157,7 @@ async fn organization(State(shop): State<Shared>) -> Response {
 
 /// The eSIM: one assigned plan per purchase; data is used from the first plan on, and a plan
 /// starts when the one before it runs out.
-fn esim_json(sim: &Sim) -> Value {
+fn esim_json(sim: &Sim, documented_only: bool) -> Value {
     let mut used = sim.used_bytes;
     let mut previous_done = true;
     let mut start_at = sim.activated_at;
@@ -139,7 +187,8 @@ fn esim_json(sim: &Sim) -> Value {
     json!({
         "iosSetup": format!("https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA:1${SMDP}${}", sim.matching_id),
         "iccid": sim.iccid, "matchingId": sim.matching_id, "smdpAddress": SMDP,
-        "profileStatus": if sim.installed_at.is_some() { "INSTALLED" } else { "RELEASED" },
+        // "RELEASED" is the only profile status the documentation shows.
+        "profileStatus": if sim.installed_at.is_some() && !documented_only { "INSTALLED" } else { "RELEASED" },
         "installedAt": sim.installed_at.map(|t| format!("{}.000Z", civil(t))),
         "assignedPlans": plans,
     })
@@ -182,18 +231,36 @@ async fn order(State(shop): State<Shared>, body: Option<Json<OrderOne>>) -> Resp
     let order_no = format!("VO{:08}", shop.ids.next());
     let index = shop.issue(plan, &order_no, false);
     shop.sims[index].polls_left = 0;
-    Json(esim_json(&shop.sims[index])).into_response()
+    let mut esim = esim_json(&shop.sims[index], shop.documented_only);
+    if shop.documented_only {
+        // The orderOne example's assigned plans carry neither `id` nor `planId`.
+        for plan in esim["assignedPlans"].as_array_mut().into_iter().flatten() {
+            if let Value::Object(plan) = plan {
+                plan.remove("id");
+                plan.remove("planId");
+            }
+        }
+    }
+    Json(esim).into_response()
 }
 
 async fn esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response {
     let shop = lock(&shop);
-    page(shop.sims.iter().map(esim_json).collect(), &q)
+    let documented_only = shop.documented_only;
+    page(
+        shop.sims
+            .iter()
+            .map(|sim| esim_json(sim, documented_only))
+            .collect(),
+        &q,
+    )
 }
 
 async fn esim(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
     let mut shop = lock(&shop);
+    let documented_only = shop.documented_only;
     match shop.sim(&iccid) {
-        Some(sim) => Json(esim_json(sim)).into_response(),
+        Some(sim) => Json(esim_json(sim, documented_only)).into_response(),
         None => nest(StatusCode::NOT_FOUND, "Esim not found"),
     }
 }
@@ -232,7 +299,8 @@ async fn top_up(
     if let Err(message) = shop.charge(plan.cents) {
         return nest(StatusCode::BAD_REQUEST, &message);
     }
+    let documented_only = shop.documented_only;
     let sim = shop.sim(&iccid).expect("found above");
     sim.top_ups.push((plan, crate::now()));
-    Json(esim_json(sim)).into_response()
+    Json(esim_json(sim, documented_only)).into_response()
 }

@@ -111,6 +111,45 @@ pub(crate) mod wire_props {
             .is_some_and(|i| drop & (1 << i) != 0)
     }
 
+    /// An error body's reading: unknown fields never change the kind, and with none of the
+    /// documented fields left (`all`), the HTTP status alone decides.
+    #[allow(clippy::too_many_arguments)]
+    pub fn error_reading_holds(
+        read: fn(u16, &[u8], Option<std::time::Duration>) -> crate::ProviderError,
+        example: &str,
+        optional: &[&str],
+        drop: u64,
+        all: bool,
+        extra: &[(String, Value)],
+        status: u16,
+    ) -> Result<(), TestCaseError> {
+        let drop = if all { u64::MAX } else { drop };
+        let kind = |v: &Value| read(status, v.to_string().as_bytes(), None).kind;
+        let plain = variant(example, optional, drop, &[]);
+        let with_extra = variant(example, optional, drop, extra);
+        prop_assert_eq!(
+            kind(&with_extra),
+            kind(&plain),
+            "unknown fields changed the reading of {}",
+            with_extra
+        );
+        if all {
+            prop_assert_eq!(
+                kind(&plain),
+                read(status, b"", None).kind,
+                "nothing documented is left: the status decides"
+            );
+        }
+        Ok(())
+    }
+
+    /// The HTTP statuses providers answer errors with (200 for a `success: false` body).
+    pub fn error_statuses() -> impl Strategy<Value = u16> {
+        prop::sample::select(vec![
+            200u16, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503,
+        ])
+    }
+
     /// Unknown fields with any JSON value.
     pub fn extras() -> impl Strategy<Value = Vec<(String, Value)>> {
         let leaf = prop_oneof![

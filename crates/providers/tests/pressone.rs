@@ -274,3 +274,26 @@ async fn usage_is_kept_for_pressones_own_cache_period() {
         2
     );
 }
+
+#[tokio::test]
+async fn documented_answers_alone_walk_the_whole_catalogue() {
+    let fake = Fake::local(Kind::PressOne).await;
+    fake.documented_only();
+    // No pagination fields are documented: a full page means another may follow.
+    let pressone = adapter(&fake).with_page_size(2);
+    let destinations = pressone.destinations().await.unwrap();
+    let codes: Vec<&str> = destinations.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["JP", "US", "FR", "europe"]);
+    assert_eq!(
+        fake.count("GET /customer/v2/packages?filter%5Btype%5D=local&limit=2&page=2"),
+        1
+    );
+    assert_eq!(
+        fake.count("GET /customer/v2/packages?filter%5Btype%5D=local&limit=2&page=3"),
+        0,
+        "a short page is the last"
+    );
+    let placed = pressone.order(&order("doc-1", "jp-5gb-30d")).await.unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed);
+    assert!(placed.esims[0].activation.is_some());
+}

@@ -193,3 +193,50 @@ async fn error_journeys_end_in_the_right_kind() {
     let expired = veloesim.esim(iccid).await.unwrap();
     assert_eq!(expired.status.lifecycle, Lifecycle::Expired);
 }
+
+#[tokio::test]
+async fn documented_answers_alone_sell_install_and_refuse() {
+    let fake = Fake::local(Kind::VeloeSim).await;
+    fake.documented_only();
+    let veloesim = adapter(&fake, AuthScheme::Apikey);
+    let five = veloesim
+        .packages("JP")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.data == Volume::Bytes(5_000_000_000))
+        .unwrap();
+
+    // orderOne's documented answer names no plan: the eSIM is of the plan asked for.
+    let placed = veloesim.order(&order("doc-1", &five.code)).await.unwrap();
+    assert_eq!(placed.state, ProviderOrderState::Completed);
+    let esim = &placed.esims[0];
+    assert_eq!(esim.package_code, five.code);
+    assert_eq!(esim.validity.unwrap().whole_days(), 30);
+    assert!(esim.activation.is_some());
+    assert_eq!(esim.status.profile, ProfileState::NotInstalled);
+
+    // "RELEASED" is the only documented profile status: installation shows in installedAt.
+    fake.use_data(&esim.iccid, 1_000_000);
+    let used = veloesim.esim(&esim.iccid).await.unwrap();
+    assert_eq!(used.status.profile, ProfileState::Installed);
+    assert_eq!(used.status.lifecycle, Lifecycle::Active);
+    assert_eq!(used.package_code, five.code);
+
+    // Errors have no documented body: the status and its text decide.
+    fake.set_balance_cents(1_00);
+    let e = veloesim
+        .order(&order("poor", &five.code))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InsufficientBalance, "{e}");
+    assert_eq!(
+        veloesim.esim("8900").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    let stranger = adapter_with(&fake, "wrong", AuthScheme::Apikey, SHORT);
+    assert_eq!(
+        stranger.balance().await.unwrap_err().kind,
+        ErrorKind::Unauthorized
+    );
+}

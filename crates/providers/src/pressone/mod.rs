@@ -201,8 +201,13 @@ impl PressOne {
                 let entries: Vec<WireDestination> = wire::read(&reply.body)?;
                 let count = entries.len();
                 all.extend(entries);
-                let last = wire::pages(&reply.body).map_or(page, |(_, last)| last);
-                if count == 0 || page >= last || page >= 1000 {
+                // Without a stated last page (none is documented), a full page means there
+                // may be another.
+                let more = match wire::pages(&reply.body) {
+                    Some((_, last)) => page < last,
+                    None => count >= self.page_size as usize,
+                };
+                if count == 0 || !more || page >= 1000 {
                     break;
                 }
                 page += 1;

@@ -451,11 +451,14 @@ impl WireUsage {
         }
         let total = WireUsage::mb(&self.total)
             .ok_or_else(|| malformed("PressOne usage without a total"))?;
-        let remaining = WireUsage::mb(&self.remaining).unwrap_or(0).min(total);
         let bytes = |mb: u64| {
             Volume::from_megabytes_binary(mb).map_err(|_| malformed("PressOne usage too large"))
         };
-        let used = bytes(total - remaining)?.bytes();
+        // Without what remains, what was used is unknown (not all of it).
+        let used = match WireUsage::mb(&self.remaining) {
+            Some(remaining) => bytes(total - remaining.min(total))?.bytes(),
+            None => None,
+        };
         Ok((bytes(total)?, used))
     }
 

@@ -102,6 +102,9 @@ pub struct WirePackage {
     price: Option<Value>,
     #[serde(default, alias = "currency")]
     currency_code: Option<String>,
+    /// The API reference's shape: the dollar price beside a `price` in naira.
+    #[serde(default, rename = "originalPriceUSD")]
+    original_price_usd: Option<Value>,
     /// The guide's shape: bytes.
     #[serde(default)]
     volume: Option<u64>,
@@ -199,9 +202,15 @@ impl WirePackage {
             },
             (None, _, None) => return Err(bad("it has no validity")),
         };
-        let currency = Currency::from_code(self.currency_code.as_deref().unwrap_or("USD"))
-            .map_err(|_| bad("its currency is unknown"))?;
-        let price = price(self.price.as_ref(), currency)?;
+        // The wallet pays in dollars: a dollar price, where one is given, is the cost.
+        let price = match &self.original_price_usd {
+            Some(usd) if !usd.is_null() => price(Some(usd), Currency::USD)?,
+            _ => {
+                let currency = Currency::from_code(self.currency_code.as_deref().unwrap_or("USD"))
+                    .map_err(|_| bad("its currency is unknown"))?;
+                price(self.price.as_ref(), currency)?
+            }
+        };
         let mut networks = Vec::new();
         for location in &self.location_network_list {
             for operator in &location.operator_list {

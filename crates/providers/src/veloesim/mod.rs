@@ -255,7 +255,14 @@ impl Provider for VeloeSim {
                 .await;
             match bought {
                 Ok(esim) => {
-                    esims.push(self.convert(esim).await?);
+                    let mut esim = self.convert(esim).await?;
+                    // The orderOne example names no `planId`: the new eSIM holds the one
+                    // plan asked for.
+                    if esim.package_code.is_empty() {
+                        esim.package_code = plan.code.clone();
+                        esim.validity = esim.validity.or(Some(plan.validity));
+                    }
+                    esims.push(esim);
                     let iccids = esims.iter().map(|e| e.iccid.clone()).collect();
                     let cost = plan.price.checked_mul(esims.len() as u32).map_err(|e| {
                         ProviderError::new(ErrorKind::MalformedResponse, e.to_string())

@@ -201,3 +201,51 @@ proptest! {
         );
     }
 }
+
+/// SEED 002's error format, and eSIM Access's coded one (EA) that CloudeSIM may pass through.
+const ERROR: &str =
+    r#"{"success": false, "errorMsg": "Insufficient balance. Required: $1.25, available: $0.00"}"#;
+const ERROR_OPTIONAL: &[&str] = &["success", "errorMsg"];
+const CODED_ERROR: &str =
+    r#"{"success": false, "errorCode": "200007", "errorMsg": "balance insufficient"}"#;
+const CODED_OPTIONAL: &[&str] = &["success", "errorCode", "errorMsg"];
+/// SEED 002: `GET /api/v1/account/balance`'s `data`.
+const BALANCE: &str = r#"{"username": "agadev", "balance": 24.50, "currency": "USD"}"#;
+const BALANCE_OPTIONAL: &[&str] = &["username", "currency"];
+
+proptest! {
+    #[test]
+    fn error_bodies_are_read_by_what_they_document(
+        drop in any::<u64>(),
+        all in any::<bool>(),
+        extra in crate::wire_props::extras(),
+        status in crate::wire_props::error_statuses(),
+    ) {
+        crate::wire_props::error_reading_holds(error, ERROR, ERROR_OPTIONAL, drop, all, &extra, status)?;
+        crate::wire_props::error_reading_holds(error, CODED_ERROR, CODED_OPTIONAL, drop, all, &extra, status)?;
+    }
+
+    #[test]
+    fn balances_and_orders_keep_what_they_say_and_invent_nothing(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::variant;
+        let balance = variant(BALANCE, BALANCE_OPTIONAL, drop, &extra);
+        let body = serde_json::json!({"success": true, "data": balance}).to_string();
+        let balance: WireBalance = read(body.as_bytes()).unwrap();
+        prop_assert_eq!(
+            balance.into_money(Units::Documented).unwrap(),
+            Money::parse_major("24.50", Currency::USD).unwrap()
+        );
+        // An order's answer without its eSIM list issues nothing it does not show.
+        let mut order = serde_json::json!({"orderNo": "ESA20240001"});
+        for (name, value) in &extra {
+            order[format!("x_unknown_{name}")] = value.clone();
+        }
+        let body = serde_json::json!({"success": true, "obj": order}).to_string();
+        let order: WireOrder = read(body.as_bytes()).unwrap();
+        prop_assert_eq!(&order.order_no, "ESA20240001");
+        prop_assert!(order.esim_list.is_empty());
+    }
+}

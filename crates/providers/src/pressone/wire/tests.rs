@@ -268,3 +268,106 @@ proptest! {
         }
     }
 }
+
+/// P8's error object (`Code`, `Reason`) inside PressOne's envelope, and Airalo's business
+/// error (A7), which PressOne resells.
+const ERROR: &str = r#"{"success": false, "code": "INSUFFICIENT_CREDIT", "message": "Insufficient credit",
+  "data": {"Code": 11, "Reason": "Insufficient credit"}}"#;
+const ERROR_OPTIONAL: &[&str] = &["success", "code", "message", "data"];
+const AIRALO_ERROR: &str = r#"{"code": 34, "reason": "The package is invalid or out of stock"}"#;
+const AIRALO_OPTIONAL: &[&str] = &["code", "reason"];
+/// A9: an order's `data`, its one eSIM trimmed to what installs it.
+const ORDER: &str = r#"{"id": 9666, "code": "20230511-009666", "package_id": "merhaba-7days-1gb",
+  "quantity": "1", "type": "sim", "description": "esim-store order 1", "esim_type": "Prepaid",
+  "validity": 7, "package": "Merhaba-1 GB - 7 Days", "data": "1 GB", "price": 9.5, "currency": "USD",
+  "created_at": "2023-05-11 09:12:49",
+  "sims": [{"id": 11028, "iccid": "8937204016150000001", "lpa": "lpa.airalo.com",
+    "matching_id": "TEST-5TPNQV", "qrcode": "LPA:1$lpa.airalo.com$TEST-5TPNQV"}]}"#;
+const ORDER_OPTIONAL: &[&str] = &[
+    "code",
+    "package_id",
+    "quantity",
+    "type",
+    "description",
+    "esim_type",
+    "validity",
+    "package",
+    "data",
+    "price",
+    "currency",
+    "created_at",
+    "sims",
+];
+
+proptest! {
+    #[test]
+    fn error_bodies_are_read_by_what_they_document(
+        drop in any::<u64>(),
+        all in any::<bool>(),
+        extra in crate::wire_props::extras(),
+        status in crate::wire_props::error_statuses(),
+    ) {
+        crate::wire_props::error_reading_holds(error, ERROR, ERROR_OPTIONAL, drop, all, &extra, status)?;
+        crate::wire_props::error_reading_holds(error, AIRALO_ERROR, AIRALO_OPTIONAL, drop, all, &extra, status)?;
+    }
+
+    #[test]
+    fn orders_keep_what_they_say_and_invent_nothing(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::{dropped, variant};
+        let value = variant(ORDER, ORDER_OPTIONAL, drop, &extra);
+        let body = serde_json::json!({"success": true, "code": "ORDER_SUBMITTED", "message": "OK", "data": value});
+        let order: WireOrder = read(body.to_string().as_bytes()).unwrap();
+        prop_assert_eq!(order.id(), "9666");
+        prop_assert_eq!(order.cost().is_some(), !dropped(ORDER_OPTIONAL, drop, "price"), "a cost only where stated");
+        if let Some(cost) = order.cost() {
+            prop_assert_eq!(cost, Money::parse_major("9.50", Currency::USD).unwrap());
+        }
+        prop_assert_eq!(order.sims.is_empty(), dropped(ORDER_OPTIONAL, drop, "sims"));
+        for sim in &order.sims {
+            prop_assert_eq!(sim.activation().map(|a| a.to_lpa()), Some("LPA:1$lpa.airalo.com$TEST-5TPNQV".to_owned()));
+        }
+    }
+}
+
+/// P5 / A2: `GET /sims/{iccid}/usage`.
+const USAGE: &str = r#"{"remaining": 768, "total": 1024, "expired_at": "2024-02-01 10:00:00",
+  "is_unlimited": false, "status": "ACTIVE", "remaining_voice": 0, "remaining_text": 0,
+  "total_voice": 0, "total_text": 0}"#;
+const USAGE_OPTIONAL: &[&str] = &[
+    "remaining",
+    "total",
+    "expired_at",
+    "is_unlimited",
+    "status",
+    "remaining_voice",
+    "remaining_text",
+    "total_voice",
+    "total_text",
+];
+
+proptest! {
+    #[test]
+    fn usage_reports_only_what_it_was_told(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::{dropped, variant};
+        let gone = |field| dropped(USAGE_OPTIONAL, drop, field);
+        let usage: WireUsage = serde_json::from_value(variant(USAGE, USAGE_OPTIONAL, drop, &extra)).unwrap();
+        match usage.volumes() {
+            Ok((total, used)) => {
+                prop_assert!(!gone("total"));
+                prop_assert_eq!(total, Volume::Bytes(1024 << 20));
+                prop_assert_eq!(used, (!gone("remaining")).then_some(256u64 << 20), "no usage made up");
+            }
+            Err(_) => prop_assert!(gone("total")),
+        }
+        prop_assert_eq!(usage.expires_at().unwrap().is_some(), !gone("expired_at"));
+        if gone("status") {
+            prop_assert_eq!(usage.lifecycle(), Lifecycle::Unknown);
+        }
+    }
+}

@@ -280,3 +280,71 @@ proptest! {
         prop_assert_eq!(package.top_up, !dropped(PACKAGE_OPTIONAL, drop, "topUpAvailable"));
     }
 }
+
+/// V18: the documented error envelope, and the auth guide's NestJS one (V2).
+const ERROR: &str = r#"{"success": false, "error": {"code": "INSUFFICIENT_BALANCE",
+  "message": "Insufficient wallet balance"}, "statusCode": 400}"#;
+const ERROR_OPTIONAL: &[&str] = &["success", "error", "statusCode"];
+const NEST_ERROR: &str =
+    r#"{"error": "Unauthorized", "message": "Invalid API key", "statusCode": 401}"#;
+const NEST_OPTIONAL: &[&str] = &["error", "message", "statusCode"];
+
+/// V8: a wallet purchase with instant creation.
+const PURCHASE: &str = r#"{"transactionId": "esim_1699564800_12345", "status": "SUCCESS",
+  "package": {"packageCode": "US_5GB_30D", "packageName": "USA 5GB - 30 Days", "price": 5.75, "currency": "USD"},
+  "esimDetails": {"esimId": "65f1c2d3e4b5a69788990011", "iccid": "89852000263390000001",
+    "qrCodeUrl": "https://example.com/qr.png", "activationCode": "LPA:1$rsp.example.com$ABC123",
+    "smdpAddress": "rsp.example.com", "matchingId": "ABC123"}}"#;
+const PURCHASE_OPTIONAL: &[&str] = &["status", "package", "esimDetails"];
+
+/// V17: the wallet's balance, inside the success envelope.
+const BALANCE: &str =
+    r#"{"balance": 125.50, "currency": "USD", "lastUpdated": "2024-01-15T10:30:00Z"}"#;
+const BALANCE_OPTIONAL: &[&str] = &["lastUpdated"];
+
+proptest! {
+    #[test]
+    fn error_bodies_are_read_by_what_they_document(
+        drop in any::<u64>(),
+        all in any::<bool>(),
+        extra in crate::wire_props::extras(),
+        status in crate::wire_props::error_statuses(),
+    ) {
+        crate::wire_props::error_reading_holds(error, ERROR, ERROR_OPTIONAL, drop, all, &extra, status)?;
+        crate::wire_props::error_reading_holds(error, NEST_ERROR, NEST_OPTIONAL, drop, all, &extra, status)?;
+    }
+
+    #[test]
+    fn purchases_and_balances_keep_what_they_say_and_invent_nothing(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        use crate::wire_props::{dropped, variant};
+        let value = variant(PURCHASE, PURCHASE_OPTIONAL, drop, &extra);
+        let purchase: WirePurchase = read(value.to_string().as_bytes()).unwrap();
+        prop_assert_eq!(&purchase.transaction_id, "esim_1699564800_12345");
+        match &purchase.package {
+            Some(package) => prop_assert_eq!(
+                package.cost().unwrap(),
+                Money::parse_major("5.75", Currency::USD).unwrap()
+            ),
+            None => prop_assert!(dropped(PURCHASE_OPTIONAL, drop, "package")),
+        }
+        let id = purchase.esim_details.and_then(|d| d.esim_id);
+        prop_assert_eq!(
+            id.is_some(),
+            !dropped(PURCHASE_OPTIONAL, drop, "esimDetails"),
+            "an eSIM id only where one was given"
+        );
+        let status_dropped = dropped(PURCHASE_OPTIONAL, drop, "status");
+        prop_assert_eq!(purchase.status.is_empty(), status_dropped);
+
+        let balance = variant(BALANCE, BALANCE_OPTIONAL, drop, &extra);
+        let wrapped = serde_json::json!({"success": true, "data": balance});
+        let balance: WireBalance = read(wrapped.to_string().as_bytes()).unwrap();
+        prop_assert_eq!(
+            balance.into_money().unwrap(),
+            Money::parse_major("125.50", Currency::USD).unwrap()
+        );
+    }
+}

@@ -157,3 +157,33 @@ proptest! {
         }
     }
 }
+
+/// Errors are not documented: NestJS's shape (the framework the API answers with) is read
+/// where it comes, and nothing in it may be relied on.
+const ERROR: &str = r#"{"statusCode": 400, "message": ["planId must be an integer number"], "error": "Bad Request"}"#;
+const ERROR_OPTIONAL: &[&str] = &["statusCode", "message", "error"];
+/// VE1: `GET /organizations`.
+const ORGANIZATION: &str = r#"{"balance": 89, "name": "Shop"}"#;
+const ORGANIZATION_OPTIONAL: &[&str] = &["name"];
+
+proptest! {
+    #[test]
+    fn error_bodies_are_read_by_what_they_document(
+        drop in any::<u64>(),
+        all in any::<bool>(),
+        extra in crate::wire_props::extras(),
+        status in crate::wire_props::error_statuses(),
+    ) {
+        crate::wire_props::error_reading_holds(error, ERROR, ERROR_OPTIONAL, drop, all, &extra, status)?;
+    }
+
+    #[test]
+    fn the_balance_keeps_what_it_says(
+        drop in any::<u64>(),
+        extra in crate::wire_props::extras(),
+    ) {
+        let value = crate::wire_props::variant(ORGANIZATION, ORGANIZATION_OPTIONAL, drop, &extra);
+        let organization: WireOrganization = read(value.to_string().as_bytes()).unwrap();
+        prop_assert_eq!(organization.into_money().unwrap(), Money::parse_major("89", Currency::USD).unwrap());
+    }
+}
