@@ -8,6 +8,8 @@ use esim_core::api::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
+use crate::routes::AppState;
+use crate::service::Caller;
 
 /// A JSON body; malformed, mistyped or oversized bodies answer `invalid_json` or
 /// `payload_too_large`.
@@ -112,5 +114,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
                 )
             })?;
         Ok(Bearer(Some(token.to_owned())))
+    }
+}
+
+/// Who is asking, from the bearer token: a handler that takes a [`Caller`] is identified by
+/// its signature, and never looks the token up itself.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
+        state.service.caller(token.as_deref()).await
     }
 }

@@ -8,8 +8,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use esim_core::api::{
-    DestinationList, DestinationSummary, ErrorBody, ErrorCode, Esim, EsimList, Features, Order,
-    OrderRequest, PackageList, Quote, QuoteRequest, RateEntry, RateTable, Storefront, TopUpRequest,
+    DestinationList, ErrorBody, ErrorCode, Esim, EsimList, Features, Order, OrderRequest,
+    PackageList, Quote, QuoteRequest, RateEntry, RateTable, Storefront, TopUpRequest,
 };
 use esim_core::{DestinationKind, Money, Package, PackageQuery, SortKey, Volume};
 use esim_providers::sandbox::Sandbox;
@@ -17,8 +17,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiJson, ApiQuery, Bearer, IdempotencyKey};
-use crate::service::{validate_quantity, OrderAnswer, Service};
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use crate::service::{Caller, OrderAnswer, Service};
 
 /// What every handler gets.
 #[derive(Clone)]
@@ -75,14 +75,7 @@ pub async fn storefront(State(state): State<AppState>) -> AppResult<Response> {
     let currencies = service.currencies().await?;
     Ok(public(Json(Storefront {
         name: service.config.shop_name.clone(),
-        default_currency: if currencies.contains(&service.config.default_currency) {
-            service.config.default_currency
-        } else {
-            currencies
-                .first()
-                .copied()
-                .unwrap_or(service.config.default_currency)
-        },
+        default_currency: service.default_currency().await?,
         currencies,
         locales: service.config.locales.clone(),
         features: Features {
@@ -105,34 +98,8 @@ pub async fn destinations(
 ) -> AppResult<Response> {
     let service = &state.service;
     let currency = service.currency(q.currency.as_deref()).await?;
-    let mut out = Vec::new();
-    for destination in service.destinations().await? {
-        // A destination whose packages cannot be read is left out; the others still sell.
-        let packages = match service.packages_of(&destination.code).await {
-            Ok(packages) => packages,
-            Err(e) => {
-                service.log_once(
-                    &format!("packages of {}", destination.code),
-                    e.cause.as_deref().unwrap_or(&e.message),
-                );
-                continue;
-            }
-        };
-        let cheapest = packages
-            .iter()
-            .min_by_key(|p| p.price.minor())
-            .map(|p| p.price);
-        let from_price = match cheapest {
-            Some(cost) => Some(service.price(cost, currency).await?),
-            None => None,
-        };
-        out.push(DestinationSummary {
-            package_count: u32::try_from(packages.len()).unwrap_or(u32::MAX),
-            from_price,
-            destination,
-        });
-    }
-    Ok(public(Json(DestinationList { destinations: out })))
+    let destinations = service.destination_summaries(currency).await?;
+    Ok(public(Json(DestinationList { destinations })))
 }
 
 /// Filters for the package list.
@@ -283,19 +250,12 @@ pub async fn quote(
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> AppResult<Json<Quote>> {
     let service = &state.service;
-    validate_quantity(req.quantity)?;
     let currency = service.currency(Some(&req.currency)).await?;
-    let package = service.wholesale_package(&req.package_code).await?;
-    let unit_price = service.price(package.price, currency).await?;
-    let total = unit_price
-        .checked_mul(req.quantity)
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(Json(Quote {
-        package_code: package.code,
-        quantity: req.quantity,
-        unit_price,
-        total,
-    }))
+    Ok(Json(
+        service
+            .quote(&req.package_code, req.quantity, currency)
+            .await?,
+    ))
 }
 
 /// Places an order. The same Idempotency-Key and body answer the first response again.
@@ -305,11 +265,10 @@ pub async fn quote(
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 pub async fn create_order(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(req): ApiJson<OrderRequest>,
 ) -> AppResult<Response> {
-    let caller = state.service.caller(token.as_deref()).await?;
     Ok(json_answer(
         state.service.create_order(&caller, &key, req).await?,
     ))
@@ -320,20 +279,15 @@ pub async fn create_order(
     responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn order(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Order>> {
-    let caller = state.service.caller(token.as_deref()).await?;
     Ok(Json(state.service.order(&caller, &id).await?))
 }
 
 /// The caller's eSIMs.
 #[utoipa::path(get, path = "/v1/esims", responses((status = 200, body = EsimList), (status = 401, body = ErrorBody)))]
-pub async fn esims(
-    State(state): State<AppState>,
-    Bearer(token): Bearer,
-) -> AppResult<Json<EsimList>> {
-    let caller = state.service.caller(token.as_deref()).await?;
+pub async fn esims(State(state): State<AppState>, caller: Caller) -> AppResult<Json<EsimList>> {
     Ok(Json(EsimList {
         esims: state.service.esims(&caller).await?,
     }))
@@ -352,11 +306,10 @@ pub struct RefreshParam {
     responses((status = 200, body = Esim), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn esim(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<RefreshParam>,
 ) -> AppResult<Json<Esim>> {
-    let caller = state.service.caller(token.as_deref()).await?;
     Ok(Json(state.service.esim(&caller, &id, q.refresh).await?))
 }
 
@@ -365,11 +318,10 @@ pub async fn esim(
     responses((status = 200, body = PackageList), (status = 404, body = ErrorBody), (status = 501, body = ErrorBody)))]
 pub async fn top_ups(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<CurrencyParam>,
 ) -> AppResult<Json<PackageList>> {
-    let caller = state.service.caller(token.as_deref()).await?;
     let currency = state.service.currency(q.currency.as_deref()).await?;
     Ok(Json(PackageList {
         currency,
@@ -383,12 +335,11 @@ pub async fn top_ups(
     responses((status = 200, body = Esim), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn top_up(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(req): ApiJson<TopUpRequest>,
 ) -> AppResult<Response> {
-    let caller = state.service.caller(token.as_deref()).await?;
     let currency = state.service.currency(Some(&req.currency)).await?;
     Ok(json_answer(
         state
@@ -403,10 +354,9 @@ pub async fn top_up(
     responses((status = 200, body = Esim), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Esim>> {
-    let caller = state.service.caller(token.as_deref()).await?;
     Ok(Json(state.service.cancel(&caller, &id).await?))
 }
 
@@ -421,14 +371,13 @@ fn sandbox_of(state: &AppState) -> AppResult<&Sandbox> {
 
 async fn sandbox_change(
     state: &AppState,
-    token: Option<String>,
+    caller: Caller,
     id: &str,
     change: impl FnOnce(
         &Sandbox,
         &str,
     ) -> Result<esim_providers::ProviderEsim, esim_providers::ProviderError>,
 ) -> AppResult<Json<Esim>> {
-    let caller = state.service.caller(token.as_deref()).await?;
     let row = state.service.owned_esim(&caller, id).await?;
     let esim = change(sandbox_of(state)?, &row.provider_id).map_err(|e| match e.kind {
         esim_providers::ErrorKind::NotAllowed => {
@@ -443,10 +392,10 @@ async fn sandbox_change(
 #[utoipa::path(post, path = "/v1/sandbox/esims/{id}/install", params(("id" = String, Path)), responses((status = 200, body = Esim)))]
 pub async fn sandbox_install(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Esim>> {
-    sandbox_change(&state, token, &id, |sb, pid| sb.install(pid)).await
+    sandbox_change(&state, caller, &id, |sb, pid| sb.install(pid)).await
 }
 
 /// How much data to use.
@@ -460,21 +409,21 @@ pub struct UseData {
 #[utoipa::path(post, path = "/v1/sandbox/esims/{id}/usage", params(("id" = String, Path)), request_body = UseData, responses((status = 200, body = Esim)))]
 pub async fn sandbox_use(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UseData>,
 ) -> AppResult<Json<Esim>> {
-    sandbox_change(&state, token, &id, |sb, pid| sb.use_data(pid, body.bytes)).await
+    sandbox_change(&state, caller, &id, |sb, pid| sb.use_data(pid, body.bytes)).await
 }
 
 /// Sandbox only: the plan's validity runs out.
 #[utoipa::path(post, path = "/v1/sandbox/esims/{id}/expire", params(("id" = String, Path)), responses((status = 200, body = Esim)))]
 pub async fn sandbox_expire(
     State(state): State<AppState>,
-    Bearer(token): Bearer,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Esim>> {
-    sandbox_change(&state, token, &id, |sb, pid| sb.expire(pid)).await
+    sandbox_change(&state, caller, &id, |sb, pid| sb.expire(pid)).await
 }
 
 /// Sandbox only: the merchant's test balance with the provider.
