@@ -23,7 +23,6 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use esim_core::{Currency, Money};
 use esim_providers::sandbox::{Sandbox, SandboxConfig};
@@ -168,37 +167,7 @@ pub fn build_with(
 pub fn app(state: AppState) -> Router {
     let config = &state.service.config;
     let limiter = Arc::new(WriteLimiter::new(config.writes_per_minute));
-    let mut api = Router::new()
-        .route("/healthz", get(routes::healthz))
-        .route("/v1/openapi.json", get(routes::openapi))
-        .route("/v1/storefront", get(routes::storefront))
-        .route("/v1/destinations", get(routes::destinations))
-        .route("/v1/packages", get(routes::packages))
-        .route("/v1/packages/{code}", get(routes::package))
-        .route("/v1/rates", get(routes::rates))
-        .route("/v1/quotes", post(routes::quote))
-        .route("/v1/orders", post(routes::create_order))
-        .route("/v1/orders/{id}", get(routes::order))
-        .route("/v1/esims", get(routes::esims))
-        .route("/v1/esims/{id}", get(routes::esim))
-        .route(
-            "/v1/esims/{id}/topups",
-            get(routes::top_ups).post(routes::top_up),
-        )
-        .route("/v1/esims/{id}/cancel", post(routes::cancel));
-    if state.sandbox.is_some() {
-        api = api
-            .route(
-                "/v1/sandbox/esims/{id}/install",
-                post(routes::sandbox_install),
-            )
-            .route("/v1/sandbox/esims/{id}/usage", post(routes::sandbox_use))
-            .route(
-                "/v1/sandbox/esims/{id}/expire",
-                post(routes::sandbox_expire),
-            )
-            .route("/v1/sandbox/balance", get(routes::sandbox_balance));
-    }
+    let (api, _) = routes::router(state.sandbox.is_some()).split_for_parts();
     let api = api
         .route(
             "/v1/{*rest}",

@@ -1,0 +1,112 @@
+//! The storefront API's routes: each handler parses, calls the service, answers. Every route is
+//! listed once, in [`router`], which feeds both the router and the OpenAPI document served at
+//! `/v1/openapi.json`.
+
+mod catalogue;
+mod esims;
+mod orders;
+mod sandbox;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use esim_core::api::{ErrorBody, ErrorCode};
+use esim_providers::sandbox::Sandbox;
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::service::{OrderAnswer, Service};
+
+/// The storefront's routes, each listed once; with `sandbox`, its lifecycle controls too.
+pub fn router(sandbox: bool) -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi))
+        .routes(routes!(catalogue::storefront))
+        .routes(routes!(catalogue::destinations))
+        .routes(routes!(catalogue::packages))
+        .routes(routes!(catalogue::package))
+        .routes(routes!(catalogue::rates))
+        .routes(routes!(catalogue::quote))
+        .routes(routes!(orders::create_order))
+        .routes(routes!(orders::order))
+        .routes(routes!(esims::esims))
+        .routes(routes!(esims::esim))
+        .routes(routes!(esims::top_ups, esims::top_up))
+        .routes(routes!(esims::cancel));
+    if !sandbox {
+        return api;
+    }
+    api.routes(routes!(sandbox::install))
+        .routes(routes!(sandbox::use_data))
+        .routes(routes!(sandbox::expire))
+        .routes(routes!(sandbox::balance))
+}
+
+/// The OpenAPI document: every route, the sandbox's included (marked "Sandbox only").
+pub fn document() -> utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| router(true).into_openapi()).clone()
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Arc<Service>,
+    /// The sandbox, when it is the provider: its lifecycle controls are served too.
+    pub sandbox: Option<Arc<Sandbox>>,
+}
+
+/// Marks a response cacheable for a minute: catalogue data, the same for every shopper.
+fn public(response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+fn json_answer(answer: OrderAnswer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.body,
+    )
+        .into_response()
+}
+
+/// The storefront's health: answers while the process can serve.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The proxy is up")))]
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The OpenAPI document of this API, generated from the code.
+#[utoipa::path(get, path = "/v1/openapi.json", responses((status = 200, description = "OpenAPI 3 document")))]
+pub async fn openapi() -> Response {
+    public(Json(document()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CurrencyParam {
+    /// ISO 4217 code to price in; the storefront's default if absent.
+    currency: Option<String>,
+}
+
+/// What the OpenAPI document says beyond its routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "esim-storefront API",
+        description = "The storefront API between the esim-storefront widget and the merchant's proxy. Errors are always {\"error\": {\"code\", \"message\"}}; prices are {\"minor\", \"currency\"}; volumes are bytes or \"unlimited\"."
+    ),
+    components(schemas(ErrorBody, ErrorCode, sandbox::UseData))
+)]
+pub struct ApiDoc;

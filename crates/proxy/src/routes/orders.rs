@@ -1,0 +1,38 @@
+//! The order routes: placing one (idempotent) and reading it back.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Json;
+use esim_core::api::{ErrorBody, Order, OrderRequest};
+
+use super::{json_answer, AppState};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, IdempotencyKey};
+use crate::service::Caller;
+
+/// Places an order. The same Idempotency-Key and body answer the first response again.
+#[utoipa::path(post, path = "/v1/orders", request_body = OrderRequest,
+    params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt, reused by its retries")),
+    responses((status = 201, body = Order), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
+pub async fn create_order(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiJson(req): ApiJson<OrderRequest>,
+) -> AppResult<Response> {
+    Ok(json_answer(
+        state.service.create_order(&caller, &key, req).await?,
+    ))
+}
+
+/// One of the caller's orders, with its eSIMs.
+#[utoipa::path(get, path = "/v1/orders/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn order(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Order>> {
+    Ok(Json(state.service.order(&caller, &id).await?))
+}
