@@ -1,0 +1,144 @@
+//! Orders: written before the provider is called, then settled, reopened or held for review.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::rows::*;
+use super::{Store, StoreResult};
+
+impl Store {
+    /// Writes a new order in flight, before the provider is called.
+    pub async fn insert_order(&self, order: OrderRow, now: i64) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO orders (id, reference, owner, package_code, quantity, total_minor, currency, email, test,
+                                     state, failure, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                params![
+                    order.id,
+                    order.reference,
+                    order.owner,
+                    order.package_code,
+                    order.quantity,
+                    order.total_minor,
+                    order.currency,
+                    order.email,
+                    order.test,
+                    order.status.as_str(),
+                    order.failure,
+                    now
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Puts a failed order back in flight, to be sent again with the same reference (only for
+    /// an order the provider certainly never placed).
+    pub async fn reopen_order(&self, id: String, now: i64) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE orders SET state = 'in_flight', failure = NULL, updated_at = ?2
+                 WHERE id = ?1 AND state = 'failed'",
+                params![id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Holds an order whose outcome is unknown for the merchant's review.
+    pub async fn hold_for_review(&self, id: String, why: String, now: i64) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE orders SET state = 'needs_review', failure = ?2, updated_at = ?3
+                 WHERE id = ?1 AND state = 'in_flight'",
+                params![id, why, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Returns one order.
+    pub async fn order(&self, id: String) -> StoreResult<Option<OrderRow>> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                &format!("{ORDER_SELECT} WHERE id = ?1"),
+                params![id],
+                order_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Returns every order still in flight, oldest first, for reconciliation.
+    pub async fn orders_in_flight(&self) -> StoreResult<Vec<OrderRow>> {
+        self.orders_in(&["in_flight", "pending"]).await
+    }
+
+    /// Returns every order whose outcome is not final, oldest first: in flight, pending, or
+    /// held for review.
+    pub async fn orders_unresolved(&self) -> StoreResult<Vec<OrderRow>> {
+        self.orders_in(&["in_flight", "pending", "needs_review"])
+            .await
+    }
+
+    /// Returns the orders held for the merchant's review, oldest first.
+    pub async fn orders_in_review(&self) -> StoreResult<Vec<OrderRow>> {
+        self.orders_in(&["needs_review"]).await
+    }
+
+    async fn orders_in(&self, states: &'static [&'static str]) -> StoreResult<Vec<OrderRow>> {
+        self.call(move |c| {
+            let list = states
+                .iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut stmt = c.prepare(&format!(
+                "{ORDER_SELECT} WHERE state IN ({list}) ORDER BY created_at, id"
+            ))?;
+            let rows = stmt
+                .query_map([], order_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Records the provider's answer: the order's new state and its eSIMs, in one
+    /// transaction, so an order is never completed without its eSIMs. Only an unresolved
+    /// order changes state: a settled one (by its purchase, or by the merchant) keeps its state,
+    /// though eSIMs a late answer brings are still recorded (a paid eSIM is never lost). eSIMs
+    /// already stored are left as they are, so reconciling twice is harmless.
+    pub async fn settle_order(
+        &self,
+        id: String,
+        status: OrderStatus,
+        failure: Option<String>,
+        provider_order_id: Option<String>,
+        esims: Vec<EsimRow>,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE orders SET state = ?2, failure = ?3, provider_order_id = COALESCE(?4, provider_order_id), updated_at = ?5
+                 WHERE id = ?1 AND state IN ('in_flight', 'pending', 'needs_review')",
+                params![id, status.as_str(), failure, provider_order_id, now],
+            )?;
+            for e in &esims {
+                tx.execute(
+                    "INSERT OR IGNORE INTO esims (id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![e.id, e.order_id, e.owner, e.provider_id, e.iccid, e.package_code, e.title, e.destination, e.test, e.created_at, e.activation],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}

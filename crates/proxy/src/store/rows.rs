@@ -1,0 +1,157 @@
+//! What is stored, and how a row is read back.
+
+use rusqlite::Row;
+
+/// Where an order is, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Written; the provider call has not answered yet (or the answer was lost).
+    InFlight,
+    /// The provider accepted it; eSIMs are still being issued.
+    Pending,
+    /// Done.
+    Completed,
+    /// Refused; nothing was charged.
+    Failed,
+    /// Sent, and its outcome could not be found out: held for the merchant, never sent again.
+    NeedsReview,
+}
+
+impl OrderStatus {
+    pub(super) fn as_str(&self) -> &'static str {
+        match self {
+            OrderStatus::InFlight => "in_flight",
+            OrderStatus::Pending => "pending",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Failed => "failed",
+            OrderStatus::NeedsReview => "needs_review",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> OrderStatus {
+        match text {
+            "pending" => OrderStatus::Pending,
+            "completed" => OrderStatus::Completed,
+            "failed" => OrderStatus::Failed,
+            "needs_review" => OrderStatus::NeedsReview,
+            _ => OrderStatus::InFlight,
+        }
+    }
+}
+
+/// A stored order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    pub id: String,
+    pub reference: String,
+    pub owner: String,
+    pub package_code: String,
+    pub quantity: u32,
+    pub total_minor: i64,
+    pub currency: String,
+    pub email: Option<String>,
+    pub test: bool,
+    pub status: OrderStatus,
+    pub failure: Option<String>,
+    /// The provider's order number, once it accepted the order.
+    pub provider_order_id: Option<String>,
+    /// When it was written, just before it was sent.
+    pub created_at: i64,
+}
+
+impl OrderRow {
+    /// Whether the order may still change: sent, and no final outcome known.
+    pub fn unresolved(&self) -> bool {
+        matches!(
+            self.status,
+            OrderStatus::InFlight | OrderStatus::Pending | OrderStatus::NeedsReview
+        )
+    }
+}
+
+/// A stored eSIM: who owns it and how the provider knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EsimRow {
+    pub id: String,
+    pub order_id: String,
+    pub owner: String,
+    pub provider_id: String,
+    pub iccid: String,
+    pub package_code: String,
+    pub title: String,
+    pub destination: String,
+    pub test: bool,
+    pub created_at: i64,
+    /// The activation code (LPA string) the order's answer carried, if any.
+    pub activation: Option<String>,
+}
+
+/// A stored idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRow {
+    pub endpoint: String,
+    pub request_hash: String,
+    pub resource_id: Option<String>,
+    /// The guest token issued to the anonymous caller of this key, so that a retry after a
+    /// lost answer can still hand it over. Only the holder of the (random) key gets it.
+    pub guest_token: Option<String>,
+    /// The final answer, once there is one.
+    pub response: Option<(u16, String)>,
+    /// What the request measured before it spent, if anything.
+    pub detail: Option<String>,
+}
+
+/// A key to reserve before a request that creates or spends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIdempotency {
+    /// The caller's scope: an owner key, or "anonymous".
+    pub owner: String,
+    pub key: String,
+    /// Which kind of request ("orders", "topup").
+    pub endpoint: String,
+    pub request_hash: String,
+    /// The order or eSIM the request acts on.
+    pub resource_id: Option<String>,
+    /// The guest token issued with it, if any.
+    pub guest_token: Option<String>,
+}
+
+pub(super) const ORDER_SELECT: &str = "SELECT id, reference, owner, package_code, quantity, total_minor, currency, email, test, state,
+    failure, created_at, provider_order_id FROM orders";
+pub(super) const ESIM_SELECT: &str =
+    "SELECT id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation FROM esims";
+
+pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
+    let state: String = r.get(9)?;
+    Ok(OrderRow {
+        id: r.get(0)?,
+        reference: r.get(1)?,
+        owner: r.get(2)?,
+        package_code: r.get(3)?,
+        quantity: r.get(4)?,
+        total_minor: r.get(5)?,
+        currency: r.get(6)?,
+        email: r.get(7)?,
+        test: r.get(8)?,
+        status: OrderStatus::parse(&state),
+        failure: r.get(10)?,
+        created_at: r.get(11)?,
+        provider_order_id: r.get(12)?,
+    })
+}
+
+pub(super) fn esim_row(r: &Row<'_>) -> rusqlite::Result<EsimRow> {
+    Ok(EsimRow {
+        id: r.get(0)?,
+        order_id: r.get(1)?,
+        owner: r.get(2)?,
+        provider_id: r.get(3)?,
+        iccid: r.get(4)?,
+        package_code: r.get(5)?,
+        title: r.get(6)?,
+        destination: r.get(7)?,
+        test: r.get(8)?,
+        created_at: r.get(9)?,
+        activation: r.get(10)?,
+    })
+}

@@ -1,0 +1,90 @@
+//! The schema, as migrations applied in order.
+
+use rusqlite::Connection;
+
+use super::StoreResult;
+
+/// Schema migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[
+    r#"
+    CREATE TABLE guests (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE orders (
+        id TEXT PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        package_code TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        total_minor INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        email TEXT,
+        test INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        failure TEXT,
+        provider_order_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX orders_by_owner ON orders(owner);
+    CREATE INDEX orders_by_state ON orders(state);
+    CREATE TABLE esims (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        owner TEXT NOT NULL,
+        provider_id TEXT NOT NULL UNIQUE,
+        iccid TEXT NOT NULL,
+        package_code TEXT NOT NULL,
+        title TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        test INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX esims_by_owner ON esims(owner);
+    CREATE TABLE idempotency (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        resource_id TEXT,
+        guest_token TEXT,
+        status INTEGER,
+        response TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (owner, key)
+    );
+"#,
+    // What a request measured before it spent (a top-up: the eSIM's size), so that a retry
+    // after a crash can tell whether it took effect.
+    r#"
+    ALTER TABLE idempotency ADD COLUMN detail TEXT;
+    CREATE INDEX idempotency_by_resource ON idempotency(resource_id);
+"#,
+    // The activation code as the order's answer gave it: some providers (CloudeSIM) give it
+    // nowhere else.
+    r#"
+    ALTER TABLE esims ADD COLUMN activation TEXT;
+"#,
+];
+
+pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; INSERT INTO schema_version (version) VALUES ({}); COMMIT;",
+            index + 1
+        ))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! The store's own tests.
+
+use super::*;
+
+fn order(id: &str) -> OrderRow {
+    OrderRow {
+        id: id.into(),
+        reference: format!("ref-{id}"),
+        owner: "guest:g1".into(),
+        package_code: "JP-1GB-7D".into(),
+        quantity: 1,
+        total_minor: 599,
+        currency: "USD".into(),
+        email: None,
+        test: true,
+        status: OrderStatus::InFlight,
+        failure: None,
+        provider_order_id: None,
+        created_at: 10,
+    }
+}
+
+fn esim(id: &str, order_id: &str) -> EsimRow {
+    EsimRow {
+        id: id.into(),
+        order_id: order_id.into(),
+        owner: "guest:g1".into(),
+        provider_id: format!("p-{id}"),
+        iccid: "8988247000000000001".into(),
+        package_code: "JP-1GB-7D".into(),
+        title: "Japan 1GB".into(),
+        destination: "JP".into(),
+        test: true,
+        created_at: 11,
+        activation: None,
+    }
+}
+
+#[tokio::test]
+async fn orders_are_written_in_flight_then_settled_with_their_esims() {
+    let store = Store::open(":memory:").unwrap();
+    store.insert_order(order("o1"), 10).await.unwrap();
+    assert_eq!(store.orders_in_flight().await.unwrap().len(), 1);
+    store
+        .settle_order(
+            "o1".into(),
+            OrderStatus::Completed,
+            None,
+            Some("P1".into()),
+            vec![esim("e1", "o1")],
+            12,
+        )
+        .await
+        .unwrap();
+    // Settling again (a second reconciliation) adds nothing.
+    store
+        .settle_order(
+            "o1".into(),
+            OrderStatus::Completed,
+            None,
+            None,
+            vec![esim("e1", "o1")],
+            13,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.order("o1".into()).await.unwrap().unwrap().status,
+        OrderStatus::Completed
+    );
+    assert!(store.orders_in_flight().await.unwrap().is_empty());
+    assert_eq!(store.esims_of("guest:g1".into()).await.unwrap().len(), 1);
+    assert!(store
+        .esims_of("guest:other".into())
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.count_esims().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_settled_order_keeps_its_state_whatever_answer_comes_later() {
+    let store = Store::open(":memory:").unwrap();
+    store.insert_order(order("o1"), 10).await.unwrap();
+    store
+        .settle_order(
+            "o1".into(),
+            OrderStatus::Failed,
+            Some("by hand".into()),
+            None,
+            Vec::new(),
+            11,
+        )
+        .await
+        .unwrap();
+    // A late answer, from a purchase another process was still running.
+    store
+        .settle_order(
+            "o1".into(),
+            OrderStatus::Completed,
+            None,
+            Some("P1".into()),
+            vec![esim("e1", "o1")],
+            12,
+        )
+        .await
+        .unwrap();
+    let row = store.order("o1".into()).await.unwrap().unwrap();
+    assert_eq!(row.status, OrderStatus::Failed);
+    assert_eq!(row.failure.as_deref(), Some("by hand"));
+    assert_eq!(
+        store.count_esims().await.unwrap(),
+        1,
+        "the paid eSIM is not lost"
+    );
+    // Held for review, it may be settled.
+    store.insert_order(order("o2"), 10).await.unwrap();
+    store
+        .hold_for_review("o2".into(), "checking".into(), 11)
+        .await
+        .unwrap();
+    assert_eq!(store.orders_in_review().await.unwrap().len(), 1);
+    store
+        .settle_order(
+            "o2".into(),
+            OrderStatus::Completed,
+            None,
+            None,
+            Vec::new(),
+            12,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.order("o2".into()).await.unwrap().unwrap().status,
+        OrderStatus::Completed
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_reserved_once_and_then_answers() {
+    let store = Store::open(":memory:").unwrap();
+    let reserve = |key: &str| {
+        let new = NewIdempotency {
+            owner: "o".into(),
+            key: key.into(),
+            endpoint: "orders".into(),
+            request_hash: "h1".into(),
+            resource_id: None,
+            guest_token: Some("gst_x".into()),
+        };
+        store.reserve_idempotency(new, 1)
+    };
+    assert!(reserve("k1").await.unwrap());
+    assert!(!reserve("k1").await.unwrap());
+    assert!(reserve("k2").await.unwrap());
+    assert_eq!(
+        store
+            .idempotency("o".into(), "k1".into())
+            .await
+            .unwrap()
+            .unwrap()
+            .response,
+        None
+    );
+    store
+        .complete_idempotency("o".into(), "k1".into(), 201, "{}".into())
+        .await
+        .unwrap();
+    let row = store
+        .idempotency("o".into(), "k1".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.response, Some((201, "{}".into())));
+    assert_eq!(row.request_hash, "h1");
+    assert_eq!(row.guest_token.as_deref(), Some("gst_x"));
+    assert!(
+        store
+            .idempotency("other".into(), "k1".into())
+            .await
+            .unwrap()
+            .is_none(),
+        "keys are per owner"
+    );
+}
+
+#[tokio::test]
+async fn a_file_database_survives_reopening_and_migrates_once() {
+    let dir =
+        std::env::temp_dir().join(format!("esim-store-test-{}", uuid::Uuid::new_v4().simple()));
+    let path = dir.join("db.sqlite3");
+    let path = path.to_str().unwrap().to_owned();
+    {
+        let store = Store::open(&path).unwrap();
+        store.insert_order(order("o1"), 10).await.unwrap();
+        store.create_guest("hash".into(), 1).await.unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert!(store.order("o1".into()).await.unwrap().is_some());
+    assert!(store
+        .guest_by_token_hash("hash".into())
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .guest_by_token_hash("nope".into())
+        .await
+        .unwrap()
+        .is_none());
+    std::fs::remove_dir_all(dir).unwrap();
+}
