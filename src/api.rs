@@ -14,10 +14,11 @@ use serde::Serialize;
 /// Why a request failed, with what a shopper should read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ApiError {
-    /// The proxy answered with an error: its stable code and its shopper-facing message.
+    /// The proxy answered with an error: its stable code, which the shopper's words are chosen
+    /// from, and its English detail, which goes to the console only.
     Api {
         code: ErrorCode,
-        message: String,
+        detail: String,
         retry_after: Option<u64>,
     },
     /// No answer: offline, DNS, CORS, or the proxy is down.
@@ -27,10 +28,16 @@ pub(crate) enum ApiError {
 }
 
 impl ApiError {
-    /// Returns what a shopper should read: the proxy's own message, or a generic one.
+    /// Returns what a shopper should read, in their language: worded from the error's code,
+    /// never the proxy's English detail.
     pub(crate) fn message(&self, locale: Locale) -> String {
         match self {
-            ApiError::Api { message, .. } => message.clone(),
+            ApiError::Api {
+                code: ErrorCode::RateLimited,
+                retry_after: Some(seconds),
+                ..
+            } => locale.retry_in(*seconds),
+            ApiError::Api { code, .. } => locale.error(*code).to_owned(),
             ApiError::Network => locale.t(Msg::Offline).to_owned(),
             ApiError::BadAnswer(_) => locale.t(Msg::LoadFailed).to_owned(),
         }
@@ -162,11 +169,23 @@ async fn answer(request: Request) -> Result<JsValue, ApiError> {
         return parse(&text).map_err(ApiError::BadAnswer);
     }
     match parse(&text).and_then(from_json::<ErrorBody>) {
-        Ok(body) => Err(ApiError::Api {
-            code: body.error.code,
-            message: body.error.message,
-            retry_after: body.error.retry_after,
-        }),
+        Ok(body) => {
+            // For the page's developer: what the proxy said, as it said it.
+            web_sys::console::warn_1(
+                &format!(
+                    "esim-storefront: HTTP {} {}: {}",
+                    response.status(),
+                    body.error.code.as_str(),
+                    body.error.message
+                )
+                .into(),
+            );
+            Err(ApiError::Api {
+                code: body.error.code,
+                detail: body.error.message,
+                retry_after: body.error.retry_after,
+            })
+        }
         Err(_) => Err(ApiError::BadAnswer(format!("HTTP {}", response.status()))),
     }
 }

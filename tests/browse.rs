@@ -57,7 +57,7 @@ async fn says_so_when_no_plan_matches() {
 }
 
 #[wasm_bindgen_test]
-async fn an_error_shows_the_proxys_message_and_a_retry_that_works() {
+async fn an_error_is_explained_from_its_code_and_a_retry_works() {
     fake_fetch(
         serde_json::json!({"/v1/destinations": {"status": 502, "body": {"error": {
         "code": "provider_unavailable", "message": "Our eSIM supplier is unavailable right now."}}}}),

@@ -4,6 +4,7 @@
 
 mod support;
 
+use esim_storefront::mount;
 use serde_json::json;
 use support::*;
 use wasm_bindgen::JsCast;
@@ -129,4 +130,93 @@ async fn a_completed_order_shows_how_to_install_each_esim() {
             .as_deref(),
         Some("gst_test_token")
     );
+}
+
+/// Opens the checkout of Japan 5GB for a French shopper.
+async fn open_checkout_in_french(routes: serde_json::Value) -> web_sys::HtmlElement {
+    fake_fetch(routes);
+    let el = host();
+    mount(
+        el.clone(),
+        js_sys::JSON::parse(r#"{"locale":"fr","destination":"JP"}"#).unwrap(),
+    )
+    .unwrap();
+    click(&el, ".plan-card").await;
+    click(&el, ".details .button").await;
+    wait_for(&el, ".checkout-form").await;
+    el
+}
+
+async fn type_email(el: &web_sys::HtmlElement, address: &str) {
+    let email: HtmlInputElement = wait_for(el, "input[type=email]").await.dyn_into().unwrap();
+    email.set_value(address);
+    email
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_french_shopper_reads_french_errors_never_the_servers_english() {
+    let server_says_balance = "This shop cannot take orders right now. Please try again later.";
+    let server_says_email = "That e-mail address cannot receive a receipt.";
+    let el = open_checkout_in_french(shop_routes(json!([
+        {"status": 503, "body": {"error": {"code": "insufficient_balance", "message": server_says_balance}}},
+        {"status": 400, "body": {"error": {"code": "invalid_email", "message": server_says_email}}}
+    ])))
+    .await;
+
+    // A bad e-mail, caught before anything is sent.
+    type_email(&el, "pas-une-adresse").await;
+    click(&el, ".terms input").await;
+    click(&el, ".checkout-form button[type=submit]").await;
+    wait_for(&el, ".field-error").await;
+    assert_eq!(
+        all(&el, ".field-error"),
+        ["Veuillez saisir une adresse e-mail valide."]
+    );
+    assert!(idempotency_keys().is_empty(), "nothing was ordered");
+
+    // The merchant's balance cannot pay: the order fails, in French.
+    type_email(&el, "ana@example.com").await;
+    click(&el, ".checkout-form button[type=submit]").await;
+    let text = wait_for(&el, ".checkout-form .error-box")
+        .await
+        .text_content()
+        .unwrap();
+    assert!(text.contains("Votre commande n’a pas abouti."), "{text}");
+    assert!(
+        text.contains("Cette boutique ne peut pas prendre de commandes pour le moment."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Vous ne serez pas débité deux fois"),
+        "{text}"
+    );
+
+    // The proxy refuses the address it was sent: French again.
+    type_email(&el, "ana@example.org").await;
+    click(&el, ".checkout-form button[type=submit]").await;
+    let text = wait_for_text(&el, ".checkout-form .error-box", "adresse e-mail valide").await;
+    assert!(
+        text.text_content()
+            .unwrap()
+            .contains("Veuillez saisir une adresse e-mail valide."),
+        "{:?}",
+        text.text_content()
+    );
+    assert_eq!(idempotency_keys().len(), 2, "both orders were sent");
+
+    let shown = el.shadow_root().unwrap().text_content().unwrap();
+    for english in [
+        server_says_balance,
+        server_says_email,
+        "Please",
+        "Your order",
+        "supplier",
+    ] {
+        assert!(
+            !shown.contains(english),
+            "English shown: {english:?} in {shown}"
+        );
+    }
 }

@@ -253,10 +253,15 @@ async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) 
                 return;
             }
             OrderState::Failed => {
-                let message = order.failure.clone().unwrap_or_default();
+                // The failure is the provider's own text, in its language: the shopper reads
+                // the widget's words, the developer the provider's in the console.
+                let detail = order.failure.clone().unwrap_or_default();
+                web_sys::console::warn_1(
+                    &format!("esim-storefront: order {} failed: {detail}", order.id).into(),
+                );
                 let _ = phase.try_set(Phase::Failed(ApiError::Api {
                     code: esim_core::api::ErrorCode::ProviderUnavailable,
-                    message,
+                    detail,
                     retry_after: None,
                 }));
                 return;

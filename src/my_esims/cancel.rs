@@ -3,14 +3,14 @@
 //! Shift+Tab cycle between its buttons (the browser alone would let focus leave for its own
 //! toolbar), and focus goes back to the button that opened it.
 
-use esim_core::api::Esim;
+use esim_core::api::{ErrorCode, Esim};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::ApiError;
 use crate::context::{use_shop, Failed};
-use crate::i18n::Msg;
+use crate::i18n::{Locale, Msg};
 
 /// The cancel button of one eSIM and its confirmation dialog.
 #[component]
@@ -110,7 +110,7 @@ pub(super) fn CancelEsim(
                 aria-describedby="cancel-text" on:close=on_close on:keydown=on_key>
                 <h4 id="cancel-title">{locale.t(Msg::CancelQuestion)}</h4>
                 <p id="cancel-text">{locale.t(Msg::CancelExplain)}</p>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e.message(locale)}</p> })}
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{refusal(&e, locale)}</p> })}
                 <div class="actions">
                     <button type="button" class="button secondary keep" node_ref=keep
                         disabled=move || busy.get() on:click=move |_| close()>
@@ -130,3 +130,14 @@ pub(super) fn CancelEsim(
 /// The cancel request carries nothing; it is sent as `{}`.
 #[derive(serde::Serialize)]
 struct NoBody {}
+
+/// Says why a cancel failed: a refusal of the eSIM's state in the words of cancelling.
+fn refusal(error: &ApiError, locale: Locale) -> String {
+    match error {
+        ApiError::Api {
+            code: ErrorCode::NotAllowed,
+            ..
+        } => locale.t(Msg::CannotCancelNow).to_owned(),
+        _ => error.message(locale),
+    }
+}

@@ -2,7 +2,7 @@
 //! One idempotency key per confirmed choice, reused by every retry of it, so a network failure
 //! after the proxy accepted never adds the package twice.
 
-use esim_core::api::{Esim, PackageList, TopUpRequest};
+use esim_core::api::{ErrorCode, Esim, PackageList, TopUpRequest};
 use esim_core::Package;
 use leptos::prelude::*;
 use serde::Serialize;
@@ -216,7 +216,22 @@ fn Confirm(
         locale.validity(package.validity)
     );
     let question = locale.top_up_question(&what, &locale.price(package.price));
-    let error = error.map(|e| view! { <p class="error" role="alert">{e.message(locale)}</p> });
+    let error = error.map(|e| {
+        // The proxy refuses a top-up only when it certainly bought nothing; without an
+        // answer, or while it is still at work, the same key retried never buys twice.
+        let charge = match &e {
+            ApiError::Api { code, .. }
+                if !matches!(
+                    code,
+                    ErrorCode::ProviderTimeout | ErrorCode::RequestInProgress
+                ) =>
+            {
+                Msg::NothingCharged
+            }
+            _ => Msg::NotCharged,
+        };
+        view! { <p class="error" role="alert">{e.message(locale)} " " {locale.t(charge)}</p> }
+    });
     let confirm = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if let Some(button) = confirm.get() {

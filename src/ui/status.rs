@@ -30,7 +30,7 @@ pub(crate) fn Empty(
     view! { <p class="empty" role="status">{message}</p> }
 }
 
-/// An error with the proxy's message (or a generic one) and a retry button.
+/// An error, in the shopper's words chosen from its code, and a retry button.
 #[component]
 pub(crate) fn ErrorWithRetry(
     /// What failed.

@@ -317,11 +317,12 @@ pub struct RateEntry {
     pub rate: String,
 }
 
-/// Every storefront error code. Stable: the widget and merchants' code match on them.
+/// Every storefront error code. Stable: the widget and merchants' code match on them. Not
+/// `non_exhaustive` on purpose: the widget words each code in every language with exhaustive
+/// matches, so a new code does not compile until it is written in each.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum ErrorCode {
     /// The request is malformed in a way no other code names.
     BadRequest,
