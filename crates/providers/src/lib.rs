@@ -2,6 +2,7 @@
 //! envelopes, units and status words into `esim-core` types, and the [`sandbox`] provider
 //! simulates a whole reseller in process for the demo and the tests.
 
+mod build;
 pub mod cloudesim;
 pub mod countries;
 pub mod http;
@@ -11,6 +12,10 @@ pub mod sandbox;
 pub mod vellosim;
 pub mod veloesim;
 
+pub use build::{
+    build, BuildError, Built, Credentials, Missing, ProviderSpec, Timeouts,
+    DEFAULT_SANDBOX_BALANCE_CENTS,
+};
 pub use http::{Endpoint, Secret};
 pub use provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,

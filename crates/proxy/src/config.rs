@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use esim_core::api::CheckoutMode;
 use esim_core::{Currency, Decimal, Markup, Money, PriceEnding};
+use esim_providers::{Credentials, Missing, ProviderSpec, Secret};
 use serde::Deserialize;
 
 /// The environment variable holding the secret that signs customer tokens.
@@ -30,7 +31,7 @@ pub struct Config {
     pub shop_name: String,
     /// Which provider to sell.
     #[serde(default)]
-    pub provider: ProviderConfig,
+    pub provider: ProviderSpec,
     /// Who may order.
     #[serde(default = "default_checkout")]
     pub checkout: CheckoutMode,
@@ -87,160 +88,21 @@ pub struct Config {
     pub token_secret: Option<Vec<u8>>,
     /// The provider's credentials; from the environment, never the file.
     #[serde(skip)]
-    pub provider_secrets: ProviderSecrets,
+    pub credentials: Credentials,
 }
 
-/// The provider's credentials, read from the environment. `Debug` never shows them.
-#[derive(Clone, Default)]
-pub struct ProviderSecrets {
-    pub key: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-}
-
-impl std::fmt::Debug for ProviderSecrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |s: &Option<String>| if s.is_some() { "set" } else { "unset" };
-        f.debug_struct("ProviderSecrets")
-            .field("key", &set(&self.key))
-            .field("client_id", &set(&self.client_id))
-            .field("client_secret", &set(&self.client_secret))
-            .finish()
-    }
-}
-
-impl ProviderSecrets {
-    /// Reads the provider's credentials from the environment.
-    pub fn from_env() -> ProviderSecrets {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        ProviderSecrets {
-            key: var(PROVIDER_KEY_ENV),
-            client_id: var(PROVIDER_CLIENT_ID_ENV),
-            client_secret: var(PROVIDER_CLIENT_SECRET_ENV),
-        }
-    }
-}
-
-/// What CloudeSIM's numbers mean: its documentation's dollars and megabytes, or the
-/// ten-thousandths of a dollar and bytes of the eSIM Access API it resells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CloudeSimUnits {
-    #[default]
-    Documented,
-    EsimAccess,
-}
-
-/// How VeloeSIM's key is sent: `Authorization: Apikey <key>` (its API guide) or the bare key
-/// (its Apidog pages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VeloeSimAuth {
-    #[default]
-    Apikey,
-    Bare,
-}
-
-/// Which provider, and how to reach it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum ProviderConfig {
-    /// The built-in sandbox.
-    Sandbox {
-        /// File keeping the sandbox's state across restarts; memory if absent.
-        #[serde(default)]
-        state_path: Option<PathBuf>,
-        /// Seconds a new eSIM stays pending before it can be installed.
-        #[serde(default)]
-        provisioning_delay_secs: u64,
-        /// The merchant's opening test balance, in US cents.
-        #[serde(default = "default_sandbox_balance")]
-        balance_cents: i64,
-    },
-    /// Vellosim: `ESIM_PROXY_PROVIDER_KEY` holds the `X-API-Key`.
-    Vellosim {
-        /// Defaults to https://api.vellosim.com.
-        #[serde(default)]
-        base_url: Option<String>,
-    },
-    /// CloudeSIM: `ESIM_PROXY_PROVIDER_KEY` holds the bearer token.
-    Cloudesim {
-        /// Defaults to https://api.cloud-esim.com/api/v1.
-        #[serde(default)]
-        base_url: Option<String>,
-        #[serde(default)]
-        units: CloudeSimUnits,
-    },
-    /// VeloeSIM (VeloConnect): `ESIM_PROXY_PROVIDER_KEY` holds the API key.
-    Veloesim {
-        /// Defaults to https://api.veloesim.com:2053/api/wholesale.
-        #[serde(default)]
-        base_url: Option<String>,
-        #[serde(default)]
-        auth: VeloeSimAuth,
-    },
-    /// PressOne: `ESIM_PROXY_PROVIDER_CLIENT_ID` and `ESIM_PROXY_PROVIDER_CLIENT_SECRET`.
-    Pressone {
-        /// Required: PressOne publishes no public base URL; use the one in your account.
-        #[serde(default)]
-        base_url: Option<String>,
-    },
-}
-
-impl ProviderConfig {
-    /// The provider's name, as `--provider` spells it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ProviderConfig::Sandbox { .. } => "sandbox",
-            ProviderConfig::Vellosim { .. } => "vellosim",
-            ProviderConfig::Cloudesim { .. } => "cloudesim",
-            ProviderConfig::Veloesim { .. } => "veloesim",
-            ProviderConfig::Pressone { .. } => "pressone",
-        }
-    }
-
-    /// The provider named as `--provider` spells it, with its defaults.
-    pub fn named(name: &str) -> Result<ProviderConfig, String> {
-        match name {
-            "sandbox" => Ok(ProviderConfig::default()),
-            "vellosim" => Ok(ProviderConfig::Vellosim { base_url: None }),
-            "cloudesim" => Ok(ProviderConfig::Cloudesim {
-                base_url: None,
-                units: CloudeSimUnits::default(),
-            }),
-            "veloesim" => Ok(ProviderConfig::Veloesim {
-                base_url: None,
-                auth: VeloeSimAuth::default(),
-            }),
-            "pressone" => Ok(ProviderConfig::Pressone { base_url: None }),
-            other => Err(format!(
-                "unknown provider {other:?}: choose sandbox, vellosim, cloudesim, veloesim or pressone"
-            )),
-        }
-    }
-
-    /// Sets the base URL (not for the sandbox, which has none).
-    pub fn set_base_url(&mut self, url: String) -> Result<(), String> {
-        match self {
-            ProviderConfig::Sandbox { .. } => Err("the sandbox provider has no base URL".into()),
-            ProviderConfig::Vellosim { base_url }
-            | ProviderConfig::Cloudesim { base_url, .. }
-            | ProviderConfig::Veloesim { base_url, .. }
-            | ProviderConfig::Pressone { base_url } => {
-                *base_url = Some(url);
-                Ok(())
-            }
-        }
-    }
-}
-
-impl Default for ProviderConfig {
-    fn default() -> ProviderConfig {
-        ProviderConfig::Sandbox {
-            state_path: None,
-            provisioning_delay_secs: 0,
-            balance_cents: default_sandbox_balance(),
-        }
+/// Reads the provider's credentials from the environment (never from the file).
+pub fn credentials_from_env() -> Credentials {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(Secret::new)
+    };
+    Credentials {
+        key: var(PROVIDER_KEY_ENV),
+        client_id: var(PROVIDER_CLIENT_ID_ENV),
+        client_secret: var(PROVIDER_CLIENT_SECRET_ENV),
     }
 }
 
@@ -316,18 +178,18 @@ impl Config {
             .ok()
             .filter(|s| !s.is_empty())
             .map(String::into_bytes);
-        config.provider_secrets = ProviderSecrets::from_env();
+        config.credentials = credentials_from_env();
         config
     }
 
     /// Reads the provider's secrets, and a base URL override, from the environment.
     pub fn read_provider_env(&mut self) -> Result<(), String> {
-        self.provider_secrets = ProviderSecrets::from_env();
+        self.credentials = credentials_from_env();
         if let Some(url) = std::env::var(PROVIDER_URL_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty())
         {
-            if !matches!(self.provider, ProviderConfig::Sandbox { .. }) {
+            if !self.provider.is_sandbox() {
                 self.provider.set_base_url(url)?;
             }
         }
@@ -340,10 +202,10 @@ impl Config {
         let mut config: Config = toml::from_str("").expect("every field has a default");
         config.checkout = CheckoutMode::Sandbox;
         config.database = ":memory:".into();
-        config.provider = ProviderConfig::Sandbox {
+        config.provider = ProviderSpec::Sandbox {
             state_path: None,
             provisioning_delay_secs: 2,
-            balance_cents: default_sandbox_balance(),
+            balance_cents: esim_providers::DEFAULT_SANDBOX_BALANCE_CENTS,
         };
         config.token_secret = std::env::var(TOKEN_SECRET_ENV)
             .ok()
@@ -366,28 +228,31 @@ impl Config {
         if self.body_limit < 1024 {
             return Err("body_limit must be at least 1024 bytes".into());
         }
-        let secrets = &self.provider_secrets;
-        match &self.provider {
-            ProviderConfig::Sandbox { .. } => {}
-            ProviderConfig::Pressone { base_url } => {
-                if base_url.is_none() {
-                    return Err(format!(
-                        "provider pressone needs base_url (in [provider], --provider-url or {PROVIDER_URL_ENV}): PressOne publishes none"
-                    ));
-                }
-                if secrets.client_id.is_none() || secrets.client_secret.is_none() {
-                    return Err(format!(
-                        "provider pressone needs {PROVIDER_CLIENT_ID_ENV} and {PROVIDER_CLIENT_SECRET_ENV} in the environment"
-                    ));
-                }
+        self.validate_provider()
+    }
+
+    /// Checks that the provider has what it needs: its base URL and credentials, naming the
+    /// environment variables to set.
+    pub fn validate_provider(&self) -> Result<(), String> {
+        match self.provider.missing(&self.credentials) {
+            None => {}
+            Some(Missing::BaseUrl) => {
+                return Err(format!(
+                    "provider {} needs base_url (in [provider], --provider-url or {PROVIDER_URL_ENV}): PressOne publishes none",
+                    self.provider.name()
+                ))
             }
-            _ => {
-                if secrets.key.is_none() {
-                    return Err(format!(
-                        "provider {} needs its API key in the {PROVIDER_KEY_ENV} environment variable",
-                        self.provider.name()
-                    ));
-                }
+            Some(Missing::ClientIdAndSecret) => {
+                return Err(format!(
+                    "provider {} needs {PROVIDER_CLIENT_ID_ENV} and {PROVIDER_CLIENT_SECRET_ENV} in the environment",
+                    self.provider.name()
+                ))
+            }
+            Some(Missing::Key) => {
+                return Err(format!(
+                    "provider {} needs its API key in the {PROVIDER_KEY_ENV} environment variable",
+                    self.provider.name()
+                ))
             }
         }
         Ok(())
@@ -395,8 +260,7 @@ impl Config {
 
     /// Returns whether this storefront is in test mode (sandbox provider or checkout).
     pub fn test_mode(&self) -> bool {
-        self.checkout == CheckoutMode::Sandbox
-            || matches!(self.provider, ProviderConfig::Sandbox { .. })
+        self.checkout == CheckoutMode::Sandbox || self.provider.is_sandbox()
     }
 }
 
@@ -445,10 +309,6 @@ fn default_markup_percent() -> Decimal {
 fn default_ending() -> String {
     "99".into()
 }
-fn default_sandbox_balance() -> i64 {
-    500_000
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,14 +378,14 @@ mod tests {
         .unwrap();
         assert!(matches!(
             config.provider,
-            ProviderConfig::Cloudesim {
+            ProviderSpec::Cloudesim {
                 base_url: None,
-                units: CloudeSimUnits::EsimAccess
+                units: esim_providers::cloudesim::Units::EsimAccess
             }
         ));
-        config.provider_secrets = ProviderSecrets::default();
+        config.credentials = Credentials::default();
         assert!(config.validate().unwrap_err().contains(PROVIDER_KEY_ENV));
-        config.provider_secrets.key = Some("cs_live_secret".into());
+        config.credentials.key = Some("cs_live_secret".into());
         assert_eq!(config.validate(), Ok(()));
         assert!(
             !format!("{config:?}").contains("cs_live_secret"),
@@ -534,7 +394,7 @@ mod tests {
         // A key in the file is refused: secrets come from the environment.
         assert!(toml::from_str::<Config>("[provider]\nkind = \"vellosim\"\nkey = \"x\"").is_err());
 
-        let mut pressone = ProviderConfig::named("pressone").unwrap();
+        let mut pressone = ProviderSpec::named("pressone").unwrap();
         config.provider = pressone.clone();
         assert!(config.validate().unwrap_err().contains("base_url"));
         pressone
@@ -545,12 +405,12 @@ mod tests {
             .validate()
             .unwrap_err()
             .contains(PROVIDER_CLIENT_SECRET_ENV));
-        config.provider_secrets.client_id = Some("id".into());
-        config.provider_secrets.client_secret = Some("secret".into());
+        config.credentials.client_id = Some("id".into());
+        config.credentials.client_secret = Some("secret".into());
         assert_eq!(config.validate(), Ok(()));
 
-        assert!(ProviderConfig::named("airalo").is_err());
-        assert!(ProviderConfig::default()
+        assert!(ProviderSpec::named("airalo").is_err());
+        assert!(ProviderSpec::default()
             .set_base_url("https://x.test".into())
             .is_err());
         let veloesim: Config =

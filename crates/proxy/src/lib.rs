@@ -24,8 +24,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use esim_core::{Currency, Money};
-use esim_providers::sandbox::{Sandbox, SandboxConfig};
+use esim_providers::sandbox::Sandbox;
 use esim_providers::Provider;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -51,97 +50,19 @@ pub struct Proxy {
 
 /// Builds the provider, store and router from configuration.
 pub fn build(config: Config) -> Result<Proxy, String> {
-    let (provider, sandbox) = provider(&config)?;
+    let esim_providers::Built { provider, sandbox } = provider(&config)?;
     build_with(config, provider, sandbox)
 }
 
-/// A provider, and for the sandbox its control handle.
-pub type Built = (Arc<dyn Provider>, Option<Arc<Sandbox>>);
-
 /// Builds the configured provider (and, for the sandbox, its control handle).
-pub fn provider(config: &Config) -> Result<Built, String> {
-    use config::{CloudeSimUnits, ProviderConfig, VeloeSimAuth};
-    use esim_providers::{cloudesim, pressone, vellosim, veloesim, Endpoint, Secret};
-
-    let secrets = &config.provider_secrets;
-    let key = || {
-        secrets.key.clone().map(Secret::new).ok_or_else(|| {
-            format!(
-                "provider {} needs {}",
-                config.provider.name(),
-                config::PROVIDER_KEY_ENV
-            )
-        })
+pub fn provider(config: &Config) -> Result<esim_providers::Built, String> {
+    config.validate_provider()?;
+    let timeouts = esim_providers::Timeouts {
+        call: Duration::from_secs(config.provider_timeout_secs.max(1)),
+        purchase: Duration::from_secs(config.purchase_timeout_secs.max(1)),
     };
-    let endpoint = |url: &Option<String>, default: &str| {
-        Endpoint::new(url.as_deref().unwrap_or(default))
-            .with_timeout(Duration::from_secs(config.provider_timeout_secs.max(1)))
-            .with_purchase_timeout(Duration::from_secs(config.purchase_timeout_secs.max(1)))
-    };
-    let adapter: Arc<dyn Provider> = match &config.provider {
-        ProviderConfig::Sandbox {
-            state_path,
-            provisioning_delay_secs,
-            balance_cents,
-        } => {
-            let sandbox = Arc::new(
-                Sandbox::new(SandboxConfig {
-                    balance: Money::from_minor(*balance_cents, Currency::USD),
-                    provisioning_delay: Duration::from_secs(*provisioning_delay_secs),
-                    state_path: state_path.clone(),
-                })
-                .map_err(|e| e.message)?,
-            );
-            return Ok((sandbox.clone(), Some(sandbox)));
-        }
-        ProviderConfig::Vellosim { base_url } => Arc::new(
-            vellosim::Vellosim::new(&endpoint(base_url, vellosim::BASE_URL), key()?)
-                .map_err(|e| e.message)?,
-        ),
-        ProviderConfig::Cloudesim { base_url, units } => Arc::new(
-            cloudesim::CloudeSim::new(
-                &endpoint(base_url, cloudesim::BASE_URL),
-                key()?,
-                match units {
-                    CloudeSimUnits::Documented => cloudesim::Units::Documented,
-                    CloudeSimUnits::EsimAccess => cloudesim::Units::EsimAccess,
-                },
-            )
-            .map_err(|e| e.message)?,
-        ),
-        ProviderConfig::Veloesim { base_url, auth } => Arc::new(
-            veloesim::VeloeSim::new(
-                &endpoint(base_url, veloesim::BASE_URL),
-                key()?,
-                match auth {
-                    VeloeSimAuth::Apikey => veloesim::AuthScheme::Apikey,
-                    VeloeSimAuth::Bare => veloesim::AuthScheme::Bare,
-                },
-            )
-            .map_err(|e| e.message)?,
-        ),
-        ProviderConfig::Pressone { base_url } => {
-            let url = base_url
-                .as_deref()
-                .ok_or("provider pressone needs base_url: PressOne publishes none")?;
-            let (Some(id), Some(secret)) = (&secrets.client_id, &secrets.client_secret) else {
-                return Err(format!(
-                    "provider pressone needs {} and {}",
-                    config::PROVIDER_CLIENT_ID_ENV,
-                    config::PROVIDER_CLIENT_SECRET_ENV
-                ));
-            };
-            Arc::new(
-                pressone::PressOne::new(
-                    &endpoint(&Some(url.to_owned()), url),
-                    Secret::new(id.clone()),
-                    Secret::new(secret.clone()),
-                )
-                .map_err(|e| e.message)?,
-            )
-        }
-    };
-    Ok((adapter, None))
+    esim_providers::build(&config.provider, &config.credentials, timeouts)
+        .map_err(|e| e.to_string())
 }
 
 /// Builds the router around a given provider (tests pass a sandbox they control).

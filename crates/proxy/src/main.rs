@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use esim_proxy::config::{Config, ProviderConfig, TOKEN_SECRET_ENV};
+use esim_providers::ProviderSpec;
+use esim_proxy::config::{Config, TOKEN_SECRET_ENV};
 
 const USAGE: &str = "\
 usage:
@@ -63,7 +64,7 @@ fn parse(args: &[String]) -> Result<Config, String> {
         match arg.as_str() {
             "--sandbox" => config = Some(Config::sandbox()),
             "--config" => config = Some(Config::from_file(std::path::Path::new(&value()?))?),
-            "--provider" => provider = Some(ProviderConfig::named(&value()?)?),
+            "--provider" => provider = Some(ProviderSpec::named(&value()?)?),
             "--listen" | "--www" | "--dist" | "--database" | "--sandbox-state"
             | "--provider-url" => overrides.push((arg.clone(), value()?)),
             "-h" | "--help" => return Err("help".into()),
@@ -90,7 +91,7 @@ fn parse(args: &[String]) -> Result<Config, String> {
             "--dist" => config.dist_dir = Some(PathBuf::from(value)),
             "--database" => config.database = value,
             "--sandbox-state" => match &mut config.provider {
-                ProviderConfig::Sandbox { state_path, .. } => {
+                ProviderSpec::Sandbox { state_path, .. } => {
                     *state_path = Some(PathBuf::from(value))
                 }
                 other => {

@@ -18,8 +18,11 @@ use serde_json::Value;
 use crate::http::kind_of_status;
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
 
-/// What CloudeSIM's numbers mean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What CloudeSIM's numbers mean: its documentation's dollars and megabytes, or the
+/// ten-thousandths of a dollar and bytes of the eSIM Access API it resells (`units =
+/// "documented"` or `"esim-access"` in a configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Units {
     /// Its documentation: prices in dollars, volumes in binary megabytes.
     #[default]

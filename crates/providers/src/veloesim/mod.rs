@@ -30,8 +30,10 @@ use wire::{WireEsim, WireOrganization, WirePage, WirePlan};
 /// The base URL of VeloeSIM's API guide.
 pub const BASE_URL: &str = "https://api.veloesim.com:2053/api/wholesale";
 
-/// How the key is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How the key is sent: `Authorization: Apikey <key>` (its API guide) or the bare key (its
+/// Apidog pages); `auth = "apikey"` or `"bare"` in a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AuthScheme {
     /// `Authorization: Apikey <key>`, as the API guide says.
     #[default]
