@@ -52,6 +52,18 @@ pub fn code_of(name: &str) -> Option<String> {
         .map(|c| c.code.to_owned())
 }
 
+/// The first destination of each code, in the order given: a catalogue lists a destination
+/// once per package, a storefront once.
+pub fn distinct(all: impl IntoIterator<Item = Destination>) -> Vec<Destination> {
+    let mut out: Vec<Destination> = Vec::new();
+    for destination in all {
+        if !out.iter().any(|d| d.code == destination.code) {
+            out.push(destination);
+        }
+    }
+    out
+}
+
 /// A destination of any kind, with the names shoppers type for it: a country's from the
 /// table, "World" and "Worldwide" for global, none for a region.
 pub fn destination(code: String, name: String, kind: DestinationKind) -> Destination {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
 
 use crate::provider::{ErrorKind, ProviderError};
 
@@ -142,6 +143,19 @@ impl Http {
         self.client
             .request(method, format!("{}{path}", self.base))
             .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// Starts a `GET` of `path` with `query`.
+    pub fn get(&self, path: &str, query: &[(&str, &str)]) -> RequestBuilder {
+        self.request(Method::GET, path).query(query)
+    }
+
+    /// Sends a request and reads its answer in `D`'s envelope and error words.
+    pub async fn call<D: Dialect, T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        self.send(request).await?.read::<D, T>()
     }
 
     /// Starts a request that spends the merchant's money (a purchase, a top-up): it may take
@@ -280,27 +294,59 @@ impl Backoff {
     }
 }
 
-/// Reads JSON, or says the provider answered something that is not.
-pub fn json(provider: &str, body: &[u8]) -> Result<serde_json::Value, ProviderError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ProviderError::new(
-            ErrorKind::MalformedResponse,
-            format!("{provider} answered something that is not JSON: {e}"),
-        )
-    })
+/// How one provider writes its answers: the envelope around a successful answer's data and
+/// the error a failed one carries. The HTTP layer does the rest once for every adapter.
+pub trait Dialect {
+    /// The provider's name as its documentation writes it, for messages ("CloudeSIM").
+    const NAME: &'static str;
+
+    /// The data inside a successful answer's envelope, or the error an answer with a 2xx
+    /// status carries (`success: false`). The whole answer unless the provider wraps it.
+    fn payload(value: serde_json::Value) -> Result<serde_json::Value, ProviderError> {
+        Ok(value)
+    }
+
+    /// Reads a failed answer: its HTTP status, its body (JSON, or `Null` when it is not) and
+    /// the `Retry-After` it came with.
+    fn error(
+        status: u16,
+        value: &serde_json::Value,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> ProviderError;
 }
 
-/// Reads `value` as `T`, or says the provider's answer has an unexpected shape.
-pub fn shape<T: serde::de::DeserializeOwned>(
-    provider: &str,
-    value: serde_json::Value,
-) -> Result<T, ProviderError> {
-    serde_json::from_value(value).map_err(|e| {
-        ProviderError::new(
-            ErrorKind::MalformedResponse,
-            format!("{provider}'s answer has an unexpected shape: {e}"),
-        )
-    })
+fn malformed(message: String) -> ProviderError {
+    ProviderError::new(ErrorKind::MalformedResponse, message)
+}
+
+/// Reads a successful answer's body as `T` in `D`'s envelope, or says what is wrong with it.
+pub fn read<D: Dialect, T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        malformed(format!(
+            "{} answered something that is not JSON: {e}",
+            D::NAME
+        ))
+    })?;
+    serde_json::from_value(D::payload(value)?)
+        .map_err(|e| malformed(format!("{}'s answer has an unexpected shape: {e}", D::NAME)))
+}
+
+/// Reads a failed answer's body in `D`'s words.
+pub fn error<D: Dialect>(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
+    let value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    D::error(status, &value, body, retry_after)
+}
+
+impl Reply {
+    /// Reads this answer as `T` in `D`'s envelope, or as the error it carries.
+    pub fn read<D: Dialect, T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
+        if self.is_success() {
+            read::<D, T>(&self.body)
+        } else {
+            Err(error::<D>(self.status, &self.body, self.retry_after))
+        }
+    }
 }
 
 /// Reads an optional time field sent as text ("2024-01-15T10:30:00Z") or as a number (epoch

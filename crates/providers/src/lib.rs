@@ -67,7 +67,7 @@ pub(crate) struct TopUpAttempts(std::sync::Mutex<std::collections::HashMap<Strin
 impl TopUpAttempts {
     /// Records an attempt under `reference` with the eSIM's size `now`; returns whether an
     /// earlier attempt under it already took effect (the eSIM has grown since).
-    pub(crate) fn already_applied(&self, reference: &str, now: u64) -> bool {
+    fn already_applied(&self, reference: &str, now: u64) -> bool {
         let mut tried = lock(&self.0);
         match tried.get(reference) {
             Some(before) if now > *before => true,
@@ -77,6 +77,26 @@ impl TopUpAttempts {
                 false
             }
         }
+    }
+}
+
+impl TopUpAttempts {
+    /// Buys a top-up under `reference` unless an earlier attempt under it already took effect:
+    /// `before` is the eSIM as it stands, `size` measures it, `buy` buys and returns it after.
+    pub(crate) async fn once<T, Fut>(
+        &self,
+        reference: &str,
+        before: T,
+        size: impl FnOnce(&T) -> u64,
+        buy: impl FnOnce() -> Fut,
+    ) -> Result<T, ProviderError>
+    where
+        Fut: std::future::Future<Output = Result<T, ProviderError>>,
+    {
+        if self.already_applied(reference, size(&before)) {
+            return Ok(before);
+        }
+        buy().await
     }
 }
 

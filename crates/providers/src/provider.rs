@@ -22,6 +22,20 @@ pub struct Capabilities {
     pub recovery: Recovery,
 }
 
+impl Capabilities {
+    /// Top-ups, usage and the balance, but no cancelling, no exchange rates and no way to
+    /// find a lost purchase: what most resellers offer, for an adapter to start from.
+    pub const COMMON: Capabilities = Capabilities {
+        top_up: true,
+        cancel: false,
+        usage: true,
+        rates: false,
+        balance: true,
+        top_up_active_only: false,
+        recovery: Recovery::Unfindable,
+    };
+}
+
 /// How a provider can find a purchase whose answer never came back (the process that sent it
 /// died, or the answer was lost on the way). A lost purchase is never bought again: it is found
 /// this way, or held for the merchant to review.
@@ -206,7 +220,13 @@ pub trait Provider: Send + Sync {
     async fn package(&self, code: &str) -> Result<Package, ProviderError>;
 
     /// Returns exchange rates from the catalogue's currency.
-    async fn rates(&self) -> Result<Rates, ProviderError>;
+    /// (Unsupported unless the provider's capabilities say `rates`.)
+    async fn rates(&self) -> Result<Rates, ProviderError> {
+        Err(ProviderError::unsupported(&format!(
+            "{}: exchange rates",
+            self.name()
+        )))
+    }
 
     /// Places an order. Ordering the same reference twice must not buy twice: adapters use
     /// the provider's idempotency key where it has one, and [`Provider::find_order`] first
@@ -247,8 +267,14 @@ pub trait Provider: Send + Sync {
         reference: &str,
     ) -> Result<ProviderEsim, ProviderError>;
 
-    /// Cancels an unused eSIM and refunds it.
-    async fn cancel(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError>;
+    /// Cancels an unused eSIM and refunds it (unsupported unless the provider's capabilities
+    /// say `cancel`).
+    async fn cancel(&self, _provider_id: &str) -> Result<ProviderEsim, ProviderError> {
+        Err(ProviderError::unsupported(&format!(
+            "{}: cancelling an eSIM",
+            self.name()
+        )))
+    }
 
     /// Returns the merchant's balance with the provider.
     async fn balance(&self) -> Result<Money, ProviderError>;

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use esim_core::{ActivationCode, Destination, DestinationKind, Lifecycle, Money, Package, Rates};
+use esim_core::{ActivationCode, Destination, DestinationKind, Lifecycle, Money, Package};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -22,7 +22,7 @@ use crate::countries;
 use crate::http::{Backoff, Endpoint, Http, Secret};
 use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
-    ProviderOrder, ProviderOrderState, Recovery,
+    ProviderOrder, ProviderOrderState,
 };
 use crate::{lock, TopUpAttempts};
 pub use wire::Units;
@@ -105,11 +105,7 @@ impl CloudeSim {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let reply = self.http.send(request).await?;
-        if !reply.is_success() {
-            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
-        }
-        wire::read(&reply.body)
+        self.http.call::<wire::Envelope, T>(request).await
     }
 
     async fn post<T: DeserializeOwned>(&self, path: &str, body: Value) -> Result<T, ProviderError> {
@@ -210,20 +206,14 @@ impl Provider for CloudeSim {
     }
 
     fn capabilities(&self) -> Capabilities {
+        // No reference of ours is taken, and eSIMs are queried by ICCID or order number.
         Capabilities {
-            top_up: true,
             cancel: true,
-            usage: true,
-            rates: false,
-            balance: true,
-            top_up_active_only: false,
-            // No reference of ours is taken, and eSIMs are queried by ICCID or order number.
-            recovery: Recovery::Unfindable,
+            ..Capabilities::COMMON
         }
     }
 
     async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
-        let mut out: Vec<Destination> = Vec::new();
         let list = self.list(json!({"type": "BASE"})).await?;
         let packages = crate::readable(
             "cloudesim",
@@ -231,26 +221,23 @@ impl Provider for CloudeSim {
                 .filter(|p| !p.is_top_up())
                 .map(|p| p.into_package(self.units)),
         );
-        for package in packages {
-            if out.iter().any(|d| d.code == package.destination) {
-                continue;
-            }
-            let destination = match package.kind {
-                DestinationKind::Country => countries::country(&package.destination, None),
-                kind => Some(countries::destination(
-                    package.destination.clone(),
-                    region_name(&package.destination),
-                    kind,
-                )),
-            };
-            match destination {
-                Some(d) => out.push(d),
-                None => {
-                    tracing::warn!(code = %package.destination, "CloudeSIM location not in the country table; skipped")
+        let mut skipped = std::collections::HashSet::new();
+        Ok(countries::distinct(packages.into_iter().filter_map(
+            |package| {
+                let destination = match package.kind {
+                    DestinationKind::Country => countries::country(&package.destination, None),
+                    kind => Some(countries::destination(
+                        package.destination.clone(),
+                        region_name(&package.destination),
+                        kind,
+                    )),
+                };
+                if destination.is_none() && skipped.insert(package.destination.clone()) {
+                    tracing::warn!(code = %package.destination, "CloudeSIM location not in the country table; skipped");
                 }
-            }
-        }
-        Ok(out)
+                destination
+            },
+        )))
     }
 
     async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
@@ -277,10 +264,6 @@ impl Provider for CloudeSim {
             .map(|p| p.into_package(self.units))
             .find(|p| p.as_ref().map_or(true, |p| p.code == code))
             .unwrap_or_else(|| Err(ProviderError::not_found(format!("no package {code}"))))
-    }
-
-    async fn rates(&self) -> Result<Rates, ProviderError> {
-        Err(ProviderError::unsupported("CloudeSIM: exchange rates"))
     }
 
     async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
@@ -387,19 +370,14 @@ impl Provider for CloudeSim {
     ) -> Result<ProviderEsim, ProviderError> {
         let before = self.esim(provider_id).await?;
         // No idempotency key is documented.
-        if self
-            .top_ups
-            .already_applied(reference, before.total.bytes().unwrap_or(0))
-        {
-            return Ok(before);
-        }
-        let _: WireOrderNo = self
-            .buy(
-                "/esim/topup",
-                json!({"iccid": provider_id, "packageCode": package_code, "quantity": 1}),
-            )
-            .await?;
-        self.esim(provider_id).await
+        let body = json!({"iccid": provider_id, "packageCode": package_code, "quantity": 1});
+        let bytes = |e: &ProviderEsim| e.total.bytes().unwrap_or(0);
+        self.top_ups
+            .once(reference, before, bytes, || async {
+                let _: WireOrderNo = self.buy("/esim/topup", body).await?;
+                self.esim(provider_id).await
+            })
+            .await
     }
 
     async fn cancel(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {

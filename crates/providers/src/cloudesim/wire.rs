@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::kind_of_status;
+use crate::http::{self, kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
 
 /// What CloudeSIM's numbers mean: its documentation's dollars and megabytes, or the
@@ -73,33 +73,40 @@ fn malformed(what: impl Into<String>) -> ProviderError {
 /// Reads a successful answer's payload (`obj`, else `data`) as `T`. An answer saying
 /// `success: false` (a boolean or the string "false") is read as the error it carries.
 pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        malformed(format!(
-            "CloudeSIM answered something that is not JSON: {e}"
-        ))
-    })?;
-    let success = match value.get("success") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    };
-    if !success {
-        return Err(error_of(200, &value, None));
-    }
-    let payload = value
-        .get("obj")
-        .filter(|v| !v.is_null())
-        .or_else(|| value.get("data"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    serde_json::from_value(payload)
-        .map_err(|e| malformed(format!("CloudeSIM's answer has an unexpected shape: {e}")))
+    http::read::<Envelope, T>(body)
 }
 
 /// Reads a failed answer.
 pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    let value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    error_of(status, &value, retry_after)
+    http::error::<Envelope>(status, body, retry_after)
+}
+
+/// The eSIM Access envelope: `{success, obj}` (or `data`); anything but success is an error.
+pub struct Envelope;
+
+impl Dialect for Envelope {
+    const NAME: &'static str = "CloudeSIM";
+
+    fn payload(value: Value) -> Result<Value, ProviderError> {
+        let success = match value.get("success") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        };
+        if !success {
+            return Err(error_of(200, &value, None));
+        }
+        Ok(value
+            .get("obj")
+            .filter(|v| !v.is_null())
+            .or_else(|| value.get("data"))
+            .cloned()
+            .unwrap_or(Value::Null))
+    }
+
+    fn error(status: u16, value: &Value, _: &[u8], retry_after: Option<Duration>) -> ProviderError {
+        error_of(status, value, retry_after)
+    }
 }
 
 /// `{success:false, errorMsg}` (CloudeSIM) or `{errorCode, errorMsg|errorMessage}` (eSIM

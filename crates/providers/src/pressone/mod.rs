@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use esim_core::{
-    Destination, DestinationKind, EsimStatus, Lifecycle, Money, Package, ProfileState, Rates,
-    Validity, Volume,
+    Destination, DestinationKind, EsimStatus, Lifecycle, Money, Package, ProfileState, Validity,
+    Volume,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -109,11 +109,7 @@ impl PressOne {
                 ("client_secret", self.client_secret.expose()),
                 ("grant_type", "client_credentials"),
             ]);
-        let reply = self.http.send(request).await?;
-        if !reply.is_success() {
-            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
-        }
-        let token: WireToken = wire::read(&reply.body)?;
+        let token: WireToken = self.http.call::<wire::Envelope, _>(request).await?;
         if token.access_token.trim().is_empty() {
             return Err(ProviderError::new(
                 ErrorKind::MalformedResponse,
@@ -154,11 +150,7 @@ impl PressOne {
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
-        let reply = self.send(build).await?;
-        if !reply.is_success() {
-            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
-        }
-        wire::read(&reply.body)
+        self.send(build).await?.read::<wire::Envelope, T>()
     }
 
     async fn get<T: DeserializeOwned>(
@@ -166,8 +158,7 @@ impl PressOne {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ProviderError> {
-        self.call(|| self.http.request(Method::GET, path).query(query))
-            .await
+        self.call(|| self.http.get(path, query)).await
     }
 
     /// The whole catalogue (local and global packages), every page, kept for a while.
@@ -189,16 +180,9 @@ impl PressOne {
                     ("page", number.as_str()),
                 ];
                 let reply = self
-                    .send(|| {
-                        self.http
-                            .request(Method::GET, "/customer/v2/packages")
-                            .query(&query)
-                    })
+                    .send(|| self.http.get("/customer/v2/packages", &query))
                     .await?;
-                if !reply.is_success() {
-                    return Err(wire::error(reply.status, &reply.body, reply.retry_after));
-                }
-                let entries: Vec<WireDestination> = wire::read(&reply.body)?;
+                let entries: Vec<WireDestination> = reply.read::<wire::Envelope, _>()?;
                 let count = entries.len();
                 all.extend(entries);
                 // Without a stated last page (none is documented), a full page means there
@@ -391,34 +375,29 @@ impl Provider for PressOne {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            top_up: true,
-            cancel: false,
-            usage: true,
-            rates: false,
-            balance: true,
             top_up_active_only: true,
             // Orders carry our reference as their description; PressOne may list an order
             // only once it has finished it.
             recovery: Recovery::Search,
+            ..Capabilities::COMMON
         }
     }
 
     async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
-        let mut out: Vec<Destination> = Vec::new();
-        for entry in self.catalogue().await?.iter() {
-            if crate::readable("pressone", [entry.packages()])
-                .concat()
-                .is_empty()
-            {
-                continue;
-            }
-            let (code, name, kind) = entry.destination();
-            if out.iter().any(|d| d.code == code) {
-                continue;
-            }
-            out.push(countries::destination(code, name, kind));
-        }
-        Ok(out)
+        let catalogue = self.catalogue().await?;
+        Ok(countries::distinct(
+            catalogue
+                .iter()
+                .filter(|entry| {
+                    !crate::readable("pressone", [entry.packages()])
+                        .concat()
+                        .is_empty()
+                })
+                .map(|entry| {
+                    let (code, name, kind) = entry.destination();
+                    countries::destination(code, name, kind)
+                }),
+        ))
     }
 
     async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
@@ -443,10 +422,6 @@ impl Provider for PressOne {
         Err(ProviderError::not_found(format!(
             "no PressOne package {code:?}"
         )))
-    }
-
-    async fn rates(&self) -> Result<Rates, ProviderError> {
-        Err(ProviderError::unsupported("PressOne: exchange rates"))
     }
 
     async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
@@ -557,10 +532,6 @@ impl Provider for PressOne {
             }
         }
         Ok(esim)
-    }
-
-    async fn cancel(&self, _provider_id: &str) -> Result<ProviderEsim, ProviderError> {
-        Err(ProviderError::unsupported("PressOne: cancelling an eSIM"))
     }
 
     async fn balance(&self) -> Result<Money, ProviderError> {

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::kind_of_status;
+use crate::http::{self, kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError};
 
 fn malformed(what: impl Into<String>) -> ProviderError {
@@ -60,13 +60,25 @@ fn indexed_list(value: Value) -> Value {
 /// Reads a successful answer's payload as `T`; an answer saying `success: false` is read as
 /// its error.
 pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| malformed(format!("PressOne answered something that is not JSON: {e}")))?;
-    if value.get("success").and_then(Value::as_bool) == Some(false) {
-        return Err(error_of(200, &value, None));
+    http::read::<Envelope, T>(body)
+}
+
+/// PressOne's envelope around Airalo's; `success: false` is an error.
+pub struct Envelope;
+
+impl Dialect for Envelope {
+    const NAME: &'static str = "PressOne";
+
+    fn payload(value: Value) -> Result<Value, ProviderError> {
+        if value.get("success").and_then(Value::as_bool) == Some(false) {
+            return Err(error_of(200, &value, None));
+        }
+        Ok(payload(value))
     }
-    serde_json::from_value(payload(value))
-        .map_err(|e| malformed(format!("PressOne's answer has an unexpected shape: {e}")))
+
+    fn error(status: u16, value: &Value, _: &[u8], retry_after: Option<Duration>) -> ProviderError {
+        error_of(status, value, retry_after)
+    }
 }
 
 /// Reads the pagination of a list answer: (current page, last page), when stated.
@@ -86,8 +98,7 @@ pub fn pages(body: &[u8]) -> Option<(u64, u64)> {
 
 /// Reads a failed answer.
 pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    let value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    error_of(status, &value, retry_after)
+    http::error::<Envelope>(status, body, retry_after)
 }
 
 /// Airalo's numeric codes (in `code`, or PressOne's `Code` under `data`) first, PressOne's

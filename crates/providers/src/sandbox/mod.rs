@@ -404,14 +404,11 @@ impl Provider for Sandbox {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            top_up: true,
             cancel: true,
-            usage: true,
             rates: true,
-            balance: true,
-            top_up_active_only: false,
             // Orders are kept by our reference, in the same process as the proxy.
             recovery: Recovery::Exact,
+            ..Capabilities::COMMON
         }
     }
 

@@ -75,14 +75,8 @@ impl Vellosim {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
-        let reply = self
-            .http
-            .send(request.header("X-API-Key", self.key.expose()))
-            .await?;
-        if !reply.is_success() {
-            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
-        }
-        wire::read(&reply.body)
+        let request = request.header("X-API-Key", self.key.expose());
+        self.http.call::<wire::Envelope, T>(request).await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -90,8 +84,7 @@ impl Vellosim {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ProviderError> {
-        self.call(self.http.request(Method::GET, path).query(query))
-            .await
+        self.call(self.http.get(path, query)).await
     }
 
     /// A purchase or a top-up: `POST /api/esim/buy`, given the purchase timeout.
@@ -175,13 +168,9 @@ impl Provider for Vellosim {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            top_up: true,
-            cancel: false,
-            usage: true,
             rates: true,
-            balance: true,
-            top_up_active_only: false,
             recovery: Recovery::Search,
+            ..Capabilities::COMMON
         }
     }
 
@@ -213,11 +202,9 @@ impl Provider for Vellosim {
                     }
                 }
             };
-            if !out.iter().any(|d| d.code == destination.code) {
-                out.push(destination);
-            }
+            out.push(destination);
         }
-        Ok(out)
+        Ok(countries::distinct(out))
     }
 
     async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
@@ -418,22 +405,15 @@ impl Provider for Vellosim {
     ) -> Result<ProviderEsim, ProviderError> {
         let before = self.wire_esim(provider_id).await?;
         // Vellosim has no idempotency key.
-        if self
-            .top_ups
-            .already_applied(reference, before.total.bytes().unwrap_or(0))
-        {
-            return Ok(before);
-        }
-        self.buy(
-            json!({"packageCode": package_code, "paymentMethod": "WALLET",
-                        "packageType": "TOPUP", "esimId": provider_id}),
-        )
-        .await?;
-        self.wire_esim(provider_id).await
-    }
-
-    async fn cancel(&self, _provider_id: &str) -> Result<ProviderEsim, ProviderError> {
-        Err(ProviderError::unsupported("Vellosim: cancelling an eSIM"))
+        let body = json!({"packageCode": package_code, "paymentMethod": "WALLET",
+                    "packageType": "TOPUP", "esimId": provider_id});
+        let bytes = |e: &ProviderEsim| e.total.bytes().unwrap_or(0);
+        self.top_ups
+            .once(reference, before, bytes, || async {
+                self.buy(body).await?;
+                self.wire_esim(provider_id).await
+            })
+            .await
     }
 
     async fn balance(&self) -> Result<Money, ProviderError> {

@@ -15,34 +15,44 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::http::{self, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
 
 fn malformed(what: impl Into<String>) -> ProviderError {
     ProviderError::new(ErrorKind::MalformedResponse, what)
 }
 
-/// Reads a successful answer's body as `T`, unwrapping `{success, data}` when present. An
-/// answer that says `success: false` is read as the error it carries.
-pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| malformed(format!("Vellosim answered something that is not JSON: {e}")))?;
-    if value.get("success").and_then(Value::as_bool) == Some(false) {
-        return Err(error_of(200, &value, None));
-    }
-    let payload = match value {
-        Value::Object(mut map) if map.contains_key("success") && map.contains_key("data") => {
-            map.remove("data").unwrap_or(Value::Null)
+/// Vellosim's envelope: `{success, data}` or a bare answer; `success: false` is an error.
+pub struct Envelope;
+
+impl Dialect for Envelope {
+    const NAME: &'static str = "Vellosim";
+
+    fn payload(value: Value) -> Result<Value, ProviderError> {
+        if value.get("success").and_then(Value::as_bool) == Some(false) {
+            return Err(error_of(200, &value, None));
         }
-        other => other,
-    };
-    serde_json::from_value(payload)
-        .map_err(|e| malformed(format!("Vellosim's answer has an unexpected shape: {e}")))
+        Ok(match value {
+            Value::Object(mut map) if map.contains_key("success") && map.contains_key("data") => {
+                map.remove("data").unwrap_or(Value::Null)
+            }
+            other => other,
+        })
+    }
+
+    fn error(status: u16, value: &Value, _: &[u8], retry_after: Option<Duration>) -> ProviderError {
+        error_of(status, value, retry_after)
+    }
+}
+
+/// Reads a successful answer's body as `T`.
+pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
+    http::read::<Envelope, T>(body)
 }
 
 /// Reads a failed answer: HTTP `status`, its body, and the `Retry-After` it came with.
 pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    let value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    error_of(status, &value, retry_after)
+    http::error::<Envelope>(status, body, retry_after)
 }
 
 /// Maps the three documented error envelopes, `{success:false, error:{code, message}}`,

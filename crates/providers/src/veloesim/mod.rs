@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use esim_core::{Destination, Money, Package, Rates};
+use esim_core::{Destination, Money, Package};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -22,7 +22,7 @@ use crate::countries;
 use crate::http::{segment, Endpoint, Http, Secret};
 use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
-    ProviderOrder, ProviderOrderState, Recovery,
+    ProviderOrder, ProviderOrderState,
 };
 use crate::{lock, TopUpAttempts};
 use wire::{WireEsim, WireOrganization, WirePage, WirePlan};
@@ -92,14 +92,8 @@ impl VeloeSim {
             AuthScheme::Apikey => format!("Apikey {}", self.key.expose()),
             AuthScheme::Bare => self.key.expose().to_owned(),
         };
-        let reply = self
-            .http
-            .send(request.header(reqwest::header::AUTHORIZATION, header))
-            .await?;
-        if !reply.is_success() {
-            return Err(wire::error(reply.status, &reply.body, reply.retry_after));
-        }
-        wire::read(&reply.body)
+        let request = request.header(reqwest::header::AUTHORIZATION, header);
+        self.http.call::<wire::Envelope, T>(request).await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -107,8 +101,7 @@ impl VeloeSim {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ProviderError> {
-        self.call(self.http.request(Method::GET, path).query(query))
-            .await
+        self.call(self.http.get(path, query)).await
     }
 
     /// Walks `{count, rows}` pages with `limit`/`offset` to the end.
@@ -184,30 +177,18 @@ impl Provider for VeloeSim {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            top_up: true,
-            cancel: false,
-            usage: true,
-            rates: false,
-            balance: true,
-            top_up_active_only: false,
-            // Its eSIM list carries no reference of ours and no time of purchase.
-            recovery: Recovery::Unfindable,
-        }
+        // Its eSIM list carries no reference of ours and no time of purchase.
+        Capabilities::COMMON
     }
 
     async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
-        let mut out: Vec<Destination> = Vec::new();
-        for plan in self.plans().await?.iter() {
-            let Some((code, name, kind)) = plan.destination() else {
-                continue;
-            };
-            if out.iter().any(|d| d.code == code) {
-                continue;
-            }
-            out.push(countries::destination(code, name, kind));
-        }
-        Ok(out)
+        let plans = self.plans().await?;
+        Ok(countries::distinct(
+            plans
+                .iter()
+                .filter_map(|plan| plan.destination())
+                .map(|(code, name, kind)| countries::destination(code, name, kind)),
+        ))
     }
 
     async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
@@ -233,10 +214,6 @@ impl Provider for VeloeSim {
         self.get::<WirePlan>(&format!("/plans/{id}"), &[])
             .await?
             .into_package(true)
-    }
-
-    async fn rates(&self) -> Result<Rates, ProviderError> {
-        Err(ProviderError::unsupported("VeloeSIM: exchange rates"))
     }
 
     async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
@@ -366,24 +343,18 @@ impl Provider for VeloeSim {
         let id = VeloeSim::plan_id(package_code)?;
         let before: WireEsim = self.get(&format!("/esims/{iccid}"), &[]).await?;
         // No idempotency key: a top-up adds a plan to the eSIM.
-        if self
+        let plans = |e: &WireEsim| e.assigned_plans.len() as u64;
+        let after = self
             .top_ups
-            .already_applied(reference, before.assigned_plans.len() as u64)
-        {
-            return self.convert(before).await;
-        }
-        let after: WireEsim = self
-            .call(
-                self.http
-                    .purchase(Method::POST, &format!("/esims/{iccid}/top-up"))
-                    .json(&json!({"planId": id})),
-            )
+            .once(reference, before, plans, || {
+                self.call(
+                    self.http
+                        .purchase(Method::POST, &format!("/esims/{iccid}/top-up"))
+                        .json(&json!({"planId": id})),
+                )
+            })
             .await?;
         self.convert(after).await
-    }
-
-    async fn cancel(&self, _provider_id: &str) -> Result<ProviderEsim, ProviderError> {
-        Err(ProviderError::unsupported("VeloeSIM: cancelling an eSIM"))
     }
 
     async fn balance(&self) -> Result<Money, ProviderError> {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::countries;
-use crate::http::kind_of_status;
+use crate::http::{self, kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
 
 fn malformed(what: impl Into<String>) -> ProviderError {
@@ -24,37 +24,49 @@ fn malformed(what: impl Into<String>) -> ProviderError {
 
 /// Reads a successful answer as `T`.
 pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| malformed(format!("VeloeSIM answered something that is not JSON: {e}")))?;
-    serde_json::from_value(value)
-        .map_err(|e| malformed(format!("VeloeSIM's answer has an unexpected shape: {e}")))
+    http::read::<Envelope, T>(body)
 }
 
 /// Reads a failed answer.
 pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let message = ["message", "error", "detail"]
-        .iter()
-        .find_map(|k| match value.get(*k) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Array(list)) => Some(
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            _ => None,
-        })
-        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
-    let lower = message.to_ascii_lowercase();
-    let kind = if lower.contains("insufficient") || lower.contains("balance") {
-        ErrorKind::InsufficientBalance
-    } else if status == 400 && lower.contains("not found") {
-        ErrorKind::NotFound
-    } else {
-        kind_of_status(status, retry_after)
-    };
-    ProviderError::new(kind, format!("VeloeSIM {status}: {}", message.trim()))
+    http::error::<Envelope>(status, body, retry_after)
+}
+
+/// Bare answers; errors are undocumented, so any `message`, `error` or `detail` is read.
+pub struct Envelope;
+
+impl Dialect for Envelope {
+    const NAME: &'static str = "VeloeSIM";
+
+    fn error(
+        status: u16,
+        value: &Value,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> ProviderError {
+        let message = ["message", "error", "detail"]
+            .iter()
+            .find_map(|k| match value.get(*k) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Array(list)) => Some(
+                    list.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                _ => None,
+            })
+            .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+        let lower = message.to_ascii_lowercase();
+        let kind = if lower.contains("insufficient") || lower.contains("balance") {
+            ErrorKind::InsufficientBalance
+        } else if status == 400 && lower.contains("not found") {
+            ErrorKind::NotFound
+        } else {
+            kind_of_status(status, retry_after)
+        };
+        ProviderError::new(kind, format!("VeloeSIM {status}: {}", message.trim()))
+    }
 }
 
 /// `{count, rows}`.
