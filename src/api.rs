@@ -1,7 +1,14 @@
-//! The one client of the storefront API. Every request made while a view is alive is aborted
-//! when that view is cleaned up, so leaving a panel cancels what it was loading.
+//! The one client of the storefront API, one function per endpoint: the only place that
+//! knows the API's paths and how ids and values are encoded in them. Every request made while
+//! a view is alive is aborted when that view is cleaned up, so leaving a panel cancels what it
+//! was loading.
 
-use esim_core::api::{ErrorBody, ErrorCode};
+use esim_core::api::{
+    DestinationList, ErrorBody, ErrorCode, Esim, EsimList, Order, OrderRequest, PackageList, Quote,
+    QuoteRequest, Storefront, TopUpRequest,
+};
+use esim_core::query::encode;
+use esim_core::{Package, PackageQuery};
 use leptos::prelude::on_cleanup;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -118,13 +125,105 @@ impl Api {
         Request::new_with_str_and_init(&self.url(path), &init).map_err(failed)
     }
 
-    /// GETs `path` and decodes the JSON answer.
-    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    /// How this storefront is set up: `GET /v1/storefront`.
+    pub(crate) async fn storefront(&self) -> Result<Storefront, ApiError> {
+        self.get("/v1/storefront").await
+    }
+
+    /// Every destination, its "from" price in `currency`: `GET /v1/destinations`.
+    pub(crate) async fn destinations(
+        &self,
+        currency: Option<&str>,
+    ) -> Result<DestinationList, ApiError> {
+        self.get(&format!("/v1/destinations{}", priced_in(currency, '?')))
+            .await
+    }
+
+    /// The packages `query` asks for, priced in `currency`: `GET /v1/packages`.
+    pub(crate) async fn packages(
+        &self,
+        query: &PackageQuery,
+        currency: Option<&str>,
+    ) -> Result<PackageList, ApiError> {
+        let query = query.to_query();
+        self.get(&format!("/v1/packages?{query}{}", priced_in(currency, '&')))
+            .await
+    }
+
+    /// One package by its code: `GET /v1/packages/{code}`.
+    pub(crate) async fn package(
+        &self,
+        code: &str,
+        currency: Option<&str>,
+    ) -> Result<Package, ApiError> {
+        let path = format!("/v1/packages/{}{}", encode(code), priced_in(currency, '?'));
+        self.get(&path).await
+    }
+
+    /// The server's price for an order: `POST /v1/quotes`.
+    pub(crate) async fn quote(&self, request: &QuoteRequest) -> Result<Quote, ApiError> {
+        self.post("/v1/quotes", request, None).await
+    }
+
+    /// Places an order under its checkout attempt's `key`: `POST /v1/orders`.
+    pub(crate) async fn order(&self, request: &OrderRequest, key: &str) -> Result<Order, ApiError> {
+        self.post("/v1/orders", request, Some(key)).await
+    }
+
+    /// An order as it stands: `GET /v1/orders/{id}`.
+    pub(crate) async fn order_by_id(&self, id: &str) -> Result<Order, ApiError> {
+        self.get(&format!("/v1/orders/{}", encode(id))).await
+    }
+
+    /// The caller's eSIMs: `GET /v1/esims`.
+    pub(crate) async fn esims(&self) -> Result<EsimList, ApiError> {
+        self.get("/v1/esims").await
+    }
+
+    /// One eSIM, asking the provider for fresh usage when `refresh`: `GET /v1/esims/{id}`.
+    pub(crate) async fn esim(&self, id: &str, refresh: bool) -> Result<Esim, ApiError> {
+        let fresh = if refresh { "?refresh=true" } else { "" };
+        self.get(&format!("/v1/esims/{}{fresh}", encode(id))).await
+    }
+
+    /// The top-ups an eSIM can take, priced in `currency`: `GET /v1/esims/{id}/topups`.
+    pub(crate) async fn top_ups(
+        &self,
+        id: &str,
+        currency: Option<&str>,
+    ) -> Result<PackageList, ApiError> {
+        let path = format!(
+            "/v1/esims/{}/topups{}",
+            encode(id),
+            priced_in(currency, '?')
+        );
+        self.get(&path).await
+    }
+
+    /// Adds a top-up under its attempt's `key`: `POST /v1/esims/{id}/topups`.
+    pub(crate) async fn top_up(
+        &self,
+        id: &str,
+        request: &TopUpRequest,
+        key: &str,
+    ) -> Result<Esim, ApiError> {
+        let path = format!("/v1/esims/{}/topups", encode(id));
+        self.post(&path, request, Some(key)).await
+    }
+
+    /// Cancels an unused eSIM: `POST /v1/esims/{id}/cancel`, with nothing in its body (`{}`).
+    pub(crate) async fn cancel(&self, id: &str) -> Result<Esim, ApiError> {
+        #[derive(Serialize)]
+        struct NoBody {}
+        let path = format!("/v1/esims/{}/cancel", encode(id));
+        self.post(&path, &NoBody {}, None).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         send(self.request("GET", path, None, None)?).await
     }
 
-    /// POSTs `body` as JSON to `path`, with an idempotency key when given.
-    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+    async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
@@ -133,6 +232,14 @@ impl Api {
         let json = to_json(body).map_err(ApiError::BadAnswer)?;
         send(self.request("POST", path, Some(json), idempotency_key)?).await
     }
+}
+
+/// `?currency=EUR` (or `&currency=EUR` after other parameters), or nothing when the storefront's
+/// default applies.
+fn priced_in(currency: Option<&str>, separator: char) -> String {
+    currency
+        .map(|c| format!("{separator}currency={}", encode(c)))
+        .unwrap_or_default()
 }
 
 /// Returns an abort signal fired when the current reactive owner is cleaned up.

@@ -7,7 +7,10 @@ use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 use serde::Serialize;
 
+use esim_core::api::Storefront;
+
 use crate::api::{Api, ApiError};
+use crate::fetched::Fetched;
 use crate::i18n::Locale;
 use crate::platform;
 
@@ -22,6 +25,8 @@ pub(crate) struct Shop {
     /// (`element.refresh()`).
     pub reload: ArcTrigger,
     host: StoredValue<HtmlElement, LocalStorage>,
+    owner: Owner,
+    storefront: StoredValue<Option<Fetched<Storefront>>>,
 }
 
 impl Shop {
@@ -41,6 +46,8 @@ impl Shop {
             currency: RwSignal::new(currency),
             reload,
             host: StoredValue::new_local(host),
+            owner: Owner::current().unwrap_or_default(),
+            storefront: StoredValue::new(None),
         }
     }
 
@@ -62,18 +69,21 @@ impl Shop {
         format!("guest-token:{}", self.api.base())
     }
 
-    /// Returns the currency query parameter for API paths ("&currency=EUR" or "").
-    pub(crate) fn currency_param(&self) -> String {
-        self.currency
-            .get()
-            .map(|c| format!("&currency={c}"))
-            .unwrap_or_default()
-    }
-
-    /// Returns the currency as a whole query string ("?currency=EUR" or ""), for paths with
-    /// no other parameter.
-    pub(crate) fn currency_query(&self) -> String {
-        self.currency_param().replacen('&', "?", 1)
+    /// The storefront's settings, loaded once for the whole widget when a panel first asks.
+    pub(crate) fn storefront(&self) -> Fetched<Storefront> {
+        if let Some(loaded) = self.storefront.get_value() {
+            return loaded;
+        }
+        let api = self.api.clone();
+        // Made under the widget's own owner, so that it outlives the panel that asked first.
+        let loaded = self.owner.with(|| {
+            Fetched::new(move || {
+                let api = api.clone();
+                async move { api.storefront().await }
+            })
+        });
+        self.storefront.set_value(Some(loaded));
+        loaded
     }
 
     /// Sends a composed, bubbling `CustomEvent` named `name` from the host element, so the

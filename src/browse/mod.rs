@@ -1,10 +1,13 @@
 //! The package browser: find a destination, compare its plans, open one, choose it.
 
 mod card;
+mod destination;
 mod details;
 
-use esim_core::api::{DestinationList, DestinationSummary, PackageList};
-use esim_core::{Destination, DestinationIndex, DestinationKind, Money, Package, SortKey};
+use esim_core::api::DestinationSummary;
+use esim_core::{
+    Destination, DestinationIndex, DestinationKind, Money, Package, PackageQuery, SortKey, Volume,
+};
 use leptos::prelude::*;
 
 use crate::context::use_shop;
@@ -13,6 +16,7 @@ use crate::i18n::Msg;
 use crate::ui::status::{Empty, ErrorWithRetry, Skeleton};
 use crate::ui::tabs::tab_key;
 use card::PlanCard;
+use destination::DestinationButton;
 use details::PlanDetails;
 
 /// Destinations shown before the shopper types anything.
@@ -63,38 +67,30 @@ pub(crate) fn PackageBrowser(
     let destinations = {
         let shop = shop.clone();
         Fetched::new(move || {
-            let (api, currency) = (shop.api.clone(), shop.currency_query());
-            async move {
-                api.get::<DestinationList>(&format!("/v1/destinations{currency}"))
-                    .await
-            }
+            let (api, currency) = (shop.api.clone(), shop.currency.get());
+            async move { api.destinations(currency.as_deref()).await }
         })
     };
     let packages = {
         let shop = shop.clone();
         Fetched::new(move || {
-            let (api, currency) = (shop.api.clone(), shop.currency_param());
+            let (api, currency) = (shop.api.clone(), shop.currency.get());
             let destination = wanted.get();
             let (sort, unlimited, limits) = (sort.get(), unlimited_only.get(), limits.get());
             async move {
                 let Some(code) = destination else {
                     return Ok(None);
                 };
-                let mut filter = if unlimited { "&unlimited=true" } else { "" }.to_owned();
-                if let Some(gb) = limits.min_gb {
-                    filter.push_str(&format!("&min_data={gb}GB"));
-                }
-                if let Some(days) = limits.min_days {
-                    filter.push_str(&format!("&min_days={days}"));
-                }
-                if let Some(price) = limits.max_price {
-                    filter.push_str(&format!("&max_price={}", price.amount_text()));
-                }
-                let path = format!(
-                    "/v1/packages?destination={code}&sort={}{filter}{currency}",
-                    sort.as_str()
-                );
-                api.get::<PackageList>(&path).await.map(Some)
+                let query = PackageQuery {
+                    destination: Some(code),
+                    min_data: limits.min_gb.and_then(|gb| Volume::from_gigabytes(gb).ok()),
+                    min_days: limits.min_days,
+                    max_price: limits.max_price,
+                    unlimited: unlimited.then_some(true),
+                    sort,
+                    ..PackageQuery::default()
+                };
+                api.packages(&query, currency.as_deref()).await.map(Some)
             }
         })
     };
@@ -389,29 +385,5 @@ pub(crate) fn PackageBrowser(
             <div class="tabs" role="tablist" aria-label=locale.t(Msg::WhereTo) on:keydown=on_tab_key>{tabs}</div>
             <div class="panel-body" role="tabpanel" aria-live="polite">{body}</div>
         </section>
-    }
-}
-
-/// A destination the shopper can pick, with its "from" price.
-#[component]
-fn DestinationButton(
-    /// The destination and its cheapest price.
-    summary: DestinationSummary,
-    /// Called when picked.
-    on_pick: Callback<Destination>,
-) -> impl IntoView {
-    let shop = use_shop();
-    let locale = shop.locale;
-    let from = summary
-        .from_price
-        .map(|p| format!("{} {}", locale.t(Msg::From), locale.price(p)));
-    let destination = summary.destination.clone();
-    view! {
-        <li class="destination">
-            <button type="button" class="destination-button" on:click=move |_| on_pick.run(destination.clone())>
-                <span class="destination-name">{summary.destination.name.clone()}</span>
-                <span class="destination-from">{from}</span>
-            </button>
-        </li>
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use esim_core::api::{Order, OrderRequest, OrderState, Quote, QuoteRequest, Storefront};
+use esim_core::api::{Order, OrderRequest, OrderState, QuoteRequest};
 use esim_core::{api::is_valid_email, Package};
 use leptos::prelude::*;
 
@@ -57,13 +57,7 @@ pub(crate) fn Checkout(
     // effect runs later, and could renew the key after an attempt had already taken it.
     let attempt: RwSignal<Option<String>> = RwSignal::new(None);
 
-    let storefront = {
-        let api = shop.api.clone();
-        Fetched::new(move || {
-            let api = api.clone();
-            async move { api.get::<Storefront>("/v1/storefront").await }
-        })
-    };
+    let storefront = shop.storefront();
     let code = package.code.clone();
     let quote = {
         let (api, currency) = (shop.api.clone(), shop.currency);
@@ -74,7 +68,7 @@ pub(crate) fn Checkout(
                 currency: currency.get().unwrap_or_default(),
             };
             let api = api.clone();
-            async move { api.post::<_, Quote>("/v1/quotes", &request, None).await }
+            async move { api.quote(&request).await }
         })
     };
 
@@ -102,10 +96,7 @@ pub(crate) fn Checkout(
             let shop = shop.clone();
             leptos::task::spawn_local(async move {
                 let api = shop.buyer_api();
-                match api
-                    .post::<_, Order>("/v1/orders", &request, Some(&key))
-                    .await
-                {
+                match api.order(&request, &key).await {
                     Ok(order) => {
                         if let Some(token) = &order.guest_token {
                             shop.remember_guest(token);
@@ -276,7 +267,7 @@ async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) 
                     return;
                 }
                 platform::sleep(POLL_EVERY).await;
-                if let Ok(fresh) = api.get::<Order>(&format!("/v1/orders/{}", order.id)).await {
+                if let Ok(fresh) = api.order_by_id(&order.id).await {
                     order = fresh;
                 }
             }
@@ -334,19 +325,11 @@ pub(crate) fn CheckoutOf(
     code: String,
 ) -> impl IntoView {
     let shop = use_shop();
-    let path = {
-        let shop = shop.clone();
-        move || {
-            let currency = shop.currency_query();
-            format!("/v1/packages/{}{currency}", percent_encode(&code))
-        }
-    };
     let package = {
-        let api = shop.api.clone();
+        let (api, currency) = (shop.api.clone(), shop.currency);
         Fetched::new(move || {
-            let api = api.clone();
-            let path = path();
-            async move { api.get::<Package>(&path).await }
+            let (api, code, currency) = (api.clone(), code.clone(), currency.get());
+            async move { api.package(&code, currency.as_deref()).await }
         })
     };
     let on_back = Callback::new(move |()| shop.emit("esim:back", &()));
@@ -358,9 +341,4 @@ pub(crate) fn CheckoutOf(
         }
         Some(Ok(package)) => view! { <Checkout package on_back /> }.into_any(),
     }
-}
-
-/// Escapes a plan code for a URL path: codes come from the page's markup.
-fn percent_encode(text: &str) -> String {
-    String::from(js_sys::encode_uri_component(text))
 }

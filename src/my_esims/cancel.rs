@@ -80,11 +80,7 @@ pub(super) fn CancelEsim(
         let shop = shop.clone();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let path = format!("/v1/esims/{}/cancel", esim_id.get_value());
-            let answer = shop
-                .buyer_api()
-                .post::<_, Esim>(&path, &NoBody {}, None)
-                .await;
+            let answer = shop.buyer_api().cancel(&esim_id.get_value()).await;
             let _ = busy.try_set(false);
             match answer {
                 Ok(esim) => {
@@ -126,10 +122,6 @@ pub(super) fn CancelEsim(
         </section>
     }
 }
-
-/// The cancel request carries nothing; it is sent as `{}`.
-#[derive(serde::Serialize)]
-struct NoBody {}
 
 /// Says why a cancel failed: a refusal of the eSIM's state in the words of cancelling.
 fn refusal(error: &ApiError, locale: Locale) -> String {

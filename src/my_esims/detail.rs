@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use esim_core::api::{Esim, Storefront};
+use esim_core::api::Esim;
 use esim_core::Lifecycle;
 use leptos::html;
 use leptos::prelude::*;
@@ -13,7 +13,6 @@ use super::top_up::TopUp;
 use super::UsageSummary;
 use crate::api::ApiError;
 use crate::context::use_shop;
-use crate::fetched::Fetched;
 use crate::i18n::Msg;
 use crate::platform;
 use crate::ui::back::BackLink;
@@ -34,7 +33,7 @@ pub(super) fn EsimDetail(
     let shop = use_shop();
     let locale = shop.locale;
     let api = shop.buyer_api();
-    let path = format!("/v1/esims/{}", esim.id);
+    let id = esim.id.clone();
     let current = RwSignal::new(esim);
     // What just happened, read out by screen readers ("Usage updated.", "Top-up added.").
     let notice: RwSignal<Option<String>> = RwSignal::new(None);
@@ -50,14 +49,12 @@ pub(super) fn EsimDetail(
     // Asks the proxy for fresh usage. A 429 carries how long to wait: the button stays off
     // for that long and says so, instead of hammering a rate-limited provider.
     let refresh = {
-        let api = api.clone();
-        let path = path.clone();
+        let (api, id) = (api.clone(), id.clone());
         move || {
-            let api = api.clone();
-            let path = format!("{path}?refresh=true");
+            let (api, id) = (api.clone(), id.clone());
             refreshing.set(true);
             leptos::task::spawn_local(async move {
-                let answer = api.get::<Esim>(&path).await;
+                let answer = api.esim(&id, true).await;
                 let _ = refreshing.try_set(false);
                 match answer {
                     Ok(esim) => {
@@ -83,8 +80,7 @@ pub(super) fn EsimDetail(
 
     // An eSIM being prepared: ask again (without forcing the provider) until it is ready.
     {
-        let api = api.clone();
-        let path = path.clone();
+        let (api, id) = (api.clone(), id.clone());
         leptos::task::spawn_local(async move {
             for _ in 0..PENDING_TRIES {
                 let pending =
@@ -93,7 +89,7 @@ pub(super) fn EsimDetail(
                     return;
                 }
                 platform::sleep(PENDING_EVERY).await;
-                if let Ok(esim) = api.get::<Esim>(&path).await {
+                if let Ok(esim) = api.esim(&id, false).await {
                     if current.try_set(esim).is_some() {
                         return;
                     }
@@ -172,13 +168,7 @@ pub(super) fn EsimDetail(
         }
     };
     // Why an eSIM cannot be cancelled is worth saying only where the provider cancels at all.
-    let provider_cancels = {
-        let api = shop.api.clone();
-        Fetched::new(move || {
-            let api = api.clone();
-            async move { api.get::<Storefront>("/v1/storefront").await }
-        })
-    };
+    let provider_cancels = shop.storefront();
     let cancel = move || match cancel_state.get() {
         (true, _) => view! { <CancelEsim esim_id=id.clone() on_change /> }.into_any(),
         (false, Lifecycle::Ready | Lifecycle::Active | Lifecycle::Depleted)

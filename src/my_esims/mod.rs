@@ -7,7 +7,7 @@ mod top_up;
 
 use std::time::Duration;
 
-use esim_core::api::{Esim, EsimList};
+use esim_core::api::Esim;
 use esim_core::Lifecycle;
 use leptos::html;
 use leptos::prelude::*;
@@ -42,7 +42,7 @@ pub(crate) fn MyEsims(
             if api.token().is_none() {
                 return Ok(Vec::new());
             }
-            api.get::<EsimList>("/v1/esims").await.map(|l| l.esims)
+            api.esims().await.map(|l| l.esims)
         }
     });
     // The eSIM open in detail, by id; the list is loaded again when it closes.

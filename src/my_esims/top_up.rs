@@ -2,7 +2,7 @@
 //! One idempotency key per confirmed choice, reused by every retry of it, so a network failure
 //! after the proxy accepted never adds the package twice.
 
-use esim_core::api::{ErrorCode, Esim, PackageList, TopUpRequest};
+use esim_core::api::{ErrorCode, Esim, TopUpRequest};
 use esim_core::Package;
 use leptos::prelude::*;
 use serde::Serialize;
@@ -66,11 +66,10 @@ pub(super) fn TopUp(
         let shop = shop.clone();
         move || {
             let api = shop.buyer_api();
-            let currency = shop.currency_query();
-            let path = format!("/v1/esims/{}/topups{currency}", esim_id.get_value());
+            let (id, currency) = (esim_id.get_value(), shop.currency.get());
             stage.set(Stage::Loading);
             leptos::task::spawn_local(async move {
-                let next = match api.get::<PackageList>(&path).await {
+                let next = match api.top_ups(&id, currency.as_deref()).await {
                     Ok(list) => Stage::Choose(list.packages),
                     Err(error) => Stage::LoadFailed(error),
                 };
@@ -95,12 +94,7 @@ pub(super) fn TopUp(
                     currency: package.price.currency().code().to_owned(),
                 };
                 let id = esim_id.get_value();
-                let path = format!("/v1/esims/{id}/topups");
-                match shop
-                    .buyer_api()
-                    .post::<_, Esim>(&path, &request, Some(&key))
-                    .await
-                {
+                match shop.buyer_api().top_up(&id, &request, &key).await {
                     Ok(esim) => {
                         let detail = ToppedUp {
                             esim_id: &id,

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod query;
 pub mod status;
 pub mod time;
 pub mod validity;

@@ -9,8 +9,7 @@ use esim_core::api::{
     DestinationList, ErrorBody, ErrorCode, Features, PackageList, Quote, QuoteRequest, RateEntry,
     RateTable, Storefront,
 };
-use esim_core::{DestinationKind, Money, Package, PackageQuery, SortKey, Volume};
-use serde::Deserialize;
+use esim_core::{Package, PackageQuery};
 use utoipa::IntoParams;
 
 use super::{public, AppState, CurrencyParam};
@@ -52,9 +51,11 @@ pub async fn destinations(
     Ok(public(Json(DestinationList { destinations })))
 }
 
-/// Filters for the package list.
-#[derive(Debug, Deserialize, IntoParams)]
+/// Filters for the package list, as [`PackageQuery::from_pairs`] reads them (this type only
+/// documents them).
+#[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read as pairs, by the core's one parser
 pub struct PackagesParams {
     /// Destination code: ISO country code ("JP"), region ("europe") or "global".
     destination: Option<String>,
@@ -86,70 +87,33 @@ fn bad(message: impl Into<String>) -> AppError {
 pub async fn packages(
     State(state): State<AppState>,
     uri: axum::http::Uri,
-    ApiQuery(q): ApiQuery<PackagesParams>,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let key = format!("packages?{}", uri.query().unwrap_or(""));
     let body = state
         .service
-        .cached_response(&key, || package_list(&state, q))
+        .cached_response(&key, || package_list(&state, pairs))
         .await?;
     Ok(public(([(header::CONTENT_TYPE, "application/json")], body)))
 }
 
 /// Computes the package list answer for [`packages`].
-async fn package_list(state: &AppState, q: PackagesParams) -> AppResult<axum::body::Bytes> {
+async fn package_list(
+    state: &AppState,
+    pairs: Vec<(String, String)>,
+) -> AppResult<axum::body::Bytes> {
     let service = &state.service;
-    let currency = service.currency(q.currency.as_deref()).await?;
-    let destination = q
+    let asked = pairs.iter().find(|(k, _)| k == "currency");
+    let currency = service.currency(asked.map(|(_, v)| v.as_str())).await?;
+    let mut query =
+        PackageQuery::from_pairs(pairs.iter().map(|(k, v)| (&**k, &**v)), currency).map_err(bad)?;
+    // The provider lists the destination's packages; the query filters what it lists.
+    let destination = query
         .destination
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
+        .take()
         .ok_or_else(|| bad("Choose a destination (?destination=JP, europe or global)."))?;
-    let query = PackageQuery {
-        destination: None,
-        covers: q.covers.clone(),
-        kind: match q.kind.as_deref().filter(|k| !k.is_empty()) {
-            None => None,
-            Some(text) => Some(DestinationKind::parse(text).ok_or_else(|| {
-                bad(format!(
-                    "kind must be country, region or global, not {text:?}."
-                ))
-            })?),
-        },
-        min_data: match q.min_data.as_deref() {
-            None | Some("") => None,
-            Some(text) => Some(
-                text.parse::<Volume>()
-                    .map_err(|e| bad(format!("min_data: {e}.")))?,
-            ),
-        },
-        min_days: match q.min_days.as_deref() {
-            None | Some("") => None,
-            Some(text) => Some(text.trim().parse().map_err(|_| {
-                bad(format!(
-                    "min_days must be a whole number of days, not {text:?}."
-                ))
-            })?),
-        },
-        max_price: match q.max_price.as_deref() {
-            None | Some("") => None,
-            Some(text) => Some(
-                Money::parse_major(text, currency).map_err(|e| bad(format!("max_price: {e}.")))?,
-            ),
-        },
-        unlimited: q.unlimited,
-        sort: match q.sort.as_deref().filter(|k| !k.is_empty()) {
-            None => SortKey::Price,
-            Some(text) => SortKey::parse(text).ok_or_else(|| {
-                bad(format!(
-                    "sort must be price, data, days or price_per_gb, not {text:?}."
-                ))
-            })?,
-        },
-    };
     let mut priced = Vec::new();
-    for package in service.packages_of(destination).await? {
+    for package in service.packages_of(&destination).await? {
         priced.push(service.priced(package, currency).await?);
     }
     let packages = query.apply(&priced).into_iter().cloned().collect();
