@@ -1,0 +1,106 @@
+use super::*;
+
+#[test]
+fn a_full_file_parses() {
+    let config: Config = toml::from_str(
+        r#"
+        listen = "0.0.0.0:9000"
+        shop_name = "Wanderly"
+        checkout = "customer"
+        currencies = ["USD", "EUR", "NGN"]
+        default_currency = "EUR"
+        database = "/var/lib/esim/db.sqlite3"
+        cors_origins = ["https://shop.example"]
+        [markup]
+        percent = "30"
+        fixed_cents = 50
+        ending = "whole"
+        [provider]
+        kind = "sandbox"
+        provisioning_delay_secs = 5
+        "#,
+    )
+    .unwrap();
+    assert_eq!(config.default_currency.code(), "EUR");
+    assert_eq!(
+        config.markup.to_markup().unwrap().ending,
+        PriceEnding::Whole
+    );
+    assert_eq!(config.checkout, CheckoutMode::Customer);
+    assert!(
+        config.validate().is_err(),
+        "customer checkout without a secret is refused"
+    );
+}
+
+#[test]
+fn unknown_keys_and_bad_values_are_errors() {
+    assert!(toml::from_str::<Config>("colour = \"blue\"").is_err());
+    assert!(toml::from_str::<Config>("default_currency = \"XYZ\"").is_err());
+    let bad_ending: Config = toml::from_str("[markup]\nending = \"ninety\"").unwrap();
+    assert!(bad_ending.validate().unwrap_err().contains("markup.ending"));
+}
+
+#[test]
+fn sandbox_mode_needs_nothing() {
+    let mut config = Config::sandbox();
+    // Whatever this machine's environment holds: no secret, no file, still valid.
+    config.token_secret = None;
+    assert_eq!(config.checkout, CheckoutMode::Sandbox);
+    assert_eq!(config.database, ":memory:");
+    assert!(config.test_mode());
+    assert_eq!(config.validate(), Ok(()));
+    // A customer shop without the secret is refused, and says which variable to set.
+    config.checkout = CheckoutMode::Customer;
+    assert!(config.validate().unwrap_err().contains(TOKEN_SECRET_ENV));
+    config.token_secret = Some(b"too short".to_vec());
+    assert!(config.validate().unwrap_err().contains("32 bytes"));
+}
+
+#[test]
+fn providers_from_the_file_secrets_from_the_environment_only() {
+    let mut config: Config = toml::from_str(
+        "checkout = \"sandbox\"\n[provider]\nkind = \"cloudesim\"\nunits = \"esim-access\"",
+    )
+    .unwrap();
+    assert!(matches!(
+        config.provider,
+        ProviderSpec::Cloudesim {
+            base_url: None,
+            units: esim_providers::cloudesim::Units::EsimAccess
+        }
+    ));
+    config.credentials = Credentials::default();
+    assert!(config.validate().unwrap_err().contains(PROVIDER_KEY_ENV));
+    config.credentials.key = Some("cs_live_secret".into());
+    assert_eq!(config.validate(), Ok(()));
+    assert!(
+        !format!("{config:?}").contains("cs_live_secret"),
+        "Debug never shows a secret"
+    );
+    // A key in the file is refused: secrets come from the environment.
+    assert!(toml::from_str::<Config>("[provider]\nkind = \"vellosim\"\nkey = \"x\"").is_err());
+
+    let mut pressone = ProviderSpec::named("pressone").unwrap();
+    config.provider = pressone.clone();
+    assert!(config.validate().unwrap_err().contains("base_url"));
+    pressone
+        .set_base_url("https://api.pressone.example".into())
+        .unwrap();
+    config.provider = pressone;
+    assert!(config
+        .validate()
+        .unwrap_err()
+        .contains(PROVIDER_CLIENT_SECRET_ENV));
+    config.credentials.client_id = Some("id".into());
+    config.credentials.client_secret = Some("secret".into());
+    assert_eq!(config.validate(), Ok(()));
+
+    assert!(ProviderSpec::named("airalo").is_err());
+    assert!(ProviderSpec::default()
+        .set_base_url("https://x.test".into())
+        .is_err());
+    let veloesim: Config =
+        toml::from_str("[provider]\nkind = \"veloesim\"\nauth = \"bare\"\nbase_url = \"https://api.veloconnect.me/api/wholesale\"").unwrap();
+    assert_eq!(veloesim.provider.name(), "veloesim");
+}
