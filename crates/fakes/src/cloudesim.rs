@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "smdp.fake-cloudesim.test";
 
@@ -80,14 +80,14 @@ fn field<'a>(body: &'a Option<Json<Value>>, name: &str) -> Option<&'a str> {
 }
 
 async fn balance(State(shop): State<Shared>) -> Response {
-    let shop = lock(&shop);
+    let shop = shop.lock();
     Json(json!({"success": true, "data": {"username": "fakeshop",
         "balance": money(&shop, shop.balance_cents), "currency": "USD"}}))
     .into_response()
 }
 
 async fn packages(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let location = field(&body, "locationCode");
     let kind = field(&body, "type");
     let code = field(&body, "packageCode");
@@ -152,7 +152,7 @@ fn esim_json(shop: &Shop, sim: &Sim) -> Value {
 }
 
 async fn order(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let Some(plan) = field(&body, "packageCode")
         .and_then(catalogue::plan)
         .filter(|p| !p.top_up)
@@ -185,7 +185,7 @@ async fn order(State(shop): State<Shared>, body: Option<Json<Value>>) -> Respons
 }
 
 async fn query(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let iccid = field(&body, "iccid").map(str::to_owned);
     let order_no = field(&body, "orderNo").map(str::to_owned);
     if iccid.is_none() && order_no.is_none() {
@@ -203,7 +203,7 @@ async fn query(State(shop): State<Shared>, body: Option<Json<Value>>) -> Respons
 }
 
 async fn top_up(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let (Some(iccid), Some(plan)) = (
         field(&body, "iccid").map(str::to_owned),
         field(&body, "packageCode").and_then(catalogue::plan),
@@ -229,7 +229,7 @@ async fn top_up(State(shop): State<Shared>, body: Option<Json<Value>>) -> Respon
 }
 
 async fn cancel(State(shop): State<Shared>, body: Option<Json<Value>>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let key = field(&body, "iccid")
         .or(field(&body, "esimTranNo"))
         .map(str::to_owned);

@@ -11,9 +11,10 @@
 // servers.
 #![allow(clippy::result_large_err)]
 
+use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -58,11 +59,6 @@ pub struct Control {
     purchase: Option<fn(&str) -> bool>,
 }
 
-/// Locks a mutex, carrying on if a handler panicked while holding it.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// A fake running on 127.0.0.1; dropping it stops the server.
 #[derive(Debug)]
 pub struct FakeServer {
@@ -99,24 +95,26 @@ impl FakeServer {
 
     /// Makes the next request (after any faults already queued) misbehave.
     pub fn fail_next(&self, fault: Fault) {
-        lock(&self.control.faults).push_back(fault);
+        self.control.faults.lock().push_back(fault);
     }
 
     /// Every request so far, as `METHOD /path?query`.
     pub fn requests(&self) -> Vec<String> {
-        lock(&self.control.log).clone()
+        self.control.log.lock().clone()
     }
 
     /// Makes every purchase and top-up take `delay` before it happens and is answered. It
     /// happens whether or not the client is still there to hear the answer, as at a real
     /// provider.
     pub fn delay_purchases(&self, delay: Duration) {
-        *lock(&self.control.purchase_delay) = delay;
+        *self.control.purchase_delay.lock() = delay;
     }
 
     /// How many requests so far started with `prefix` (`"GET /api/esim/"`).
     pub fn count(&self, prefix: &str) -> usize {
-        lock(&self.control.log)
+        self.control
+            .log
+            .lock()
             .iter()
             .filter(|r| r.starts_with(prefix))
             .count()
@@ -135,9 +133,9 @@ async fn faults(State(control): State<Arc<Control>>, request: Request, next: Nex
         request.method(),
         request.uri().path_and_query().map_or("/", |p| p.as_str())
     );
-    lock(&control.log).push(line);
-    let fault = lock(&control.faults).pop_front();
-    let delay = *lock(&control.purchase_delay);
+    control.log.lock().push(line);
+    let fault = control.faults.lock().pop_front();
+    let delay = *control.purchase_delay.lock();
     let purchase = request.method() == axum::http::Method::POST
         && control.purchase.is_some_and(|p| p(request.uri().path()));
     match fault {
@@ -503,28 +501,28 @@ impl Fake {
 
     /// How many top-ups were applied, to every eSIM.
     pub fn top_ups(&self) -> usize {
-        lock(&self.shop).sims.iter().map(|s| s.top_ups.len()).sum()
+        self.shop.lock().sims.iter().map(|s| s.top_ups.len()).sum()
     }
 
     /// The merchant's balance, in US cents.
     pub fn balance_cents(&self) -> i64 {
-        lock(&self.shop).balance_cents
+        self.shop.lock().balance_cents
     }
 
     /// Sets the merchant's balance, in US cents.
     pub fn set_balance_cents(&self, cents: i64) {
-        lock(&self.shop).balance_cents = cents;
+        self.shop.lock().balance_cents = cents;
     }
 
     /// New profiles stay unallocated for this many looks at them.
     pub fn allocate_after(&self, looks: u32) {
-        lock(&self.shop).allocate_after = looks;
+        self.shop.lock().allocate_after = looks;
     }
 
     /// The phone installs the eSIM and uses `bytes` of data (at most what is left). Returns
     /// false for an unknown eSIM.
     pub fn use_data(&self, key: &str, bytes: u64) -> bool {
-        let mut shop = lock(&self.shop);
+        let mut shop = self.shop.lock();
         let Some(sim) = shop.sim(key) else {
             return false;
         };
@@ -537,34 +535,35 @@ impl Fake {
 
     /// CloudeSIM answers in eSIM Access's units (price 35000 = $3.50, volumes in bytes).
     pub fn use_esim_access_units(&self) {
-        lock(&self.shop).esim_access_units = true;
+        self.shop.lock().esim_access_units = true;
     }
 
     /// From now on, answers carry exactly the fields the provider's documentation shows
     /// (`../shared/seeds/`, `providers.md`) and nothing more: what an adapter may rely on.
     pub fn documented_only(&self) {
-        lock(&self.shop).documented_only = true;
+        self.shop.lock().documented_only = true;
     }
 
     /// The eSIM's plan runs out of time.
     pub fn expire(&self, key: &str) -> bool {
-        let mut shop = lock(&self.shop);
+        let mut shop = self.shop.lock();
         shop.sim(key).map(|s| s.expired = true).is_some()
     }
 
     /// Forgets every access token issued (PressOne), as a token expiry would.
     pub fn revoke_tokens(&self) {
-        lock(&self.shop).tokens.clear();
+        self.shop.lock().tokens.clear();
     }
 
     /// Lets the next package-history request through PressOne's 15-minute limit.
     pub fn reset_rate_limits(&self) {
-        lock(&self.shop).history_served.clear();
+        self.shop.lock().history_served.clear();
     }
 
     /// The ICCIDs of every eSIM issued.
     pub fn iccids(&self) -> Vec<String> {
-        lock(&self.shop)
+        self.shop
+            .lock()
             .sims
             .iter()
             .map(|s| s.iccid.clone())
@@ -583,7 +582,7 @@ pub(crate) fn with_auth(
         let shop = shop.clone();
         async move {
             // Decided before awaiting: the lock is not held while the handler runs.
-            let allowed = check(&lock(&shop), request.headers());
+            let allowed = check(&shop.lock(), request.headers());
             match allowed {
                 Ok(()) => next.run(request).await,
                 Err(refusal) => refusal,

@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, now, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, now, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "lpa.fake-pressone.test";
 const HISTORY_PERIOD: i64 = 15 * 60;
@@ -100,7 +100,7 @@ fn fields(headers: &HeaderMap, body: &Bytes) -> HashMap<String, String> {
 
 async fn token(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let form = fields(&headers, &body);
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let ok = form.get("client_id") == Some(&shop.secrets.client_id)
         && form.get("client_secret") == Some(&shop.secrets.client_secret);
     if !ok {
@@ -120,7 +120,7 @@ async fn token(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> R
 }
 
 async fn balance(State(shop): State<Shared>) -> Response {
-    let shop = lock(&shop);
+    let shop = shop.lock();
     let body = json!({"success": true, "code": "BALANCE_RETRIEVED", "message": "OK",
         "data": {"accounts": [{"id": 1, "currency": "USD", "balance": shop.balance_cents as f64 / 100.0}]}});
     // Documented as text/plain.
@@ -224,7 +224,7 @@ async fn packages(
         Value::Array(rows)
     };
     // Neither PressOne nor Airalo documents the catalogue's pagination fields.
-    if lock(&shop).documented_only {
+    if shop.lock().documented_only {
         return wrapped("PACKAGES_RETRIEVED", json!({"data": data}));
     }
     wrapped(
@@ -265,7 +265,7 @@ fn order_json(
 }
 
 async fn order(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let form = fields(&headers, &body);
     let quantity: usize = form
         .get("quantity")
@@ -320,7 +320,7 @@ async fn order(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> R
 }
 
 async fn orders(State(shop): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let shop = lock(&shop);
+    let shop = shop.lock();
     let wanted = q.get("filter[description]");
     let list: Vec<Value> = shop
         .orders
@@ -365,7 +365,7 @@ fn find<'a>(shop: &'a mut Shop, iccid: &str) -> Result<&'a mut Sim, Response> {
 }
 
 async fn sim(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     match find(&mut shop, &iccid) {
         Ok(sim) => wrapped("SIM_RETRIEVED", sim_json(sim)),
         Err(e) => e,
@@ -383,7 +383,7 @@ fn status(sim: &Sim) -> &'static str {
 }
 
 async fn usage(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let sim = match find(&mut shop, &iccid) {
         Ok(sim) => sim,
         Err(e) => return e,
@@ -402,7 +402,7 @@ async fn usage(State(shop): State<Shared>, Path(iccid): Path<String>) -> Respons
 }
 
 async fn top_ups(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let base = match find(&mut shop, &iccid) {
         Ok(sim) => sim.plan,
         Err(e) => return e,
@@ -414,7 +414,7 @@ async fn top_ups(State(shop): State<Shared>, Path(iccid): Path<String>) -> Respo
 }
 
 async fn top_up(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let form = fields(&headers, &body);
     let (Some(iccid), Some(plan)) = (
         form.get("iccid").cloned(),
@@ -468,7 +468,7 @@ async fn top_up(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> 
 }
 
 async fn history(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     if let Some(at) = shop.history_served.get(&iccid) {
         let wait = HISTORY_PERIOD - (now() - at);
         if wait > 0 {

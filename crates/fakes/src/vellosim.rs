@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, now, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, now, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "rsp.fake-vellosim.test";
 
@@ -147,7 +147,7 @@ struct PackageQuery {
 }
 
 async fn packages(State(shop): State<Shared>, Query(q): Query<PackageQuery>) -> Response {
-    let render = if lock(&shop).documented_only {
+    let render = if shop.lock().documented_only {
         listed_package_json
     } else {
         package_json
@@ -233,7 +233,7 @@ async fn buy(State(shop): State<Shared>, body: Option<Json<Buy>>) -> Response {
             "Package not found",
         );
     };
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let top_up = buy.package_type.as_deref() == Some("TOPUP");
     if top_up != plan.top_up {
         return error(
@@ -405,7 +405,7 @@ fn listed(mut esim: Value, documented_only: bool) -> Value {
 }
 
 async fn esim(State(shop): State<Shared>, Path(id): Path<String>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     match shop.sim(&id) {
         Some(sim) => {
             sim.look();
@@ -431,7 +431,7 @@ async fn my_esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response
             "limit must be between 1 and 100",
         );
     }
-    let shop = lock(&shop);
+    let shop = shop.lock();
     let total = shop.sims.len() as u32;
     let esims: Vec<Value> = shop
         .sims
@@ -456,7 +456,7 @@ async fn exchange_rate() -> Response {
 }
 
 async fn balance(State(shop): State<Shared>) -> Response {
-    let cents = lock(&shop).balance_cents;
+    let cents = shop.lock().balance_cents;
     Json(
         json!({"success": true, "data": {"balance": cents as f64 / 100.0, "currency": "USD",
         "lastUpdated": format!("{}.000Z", civil(now()))}}),

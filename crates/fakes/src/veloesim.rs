@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, lock, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "smdp.fake-veloesim.test";
 
@@ -40,7 +40,7 @@ async fn undocumented_errors(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let documented_only = lock(&shop).documented_only;
+    let documented_only = shop.lock().documented_only;
     let response = next.run(request).await;
     if !documented_only || response.status().is_success() {
         return response;
@@ -150,7 +150,7 @@ async fn plan(Path(id): Path<String>) -> Response {
 }
 
 async fn organization(State(shop): State<Shared>) -> Response {
-    let shop = lock(&shop);
+    let shop = shop.lock();
     Json(json!({"balance": shop.balance_cents as f64 / 100.0, "name": "Fake Shop Ltd"}))
         .into_response()
 }
@@ -214,7 +214,7 @@ fn requested_plan(body: Option<Json<OrderOne>>) -> Result<&'static Plan, Respons
 }
 
 async fn order(State(shop): State<Shared>, body: Option<Json<OrderOne>>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let plan = match requested_plan(body) {
         Ok(plan) if !plan.top_up => plan,
         Ok(_) => {
@@ -245,7 +245,7 @@ async fn order(State(shop): State<Shared>, body: Option<Json<OrderOne>>) -> Resp
 }
 
 async fn esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response {
-    let shop = lock(&shop);
+    let shop = shop.lock();
     let documented_only = shop.documented_only;
     page(
         shop.sims
@@ -257,7 +257,7 @@ async fn esims(State(shop): State<Shared>, Query(q): Query<Page>) -> Response {
 }
 
 async fn esim(State(shop): State<Shared>, Path(iccid): Path<String>) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let documented_only = shop.documented_only;
     match shop.sim(&iccid) {
         Some(sim) => Json(esim_json(sim, documented_only)).into_response(),
@@ -270,7 +270,7 @@ async fn top_ups(
     Path(iccid): Path<String>,
     Query(q): Query<Page>,
 ) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let Some(base) = shop.sim(&iccid).map(|s| s.plan) else {
         return nest(StatusCode::NOT_FOUND, "Esim not found");
     };
@@ -282,7 +282,7 @@ async fn top_up(
     Path(iccid): Path<String>,
     body: Option<Json<OrderOne>>,
 ) -> Response {
-    let mut shop = lock(&shop);
+    let mut shop = shop.lock();
     let plan = match requested_plan(body) {
         Ok(plan) => plan,
         Err(e) => return e,

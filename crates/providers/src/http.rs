@@ -103,7 +103,7 @@ pub struct Http {
     provider: &'static str,
     purchase_timeout: Duration,
     cooling:
-        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+        std::sync::Arc<parking_lot::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
 
 impl Http {
@@ -191,7 +191,7 @@ impl Http {
         })?;
         let path = request.url().path().to_owned();
         let wait = {
-            let mut cooling = self.cooling.lock().unwrap_or_else(|e| e.into_inner());
+            let mut cooling = self.cooling.lock();
             let now = std::time::Instant::now();
             cooling.retain(|_, until| *until > now);
             cooling.get(&path).map(|until| *until - now)
@@ -213,10 +213,7 @@ impl Http {
         let retry_after = retry_after(response.headers());
         if let (429, Some(wait)) = (status, retry_after) {
             let until = std::time::Instant::now() + wait.min(Duration::from_secs(3600));
-            self.cooling
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(path, until);
+            self.cooling.lock().insert(path, until);
         }
         let body = response
             .bytes()

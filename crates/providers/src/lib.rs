@@ -29,11 +29,6 @@ pub(crate) fn now_unix() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Locks a mutex, carrying on with its data if a holder panicked (the data is plain values).
-pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Keeps the items of a provider's list that can be read and leaves out the others, so that
 /// one bad package or eSIM never breaks the whole list; each distinct failure is logged once
 /// per process, naming the provider's item and the field that failed.
@@ -41,7 +36,7 @@ pub(crate) fn readable<T>(
     provider: &'static str,
     items: impl IntoIterator<Item = Result<T, ProviderError>>,
 ) -> Vec<T> {
-    static LOGGED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    static LOGGED: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashSet<String>>> =
         std::sync::OnceLock::new();
     let mut out = Vec::new();
     for item in items {
@@ -49,7 +44,7 @@ pub(crate) fn readable<T>(
             Ok(item) => out.push(item),
             Err(e) => {
                 let logged = LOGGED.get_or_init(Default::default);
-                if lock(logged).insert(e.message.clone()) {
+                if logged.lock().insert(e.message.clone()) {
                     tracing::warn!(provider, error = %e.message, "left out of the catalogue: it cannot be read");
                 }
             }
@@ -62,13 +57,13 @@ pub(crate) fn readable<T>(
 /// its eSIM was (in bytes, or plans) when first tried, so that a retry of a top-up the
 /// provider applied, though its answer was lost, is not bought again.
 #[derive(Debug, Default)]
-pub(crate) struct TopUpAttempts(std::sync::Mutex<std::collections::HashMap<String, u64>>);
+pub(crate) struct TopUpAttempts(parking_lot::Mutex<std::collections::HashMap<String, u64>>);
 
 impl TopUpAttempts {
     /// Records an attempt under `reference` with the eSIM's size `now`; returns whether an
     /// earlier attempt under it already took effect (the eSIM has grown since).
     fn already_applied(&self, reference: &str, now: u64) -> bool {
-        let mut tried = lock(&self.0);
+        let mut tried = self.0.lock();
         match tried.get(reference) {
             Some(before) if now > *before => true,
             Some(_) => false,

@@ -141,10 +141,7 @@ pub fn new_guest_token() -> (String, String) {
 
 /// Returns the stored form of a guest token.
 pub fn hash_guest_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

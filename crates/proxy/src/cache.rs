@@ -1,9 +1,10 @@
 //! A time-limited cache in which many concurrent misses of one key make one upstream call.
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
@@ -37,10 +38,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         Fut: Future<Output = Result<V, E>>,
     {
         let slot = {
-            let mut slots = self
-                .slots
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut slots = self.slots.lock();
             let fresh = slots
                 .get(key)
                 .filter(|slot| slot.get().is_none_or(|(at, _)| at.elapsed() < self.ttl));
@@ -64,10 +62,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
 
     /// Returns the cached value for `key` even if expired, without fetching.
     pub fn peek(&self, key: &K) -> Option<V> {
-        let slots = self
-            .slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slots = self.slots.lock();
         slots
             .get(key)
             .and_then(|slot| slot.get().map(|(_, v)| v.clone()))
@@ -76,18 +71,12 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// Stores a value fetched elsewhere (the answer to a change), replacing what was cached.
     pub fn put(&self, key: K, value: V) {
         let slot = Arc::new(OnceCell::new_with(Some((Instant::now(), value))));
-        self.slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, slot);
+        self.slots.lock().insert(key, slot);
     }
 
     /// Forgets `key`, so the next read fetches.
     pub fn invalidate(&self, key: &K) {
-        self.slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(key);
+        self.slots.lock().remove(key);
     }
 }
 

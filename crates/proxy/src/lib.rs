@@ -14,9 +14,10 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
@@ -166,10 +167,7 @@ impl WriteLimiter {
 
     /// Takes a token for `ip`, or says how long until one is free.
     fn take(&self, ip: IpAddr) -> Result<(), Duration> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self.buckets.lock();
         if buckets.len() > 100_000 {
             // Forget idle clients rather than grow without bound.
             buckets.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(120));

@@ -8,8 +8,8 @@
 
 pub mod wire;
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,7 +24,7 @@ use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
     ProviderOrder, ProviderOrderState,
 };
-use crate::{lock, TopUpAttempts};
+use crate::TopUpAttempts;
 pub use wire::Units;
 use wire::{WireBalance, WireEsimList, WireOrder, WireOrderNo, WirePackageList};
 
@@ -127,7 +127,7 @@ impl CloudeSim {
             .map(|e| e.into_esim(self.units))
             .collect::<Result<_, _>>()?;
         // The documented query has no activation code: the order's answer had it.
-        let orders = lock(&self.orders);
+        let orders = self.orders.lock();
         for esim in esims.iter_mut().filter(|e| e.activation.is_none()) {
             esim.activation = orders
                 .values()
@@ -287,12 +287,14 @@ impl Provider for CloudeSim {
             cost,
             codes: order.esim_list.iter().filter_map(|e| e.issued()).collect(),
         };
-        lock(&self.orders).insert(request.reference.clone(), placed.clone());
+        self.orders
+            .lock()
+            .insert(request.reference.clone(), placed.clone());
         self.order_of(&request.reference, &placed).await
     }
 
     async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError> {
-        let Some(placed) = lock(&self.orders).get(reference).cloned() else {
+        let Some(placed) = self.orders.lock().get(reference).cloned() else {
             return Ok(None);
         };
         let esims = match self.query(json!({"orderNo": placed.order_no})).await {
@@ -340,7 +342,7 @@ impl Provider for CloudeSim {
             cost,
             codes: HashMap::new(),
         };
-        lock(&self.orders).insert(lookup.reference.clone(), placed);
+        self.orders.lock().insert(lookup.reference.clone(), placed);
         self.find_order(&lookup.reference).await
     }
 

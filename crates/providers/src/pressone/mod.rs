@@ -10,8 +10,9 @@
 
 pub mod wire;
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -24,7 +25,6 @@ use serde::de::DeserializeOwned;
 
 use crate::countries;
 use crate::http::{segment, Endpoint, Http, Reply, Secret};
-use crate::lock;
 use crate::provider::{
     Capabilities, ErrorKind, OrderRequest, Provider, ProviderError, ProviderEsim, ProviderOrder,
     ProviderOrderState, Recovery,
@@ -163,7 +163,7 @@ impl PressOne {
 
     /// The whole catalogue (local and global packages), every page, kept for a while.
     async fn catalogue(&self) -> Result<Arc<Vec<WireDestination>>, ProviderError> {
-        if let Some((at, list)) = lock(&self.catalogue).as_ref() {
+        if let Some((at, list)) = self.catalogue.lock().as_ref() {
             if at.elapsed() < CATALOGUE_TTL {
                 return Ok(list.clone());
             }
@@ -198,12 +198,12 @@ impl PressOne {
             }
         }
         let all = Arc::new(all);
-        *lock(&self.catalogue) = Some((Instant::now(), all.clone()));
+        *self.catalogue.lock() = Some((Instant::now(), all.clone()));
         Ok(all)
     }
 
     async fn usage(&self, iccid: &str, fresh: bool) -> Result<WireUsage, ProviderError> {
-        if let Some((at, usage)) = lock(&self.usage).get(iccid) {
+        if let Some((at, usage)) = self.usage.lock().get(iccid) {
             if !fresh && at.elapsed() < self.usage_period {
                 return Ok(usage.clone());
             }
@@ -211,14 +211,16 @@ impl PressOne {
         let usage: WireUsage = self
             .get(&format!("/customer/v2/sims/{iccid}/usage"), &[])
             .await?;
-        lock(&self.usage).insert(iccid.to_owned(), (Instant::now(), usage.clone()));
+        self.usage
+            .lock()
+            .insert(iccid.to_owned(), (Instant::now(), usage.clone()));
         Ok(usage)
     }
 
     /// The eSIM's package history: asked for at most once per [`HISTORY_PERIOD`]; meanwhile,
     /// and when PressOne says 429, the last answer (or none).
     async fn history(&self, iccid: &str) -> Result<Option<Vec<WireHistory>>, ProviderError> {
-        let cached = lock(&self.history).get(iccid).cloned();
+        let cached = self.history.lock().get(iccid).cloned();
         if let Some((at, history)) = &cached {
             if at.elapsed() < HISTORY_PERIOD {
                 return Ok(Some(history.clone()));
@@ -229,7 +231,9 @@ impl PressOne {
             .await
         {
             Ok(history) => {
-                lock(&self.history).insert(iccid.to_owned(), (Instant::now(), history.clone()));
+                self.history
+                    .lock()
+                    .insert(iccid.to_owned(), (Instant::now(), history.clone()));
                 Ok(Some(history))
             }
             Err(e) if matches!(e.kind, ErrorKind::RateLimited { .. }) => {

@@ -9,10 +9,11 @@
 
 pub(crate) mod catalogue;
 
+use parking_lot::Mutex;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -203,7 +204,7 @@ impl Sandbox {
 
     /// Makes the next provider call misbehave; several faults apply to successive calls.
     pub fn inject_fault(&self, fault: Fault) {
-        lock(&self.faults).push_back(fault);
+        self.faults.lock().push_back(fault);
     }
 
     /// Simulates the shopper installing the eSIM: the profile is installed and the plan starts.
@@ -252,7 +253,7 @@ impl Sandbox {
         change: impl FnOnce(&mut SandboxEsim, i64) -> Result<(), ProviderError>,
     ) -> Result<ProviderEsim, ProviderError> {
         let now = self.clock.now();
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         let esim = state
             .esims
             .get_mut(iccid)
@@ -266,7 +267,7 @@ impl Sandbox {
     /// Applies the next injected fault, if any. `Ok(true)` means "do the work, then lose the
     /// answer".
     async fn fault(&self) -> Result<bool, ProviderError> {
-        let next = lock(&self.faults).pop_front();
+        let next = self.faults.lock().pop_front();
         match next {
             None => Ok(false),
             Some(Fault::LoseResponse) => Ok(true),
@@ -443,7 +444,7 @@ impl Provider for Sandbox {
     async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
         let lose_response = self.fault().await?;
         let now = self.clock.now();
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         if let Some(existing) = state.orders.get(&request.reference) {
             // Same reference: the same order, never a second purchase.
             return Ok(self.order_view(&state, existing, now));
@@ -523,7 +524,7 @@ impl Provider for Sandbox {
 
     async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError> {
         self.fault().await?;
-        let state = lock(&self.state);
+        let state = self.state.lock();
         Ok(state
             .orders
             .get(reference)
@@ -532,7 +533,7 @@ impl Provider for Sandbox {
 
     async fn esim(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
         self.fault().await?;
-        let state = lock(&self.state);
+        let state = self.state.lock();
         state
             .esims
             .get(provider_id)
@@ -543,7 +544,7 @@ impl Provider for Sandbox {
     async fn top_up_packages(&self, provider_id: &str) -> Result<Vec<Package>, ProviderError> {
         self.fault().await?;
         let destination = {
-            let state = lock(&self.state);
+            let state = self.state.lock();
             let esim = state
                 .esims
                 .get(provider_id)
@@ -561,7 +562,7 @@ impl Provider for Sandbox {
     ) -> Result<ProviderEsim, ProviderError> {
         let lose_response = self.fault().await?;
         let now = self.clock.now();
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         if state.top_ups.contains_key(reference) {
             let esim = state
                 .esims
@@ -628,7 +629,7 @@ impl Provider for Sandbox {
     async fn cancel(&self, provider_id: &str) -> Result<ProviderEsim, ProviderError> {
         self.fault().await?;
         let now = self.clock.now();
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         let esim = state
             .esims
             .get_mut(provider_id)
@@ -652,7 +653,7 @@ impl Provider for Sandbox {
     async fn balance(&self) -> Result<Money, ProviderError> {
         self.fault().await?;
         Ok(Money::from_minor(
-            lock(&self.state).balance_minor,
+            self.state.lock().balance_minor,
             Currency::USD,
         ))
     }
@@ -737,13 +738,6 @@ fn matching_id(reference: &str, index: u32) -> String {
         &hex[10..15],
         &hex[15..20]
     )
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves plain data behind; keep serving it.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn not_allowed(message: impl Into<String>) -> ProviderError {

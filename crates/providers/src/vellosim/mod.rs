@@ -9,8 +9,8 @@
 
 pub mod wire;
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,7 +25,7 @@ use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
     ProviderOrder, ProviderOrderState, Recovery,
 };
-use crate::{lock, TopUpAttempts};
+use crate::TopUpAttempts;
 use wire::{WireBalance, WireEsim, WireEsimPage, WirePackage, WirePurchase, WireRate, WireRegion};
 
 /// The documented production base URL.
@@ -296,7 +296,9 @@ impl Provider for Vellosim {
                 None => price,
             });
             transactions.push(purchase.transaction_id.clone());
-            lock(&self.orders).insert(request.reference.clone(), transactions.clone());
+            self.orders
+                .lock()
+                .insert(request.reference.clone(), transactions.clone());
             let instant = purchase.esim_details.and_then(|d| d.esim_id);
             if let (Some(id), true) = (instant, esims.len() + 1 == transactions.len()) {
                 let esim = self.wire_esim(&id).await?;
@@ -311,7 +313,7 @@ impl Provider for Vellosim {
     }
 
     async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError> {
-        let Some(transactions) = lock(&self.orders).get(reference).cloned() else {
+        let Some(transactions) = self.orders.lock().get(reference).cloned() else {
             return Ok(None);
         };
         let mut cost: Option<Money> = None;
@@ -358,7 +360,9 @@ impl Provider for Vellosim {
         if purchases.is_empty() {
             return Ok(None);
         }
-        lock(&self.orders).insert(lookup.reference.clone(), purchases);
+        self.orders
+            .lock()
+            .insert(lookup.reference.clone(), purchases);
         self.find_order(&lookup.reference).await
     }
 
@@ -438,7 +442,7 @@ impl Vellosim {
     /// (a minute's clock difference allowed) that no other order holds and that carry its
     /// package, oldest first; empty unless all `quantity` of them are there.
     async fn search_lost(&self, lookup: &OrderLookup) -> Result<Vec<String>, ProviderError> {
-        let taken: Vec<String> = lock(&self.orders).values().flatten().cloned().collect();
+        let taken: Vec<String> = self.orders.lock().values().flatten().cloned().collect();
         let mut candidates: Vec<(i64, WireEsim)> = self
             .esim_pages()
             .await?

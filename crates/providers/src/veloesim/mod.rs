@@ -8,8 +8,9 @@
 
 pub mod wire;
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -24,7 +25,7 @@ use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
     ProviderOrder, ProviderOrderState,
 };
-use crate::{lock, TopUpAttempts};
+use crate::TopUpAttempts;
 use wire::{WireEsim, WireOrganization, WirePage, WirePlan};
 
 /// The base URL of VeloeSIM's API guide.
@@ -123,13 +124,13 @@ impl VeloeSim {
 
     /// Every plan, from the last minute's list if there is one.
     async fn plans(&self) -> Result<Arc<Vec<WirePlan>>, ProviderError> {
-        if let Some((at, plans)) = lock(&self.plans).as_ref() {
+        if let Some((at, plans)) = self.plans.lock().as_ref() {
             if at.elapsed() < PLANS_TTL {
                 return Ok(plans.clone());
             }
         }
         let plans = Arc::new(self.all::<WirePlan>("/plans").await?);
-        *lock(&self.plans) = Some((Instant::now(), plans.clone()));
+        *self.plans.lock() = Some((Instant::now(), plans.clone()));
         Ok(plans)
     }
 
@@ -144,14 +145,14 @@ impl VeloeSim {
     async fn convert(&self, esim: WireEsim) -> Result<ProviderEsim, ProviderError> {
         let plans = self.plans().await.unwrap_or_default();
         for id in esim.assigned_plans.iter().filter_map(|p| p.plan_id) {
-            let known = plans.iter().any(|p| p.id == id) || lock(&self.durations).contains_key(&id);
+            let known = plans.iter().any(|p| p.id == id) || self.durations.lock().contains_key(&id);
             if !known {
                 if let Ok(plan) = self.get::<WirePlan>(&format!("/plans/{id}"), &[]).await {
-                    lock(&self.durations).insert(id, plan.duration);
+                    self.durations.lock().insert(id, plan.duration);
                 }
             }
         }
-        let durations = lock(&self.durations).clone();
+        let durations = self.durations.lock().clone();
         esim.into_esim(|id| {
             plans
                 .iter()
@@ -246,7 +247,9 @@ impl Provider for VeloeSim {
                     let cost = plan.price.checked_mul(esims.len() as u32).map_err(|e| {
                         ProviderError::new(ErrorKind::MalformedResponse, e.to_string())
                     })?;
-                    lock(&self.orders).insert(request.reference.clone(), (iccids, cost));
+                    self.orders
+                        .lock()
+                        .insert(request.reference.clone(), (iccids, cost));
                 }
                 Err(e) if esims.is_empty() => return Err(e),
                 Err(e) => {
@@ -280,7 +283,7 @@ impl Provider for VeloeSim {
     }
 
     async fn find_order(&self, reference: &str) -> Result<Option<ProviderOrder>, ProviderError> {
-        let Some((iccids, cost)) = lock(&self.orders).get(reference).cloned() else {
+        let Some((iccids, cost)) = self.orders.lock().get(reference).cloned() else {
             return Ok(None);
         };
         let mut esims = Vec::new();
@@ -313,7 +316,9 @@ impl Provider for VeloeSim {
             .price
             .checked_mul(iccids.len() as u32)
             .map_err(|e| ProviderError::new(ErrorKind::MalformedResponse, e.to_string()))?;
-        lock(&self.orders).insert(lookup.reference.clone(), (iccids, cost));
+        self.orders
+            .lock()
+            .insert(lookup.reference.clone(), (iccids, cost));
         self.find_order(&lookup.reference).await
     }
 
@@ -326,7 +331,9 @@ impl Provider for VeloeSim {
         let plans = self
             .all::<WirePlan>(&format!("/esims/{iccid}/top-up"))
             .await?;
-        lock(&self.durations).extend(plans.iter().map(|p| (p.id, p.duration)));
+        self.durations
+            .lock()
+            .extend(plans.iter().map(|p| (p.id, p.duration)));
         Ok(crate::readable(
             "veloesim",
             plans.into_iter().map(|p| p.into_package(true)),

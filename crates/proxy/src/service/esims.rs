@@ -39,12 +39,7 @@ impl Service {
         refresh: bool,
     ) -> AppResult<ProviderEsim> {
         let key = provider_id.to_owned();
-        let wait_until = self
-            .esim_retry_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&key)
-            .copied();
+        let wait_until = self.esim_retry_at.lock().get(&key).copied();
         // The last view, served while a rate-limited provider asks us to wait.
         let last = self.esims.peek(&key);
         if let Some(until) = wait_until.filter(|u| *u > Instant::now()) {
@@ -70,7 +65,6 @@ impl Service {
                 let wait = retry_after.unwrap_or(Duration::from_secs(60));
                 self.esim_retry_at
                     .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .insert(key.clone(), Instant::now() + wait);
                 match last {
                     Some(view) => {
@@ -255,12 +249,12 @@ impl Service {
             .set_idempotency_detail(scope.clone(), key.to_owned(), Some(size_of(&current)))
             .await?;
         let (sender, receiver) = watch::channel(None);
-        lock(&self.running).insert(task.clone(), receiver.clone());
+        self.running.lock().insert(task.clone(), receiver.clone());
         let service = Arc::clone(self);
         let (esim, code, key) = (row.clone(), package_code.trim().to_owned(), key.to_owned());
         tokio::spawn(async move {
             let outcome = service.run_top_up(&scope, &key, &esim, &code).await;
-            lock(&service.running).remove(&task);
+            service.running.lock().remove(&task);
             let _ = sender.send(Some(outcome));
         });
         drop(guard);

@@ -72,10 +72,7 @@ impl Service {
     /// Marks an idempotency key as being processed in this process, or answers 409.
     fn claim_key(&self, scope: &str, key: &str) -> AppResult<KeyGuard<'_>> {
         let id = format!("{scope}\u{0}{key}");
-        let mut keys = self
-            .in_progress
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut keys = self.in_progress.lock();
         if !keys.insert(id.clone()) {
             return Err(AppError::new(
                 ErrorCode::RequestInProgress,
@@ -97,10 +94,7 @@ pub(super) struct KeyGuard<'a> {
 
 impl Drop for KeyGuard<'_> {
     fn drop(&mut self) {
-        self.keys
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&self.id);
+        self.keys.lock().remove(&self.id);
     }
 }
 
@@ -111,9 +105,5 @@ pub(super) fn request_hash(parts: &[&str]) -> String {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }

@@ -11,9 +11,10 @@ mod reconcile;
 
 pub use orders::validate_quantity;
 
+use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use esim_core::api::{
@@ -68,13 +69,6 @@ const CHECK_EVERY: Duration = Duration::from_secs(3);
 
 /// How often an order held for review is looked for at the provider again.
 const REVIEW_CHECK_EVERY: Duration = Duration::from_secs(300);
-
-/// Locks a mutex, carrying on with its data if a holder panicked (the data is plain values).
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +134,7 @@ impl Service {
 
     /// Logs a warning about `what` once per distinct failure, however often it recurs.
     pub fn log_once(&self, what: &str, failure: &str) {
-        if lock(&self.logged).insert(format!("{what}\u{0}{failure}")) {
+        if self.logged.lock().insert(format!("{what}\u{0}{failure}")) {
             tracing::warn!(
                 what,
                 failure,

@@ -169,7 +169,7 @@ impl Service {
         &self,
         order_id: &str,
     ) -> Option<watch::Receiver<Option<Outcome>>> {
-        lock(&self.running).get(order_id).cloned()
+        self.running.lock().get(order_id).cloned()
     }
 
     /// Sends an in-flight order to the provider in a task of its own, which records the
@@ -180,14 +180,16 @@ impl Service {
         guest_token: Option<String>,
     ) -> watch::Receiver<Option<Outcome>> {
         let (sender, receiver) = watch::channel(None);
-        lock(&self.running).insert(order.id.clone(), receiver.clone());
+        self.running
+            .lock()
+            .insert(order.id.clone(), receiver.clone());
         let service = Arc::clone(self);
         tokio::spawn(async move {
             let outcome = service.purchase(&order, guest_token).await;
             if let Err(e) = &outcome {
                 tracing::info!(order = %order.id, code = e.code.as_str(), "order not placed");
             }
-            lock(&service.running).remove(&order.id);
+            service.running.lock().remove(&order.id);
             let _ = sender.send(Some(outcome));
         });
         receiver
@@ -247,7 +249,9 @@ impl Service {
             Err(e) => {
                 // The provider may have acted: find out from its records, never by buying again.
                 tracing::warn!(order = %order.id, error = %e, "a purchase's outcome is unknown");
-                lock(&self.next_check).insert(order.id.clone(), Instant::now() + CHECK_EVERY);
+                self.next_check
+                    .lock()
+                    .insert(order.id.clone(), Instant::now() + CHECK_EVERY);
                 if let Err(e) = self.check_now(order).await {
                     tracing::warn!(order = %order.id, error = %e.message, "could not find out where an order stands");
                 }

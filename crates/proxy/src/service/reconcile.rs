@@ -15,7 +15,7 @@ impl Service {
             return;
         }
         {
-            let mut next = lock(&self.next_check);
+            let mut next = self.next_check.lock();
             let due = next.get(&order.id).is_none_or(|at| *at <= Instant::now());
             if !due && !now_please {
                 return;
@@ -170,7 +170,7 @@ impl Service {
     pub async fn drain(&self, limit: Duration) -> usize {
         let until = Instant::now() + limit;
         loop {
-            let running = lock(&self.running).len();
+            let running = self.running.lock().len();
             if running == 0 || Instant::now() >= until {
                 return running;
             }

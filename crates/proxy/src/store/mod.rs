@@ -17,8 +17,9 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
+use parking_lot::Mutex;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
@@ -74,9 +75,7 @@ impl Store {
     ) -> StoreResult<T> {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut conn = conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut conn = conn.lock();
             f(&mut conn)
         })
         .await
