@@ -1,15 +1,55 @@
-//! Country names and the other names shoppers type for them, for adapters whose provider
-//! sends only an ISO code (or a name without aliases).
+//! The country table (`countries.txt`): names and the other names shoppers type for them, for
+//! adapters whose provider sends only an ISO code (or a name without aliases), and for the
+//! sandbox, whose catalogue is made from it.
 
 use std::sync::OnceLock;
 
 use esim_core::{Destination, DestinationKind};
 
-use crate::sandbox::catalogue::{parse_countries, Country};
+const COUNTRIES: &str = include_str!("countries.txt");
 
-fn table() -> &'static [Country] {
+/// One country of the table: its ISO code, name, region, operators (for the sandbox) and the
+/// other names shoppers type for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Country {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub region: &'static str,
+    pub operators: Vec<&'static str>,
+    pub aliases: Vec<&'static str>,
+}
+
+/// The table, read once.
+pub(crate) fn table() -> &'static [Country] {
     static TABLE: OnceLock<Vec<Country>> = OnceLock::new();
-    TABLE.get_or_init(parse_countries)
+    TABLE.get_or_init(parse)
+}
+
+fn parse() -> Vec<Country> {
+    COUNTRIES
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|line| {
+            let mut fields = line.split('|');
+            let code = fields.next()?;
+            let name = fields.next()?;
+            let region = fields.next()?;
+            let list = |f: Option<&'static str>| -> Vec<&'static str> {
+                f.unwrap_or("")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            };
+            Some(Country {
+                code,
+                name,
+                region,
+                operators: list(fields.next()),
+                aliases: list(fields.next()),
+            })
+        })
+        .collect()
 }
 
 /// Returns the destination for the country `iso` (any case), named by `name` if the provider

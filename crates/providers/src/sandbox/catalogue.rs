@@ -1,4 +1,4 @@
-//! The sandbox's catalogue: every country in `countries.txt`, five regions and a global
+//! The sandbox's catalogue: every country in the country table (`countries.txt`), five regions and a global
 //! destination, with packages whose volumes, durations, prices, operators and network types
 //! follow what travel-eSIM shops really sell. Generated deterministically: the same code
 //! always yields the same catalogue, so tests can name packages.
@@ -7,17 +7,7 @@ use esim_core::{
     Currency, Destination, DestinationKind, Money, Network, Package, Validity, Volume,
 };
 
-const COUNTRIES: &str = include_str!("countries.txt");
-
-/// One country of the table.
-#[derive(Debug, Clone)]
-pub(crate) struct Country {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub region: &'static str,
-    pub operators: Vec<&'static str>,
-    pub aliases: Vec<&'static str>,
-}
+use crate::countries::Country;
 
 /// The regional destinations sold, with the country regions each covers.
 const REGIONS: &[(&str, &str, &[&str])] = &[
@@ -240,33 +230,6 @@ pub(crate) fn fnv(text: &str) -> u64 {
     })
 }
 
-pub(crate) fn parse_countries() -> Vec<Country> {
-    COUNTRIES
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|line| {
-            let mut fields = line.split('|');
-            let code = fields.next()?;
-            let name = fields.next()?;
-            let region = fields.next()?;
-            let list = |f: Option<&'static str>| -> Vec<&'static str> {
-                f.unwrap_or("")
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            };
-            Some(Country {
-                code,
-                name,
-                region,
-                operators: list(fields.next()),
-                aliases: list(fields.next()),
-            })
-        })
-        .collect()
-}
-
 /// The price of 1GB for a week in a region, in US cents, before per-country variety.
 fn region_base_cents(region: &str) -> u64 {
     match region {
@@ -367,11 +330,11 @@ fn title(place: &str, shape: &Shape) -> String {
 impl Catalogue {
     /// Generates the catalogue.
     pub(crate) fn generate() -> Catalogue {
-        let countries = parse_countries();
+        let countries = crate::countries::table();
         let mut destinations = Vec::new();
         let mut packages = Vec::new();
 
-        for country in &countries {
+        for country in countries {
             let hash = fnv(country.code);
             let base = region_base_cents(country.region) + hash % 180;
             let types = network_types(country.region, hash);
