@@ -15,6 +15,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
 use crate::i18n::{Locale, Msg};
+use std::future::Future;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -125,112 +127,128 @@ impl Api {
         Request::new_with_str_and_init(&self.url(path), &init).map_err(failed)
     }
 
+    // Each endpoint builds its request at once and returns the one future `send` makes for
+    // its answer's type: no future of its own, which would cost the bundle a state machine
+    // per endpoint.
+
     /// How this storefront is set up: `GET /v1/storefront`.
-    pub(crate) async fn storefront(&self) -> Result<Storefront, ApiError> {
-        self.get("/v1/storefront").await
+    pub(crate) fn storefront(&self) -> impl Future<Output = Result<Storefront, ApiError>> {
+        self.get("/v1/storefront".into())
     }
 
     /// Every destination, its "from" price in `currency`: `GET /v1/destinations`.
-    pub(crate) async fn destinations(
+    pub(crate) fn destinations(
         &self,
         currency: Option<&str>,
-    ) -> Result<DestinationList, ApiError> {
-        self.get(&format!("/v1/destinations{}", priced_in(currency, '?')))
-            .await
+    ) -> impl Future<Output = Result<DestinationList, ApiError>> {
+        self.get(format!("/v1/destinations{}", priced_in(currency, '?')))
     }
 
     /// The packages `query` asks for, priced in `currency`: `GET /v1/packages`.
-    pub(crate) async fn packages(
+    pub(crate) fn packages(
         &self,
         query: &PackageQuery,
         currency: Option<&str>,
-    ) -> Result<PackageList, ApiError> {
+    ) -> impl Future<Output = Result<PackageList, ApiError>> {
         let query = query.to_query();
-        self.get(&format!("/v1/packages?{query}{}", priced_in(currency, '&')))
-            .await
+        self.get(format!("/v1/packages?{query}{}", priced_in(currency, '&')))
     }
 
     /// One package by its code: `GET /v1/packages/{code}`.
-    pub(crate) async fn package(
+    pub(crate) fn package(
         &self,
         code: &str,
         currency: Option<&str>,
-    ) -> Result<Package, ApiError> {
-        let path = format!("/v1/packages/{}{}", encode(code), priced_in(currency, '?'));
-        self.get(&path).await
+    ) -> impl Future<Output = Result<Package, ApiError>> {
+        self.get(format!(
+            "/v1/packages/{}{}",
+            encode(code),
+            priced_in(currency, '?')
+        ))
     }
 
     /// The server's price for an order: `POST /v1/quotes`.
-    pub(crate) async fn quote(&self, request: &QuoteRequest) -> Result<Quote, ApiError> {
-        self.post("/v1/quotes", request, None).await
+    pub(crate) fn quote(
+        &self,
+        request: &QuoteRequest,
+    ) -> impl Future<Output = Result<Quote, ApiError>> {
+        self.post("/v1/quotes".into(), request, None)
     }
 
     /// Places an order under its checkout attempt's `key`: `POST /v1/orders`.
-    pub(crate) async fn order(&self, request: &OrderRequest, key: &str) -> Result<Order, ApiError> {
-        self.post("/v1/orders", request, Some(key)).await
+    pub(crate) fn order(
+        &self,
+        request: &OrderRequest,
+        key: &str,
+    ) -> impl Future<Output = Result<Order, ApiError>> {
+        self.post("/v1/orders".into(), request, Some(key))
     }
 
     /// An order as it stands: `GET /v1/orders/{id}`.
-    pub(crate) async fn order_by_id(&self, id: &str) -> Result<Order, ApiError> {
-        self.get(&format!("/v1/orders/{}", encode(id))).await
+    pub(crate) fn order_by_id(&self, id: &str) -> impl Future<Output = Result<Order, ApiError>> {
+        self.get(format!("/v1/orders/{}", encode(id)))
     }
 
     /// The caller's eSIMs: `GET /v1/esims`.
-    pub(crate) async fn esims(&self) -> Result<EsimList, ApiError> {
-        self.get("/v1/esims").await
+    pub(crate) fn esims(&self) -> impl Future<Output = Result<EsimList, ApiError>> {
+        self.get("/v1/esims".into())
     }
 
     /// One eSIM, asking the provider for fresh usage when `refresh`: `GET /v1/esims/{id}`.
-    pub(crate) async fn esim(&self, id: &str, refresh: bool) -> Result<Esim, ApiError> {
+    pub(crate) fn esim(
+        &self,
+        id: &str,
+        refresh: bool,
+    ) -> impl Future<Output = Result<Esim, ApiError>> {
         let fresh = if refresh { "?refresh=true" } else { "" };
-        self.get(&format!("/v1/esims/{}{fresh}", encode(id))).await
+        self.get(format!("/v1/esims/{}{fresh}", encode(id)))
     }
 
     /// The top-ups an eSIM can take, priced in `currency`: `GET /v1/esims/{id}/topups`.
-    pub(crate) async fn top_ups(
+    pub(crate) fn top_ups(
         &self,
         id: &str,
         currency: Option<&str>,
-    ) -> Result<PackageList, ApiError> {
-        let path = format!(
+    ) -> impl Future<Output = Result<PackageList, ApiError>> {
+        self.get(format!(
             "/v1/esims/{}/topups{}",
             encode(id),
             priced_in(currency, '?')
-        );
-        self.get(&path).await
+        ))
     }
 
     /// Adds a top-up under its attempt's `key`: `POST /v1/esims/{id}/topups`.
-    pub(crate) async fn top_up(
+    pub(crate) fn top_up(
         &self,
         id: &str,
         request: &TopUpRequest,
         key: &str,
-    ) -> Result<Esim, ApiError> {
+    ) -> impl Future<Output = Result<Esim, ApiError>> {
         let path = format!("/v1/esims/{}/topups", encode(id));
-        self.post(&path, request, Some(key)).await
+        self.post(path, request, Some(key))
     }
 
     /// Cancels an unused eSIM: `POST /v1/esims/{id}/cancel`, with nothing in its body (`{}`).
-    pub(crate) async fn cancel(&self, id: &str) -> Result<Esim, ApiError> {
+    pub(crate) fn cancel(&self, id: &str) -> impl Future<Output = Result<Esim, ApiError>> {
         #[derive(Serialize)]
         struct NoBody {}
-        let path = format!("/v1/esims/{}/cancel", encode(id));
-        self.post(&path, &NoBody {}, None).await
+        self.post(format!("/v1/esims/{}/cancel", encode(id)), &NoBody {}, None)
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        send(self.request("GET", path, None, None)?).await
+    fn get<T: DeserializeOwned>(&self, path: String) -> impl Future<Output = Result<T, ApiError>> {
+        send(self.request("GET", &path, None, None))
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(
+    fn post<B: Serialize, T: DeserializeOwned>(
         &self,
-        path: &str,
+        path: String,
         body: &B,
         idempotency_key: Option<&str>,
-    ) -> Result<T, ApiError> {
-        let json = to_json(body).map_err(ApiError::BadAnswer)?;
-        send(self.request("POST", path, Some(json), idempotency_key)?).await
+    ) -> impl Future<Output = Result<T, ApiError>> {
+        let request = to_json(body)
+            .map_err(ApiError::BadAnswer)
+            .and_then(|json| self.request("POST", &path, Some(json), idempotency_key));
+        send(request)
     }
 }
 
@@ -252,8 +270,8 @@ fn abort_on_cleanup() -> Option<web_sys::AbortSignal> {
 
 /// Sends `request` and decodes its answer: the JSON as `T` when it succeeded, the proxy's error
 /// otherwise.
-async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
-    from_json(answer(request).await?).map_err(ApiError::BadAnswer)
+async fn send<T: DeserializeOwned>(request: Result<Request, ApiError>) -> Result<T, ApiError> {
+    from_json(answer(request?).await?).map_err(ApiError::BadAnswer)
 }
 
 /// Sends `request` and returns its successful answer as parsed JSON. Not generic, so that each
