@@ -25,7 +25,7 @@ pub use catalog::{
 };
 pub use money::{Currency, Markup, Money, MoneyError, PriceEnding, Rates};
 pub use rust_decimal::Decimal;
-pub use status::{EsimStatus, Lifecycle, PlanBucket, ProfileState};
+pub use status::{EsimStatus, Lifecycle, ProfileState};
 pub use time::{parse_timestamp, TimestampError};
 pub use validity::{Remaining, Validity, ValidityUnit};
 pub use volume::{Volume, VolumeError};

@@ -11,6 +11,7 @@ mod provider;
 pub mod sandbox;
 pub mod vellosim;
 pub mod veloesim;
+mod vocab;
 
 pub use build::{
     build, BuildError, Built, Credentials, Missing, ProviderSpec, Timeouts,

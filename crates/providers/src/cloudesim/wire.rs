@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use esim_core::{
-    parse_timestamp, ActivationCode, Currency, DestinationKind, EsimStatus, Lifecycle, Money,
-    Package, ProfileState, Validity, ValidityUnit, Volume,
+    parse_timestamp, ActivationCode, Currency, DestinationKind, EsimStatus, Money, Package,
+    Validity, ValidityUnit, Volume,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::http::{self, kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
+use crate::vocab;
 
 /// What CloudeSIM's numbers mean: its documentation's dollars and megabytes, or the
 /// ten-thousandths of a dollar and bytes of the eSIM Access API it resells (`units =
@@ -365,8 +366,8 @@ impl WireEsim {
             .or(self.status.clone())
             .unwrap_or_default();
         let smdp = self.smdp_status.clone().unwrap_or_default();
-        let lifecycle = Lifecycle::from_cloudesim(&word);
-        let profile = ProfileState::from_esim_access(&smdp);
+        let lifecycle = vocab::vellosim(&word);
+        let profile = vocab::esim_access_profile(&smdp);
         let raw = if smdp.is_empty() {
             word.clone()
         } else {

@@ -312,7 +312,7 @@ impl PressOne {
                 .map(|u| u.package_code.clone())
                 .or_else(|| package.map(|p| p.code.clone()))
                 .unwrap_or_default(),
-            status: EsimStatus::new(lifecycle, ProfileState::from_airalo(), raw),
+            status: EsimStatus::new(lifecycle, ProfileState::Unknown, raw),
             activation: sim.activation(),
             apn: sim.apn(),
             total,

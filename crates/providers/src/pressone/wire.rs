@@ -475,7 +475,7 @@ impl WireUsage {
 
     /// The usage status's lifecycle.
     pub fn lifecycle(&self) -> Lifecycle {
-        Lifecycle::from_airalo(self.status.as_deref().unwrap_or_default())
+        crate::vocab::airalo(self.status.as_deref().unwrap_or_default())
     }
 
     /// The raw status word.
@@ -515,7 +515,7 @@ pub struct WireHistory {
 impl WireHistory {
     /// This package's lifecycle ("active", "ACTIVE", "expired", "finished", "not_active").
     pub fn lifecycle(&self) -> Lifecycle {
-        Lifecycle::from_airalo(self.status.as_deref().unwrap_or_default())
+        crate::vocab::airalo(self.status.as_deref().unwrap_or_default())
     }
 
     /// When it ends.

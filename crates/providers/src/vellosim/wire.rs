@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use esim_core::{
-    parse_timestamp, ActivationCode, Currency, Decimal, DestinationKind, EsimStatus, Lifecycle,
-    Money, Network, Package, ProfileState, Rates, Validity, ValidityUnit, Volume,
+    parse_timestamp, ActivationCode, Currency, Decimal, DestinationKind, EsimStatus, Money,
+    Network, Package, Rates, Validity, ValidityUnit, Volume,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::http::{self, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
+use crate::vocab;
 
 fn malformed(what: impl Into<String>) -> ProviderError {
     ProviderError::new(ErrorKind::MalformedResponse, what)
@@ -358,9 +359,9 @@ impl WireEsim {
     pub fn into_esim(self) -> Result<ProviderEsim, ProviderError> {
         let id = self.id;
         let bad = |what: &str| malformed(format!("Vellosim eSIM {id}: {what}"));
-        let lifecycle = Lifecycle::from_vellosim_flagged(&self.esim_status, self.is_active);
+        let lifecycle = vocab::vellosim_flagged(&self.esim_status, self.is_active);
         let smdp = self.smdp_status.unwrap_or_default();
-        let profile = ProfileState::from_vellosim(&smdp);
+        let profile = vocab::vellosim_profile(&smdp);
         let raw = if smdp.is_empty() {
             self.esim_status.clone()
         } else {

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use esim_core::{
-    parse_timestamp, ActivationCode, Currency, DestinationKind, EsimStatus, Lifecycle, Money,
-    Network, Package, PlanBucket, ProfileState, Validity, Volume,
+    parse_timestamp, ActivationCode, Currency, DestinationKind, EsimStatus, Money, Network,
+    Package, Validity, Volume,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::countries;
 use crate::http::{self, kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
+use crate::vocab::{self, PlanBucket};
 
 fn malformed(what: impl Into<String>) -> ProviderError {
     ProviderError::new(ErrorKind::MalformedResponse, what)
@@ -313,8 +314,8 @@ impl WireEsim {
         }
         let installed = time(&self.installed_at)?;
         let raw_profile = self.profile_status.clone().unwrap_or_default();
-        let lifecycle = Lifecycle::from_veloesim(&buckets);
-        let profile = ProfileState::from_veloesim(&raw_profile, installed.is_some());
+        let lifecycle = vocab::veloesim(&buckets);
+        let profile = vocab::veloesim_profile(&raw_profile, installed.is_some());
         let activation = match (self.smdp_address.as_deref(), self.matching_id.as_deref()) {
             (Some(address), Some(id)) if !address.trim().is_empty() && !id.trim().is_empty() => {
                 Some(

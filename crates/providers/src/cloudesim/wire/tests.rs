@@ -2,6 +2,7 @@
 //! panicking.
 
 use super::*;
+use esim_core::Lifecycle;
 use proptest::prelude::*;
 
 const PACKAGES: &str = r#"{"success": true, "obj": {"packageList": [{"packageCode": "ESIM_1GB_7D_US",

@@ -1,6 +1,7 @@
 //! Vellosim's documented examples, read in core units, and arbitrary bytes never panicking.
 
 use super::*;
+use esim_core::{Lifecycle, ProfileState};
 use proptest::prelude::*;
 
 /// SEED 001: `GET /api/esim/packages/{packageCode}`, the guide's shape, bare.

@@ -2,6 +2,7 @@
 //! panicking.
 
 use super::*;
+use esim_core::{Lifecycle, ProfileState};
 use proptest::prelude::*;
 
 /// SEED 003: `GET /esims/{iccid}/top-up`.
