@@ -21,7 +21,8 @@ pub(crate) use options::{MountOptions, PanelKind};
 use registry::Mounted;
 pub(crate) use registry::{id_of, is_mounted_with, refresh, unmount, unmount_element};
 
-const STYLESHEET: &str = include_str!("../style/widget.css");
+/// The stylesheet, without comments and spare white space (see `build.rs`).
+const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export function guardKeys(shadow) {

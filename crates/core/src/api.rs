@@ -321,7 +321,7 @@ pub struct RateEntry {
 /// `non_exhaustive` on purpose: the widget words each code in every language with exhaustive
 /// matches, so a new code does not compile until it is written in each.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request is malformed in a way no other code names.
@@ -364,6 +364,18 @@ pub enum ErrorCode {
     ProviderBadResponse,
     /// Something went wrong in the proxy itself.
     Internal,
+}
+
+/// Read by its name in [`ErrorCode::ALL`] (see [`crate::by_name`]).
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ErrorCode, D::Error> {
+        crate::by_name(
+            deserializer,
+            &ErrorCode::ALL,
+            ErrorCode::as_str,
+            "error code",
+        )
+    }
 }
 
 impl ErrorCode {
@@ -509,6 +521,20 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn every_error_code_reads_back_by_its_name() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+        }
+        let unknown = serde_json::from_str::<ErrorCode>("\"teleported\"").unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown error code"),
+            "{unknown}"
+        );
     }
 
     #[test]

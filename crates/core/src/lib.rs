@@ -19,6 +19,26 @@ pub mod validity;
 pub mod volume;
 
 pub use activation::{ActivationCode, ActivationCodeError};
+
+/// Reads a unit enum by its wire name, one of `all`'s `name`s: one loop over the names the
+/// type already holds, where serde's derive writes a second table of them (the widget decodes
+/// these in its first download).
+pub(crate) fn by_name<'de, D, T: Copy>(
+    deserializer: D,
+    all: &[T],
+    name: fn(&T) -> &'static str,
+    what: &str,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let text = String::deserialize(deserializer)?;
+    all.iter()
+        .copied()
+        .find(|value| name(value) == text)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown {what} {text:?}")))
+}
 pub use catalog::{
     search_destinations, Destination, DestinationIndex, DestinationKind, Network, Package,
     PackageQuery, SortKey,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where an eSIM's data plan is.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lifecycle {
     /// Ordered or paid; the profile or bundle is not ready yet (ask again later).
@@ -41,7 +41,7 @@ pub enum Lifecycle {
 
 /// Where an eSIM's profile is on the shopper's device.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileState {
     NotInstalled,
@@ -55,7 +55,43 @@ pub enum ProfileState {
     Unknown,
 }
 
+impl<'de> Deserialize<'de> for Lifecycle {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Lifecycle, D::Error> {
+        crate::by_name(
+            deserializer,
+            &Lifecycle::ALL,
+            Lifecycle::as_str,
+            "lifecycle",
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for ProfileState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ProfileState, D::Error> {
+        crate::by_name(
+            deserializer,
+            &ProfileState::ALL,
+            ProfileState::as_str,
+            "profile state",
+        )
+    }
+}
+
 impl Lifecycle {
+    /// Every state, in the order declared.
+    pub const ALL: [Lifecycle; 10] = [
+        Lifecycle::Pending,
+        Lifecycle::Ready,
+        Lifecycle::Active,
+        Lifecycle::Depleted,
+        Lifecycle::Expired,
+        Lifecycle::Suspended,
+        Lifecycle::Cancelled,
+        Lifecycle::Revoked,
+        Lifecycle::Failed,
+        Lifecycle::Unknown,
+    ];
+
     /// Returns the snake_case name used on the wire and in class names ("depleted").
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -111,6 +147,18 @@ impl Lifecycle {
 }
 
 impl ProfileState {
+    /// Every state, in the order declared.
+    pub const ALL: [ProfileState; 8] = [
+        ProfileState::NotInstalled,
+        ProfileState::Downloaded,
+        ProfileState::Installed,
+        ProfileState::Enabled,
+        ProfileState::Disabled,
+        ProfileState::Deleted,
+        ProfileState::Error,
+        ProfileState::Unknown,
+    ];
+
     /// Returns the snake_case name used on the wire and in class names ("not_installed").
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -295,12 +343,17 @@ mod tests {
             r#"{"lifecycle":"ready","profile":"not_installed","raw":"GOT_RESOURCE/RELEASED"}"#
         );
         assert_eq!(serde_json::from_str::<EsimStatus>(&json).unwrap(), status);
-        for l in [L::Pending, L::Depleted, L::Unknown] {
-            assert_eq!(
-                serde_json::to_string(&l).unwrap(),
-                format!("\"{}\"", l.as_str())
-            );
+        for l in L::ALL {
+            let json = serde_json::to_string(&l).unwrap();
+            assert_eq!(json, format!("\"{}\"", l.as_str()));
+            assert_eq!(serde_json::from_str::<L>(&json).unwrap(), l);
         }
+        for p in P::ALL {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+            assert_eq!(serde_json::from_str::<P>(&json).unwrap(), p);
+        }
+        assert!(serde_json::from_str::<L>("\"sleeping\"").is_err());
         assert_eq!(P::NotInstalled.as_str(), "not_installed");
         assert!(L::Expired.is_final() && !L::Depleted.is_final());
         assert!(P::Enabled.is_on_device() && !P::Deleted.is_on_device());
