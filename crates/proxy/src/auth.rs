@@ -3,13 +3,14 @@
 //!
 //! Customer tokens are JWTs signed with HMAC-SHA256 (`alg: HS256`) using a secret the merchant's
 //! backend shares with the proxy; they must carry `sub` (the merchant's id for the shopper) and
-//! `exp`. Any JWT library can issue them. Only HS256 is accepted, so a token cannot choose a
-//! weaker algorithm (`none`) or confuse a key for another. Guest tokens are 32 random bytes;
-//! the proxy stores only their SHA-256.
+//! `exp`. Any JWT library can issue them, and jsonwebtoken reads them here. Only HS256 is
+//! accepted, so a token cannot choose a weaker algorithm (`none`) or confuse a key for
+//! another. Guest tokens are 32 random bytes; the proxy stores only their SHA-256.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -54,13 +55,6 @@ pub enum TokenError {
     MissingClaims,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    typ: Option<String>,
-}
-
 /// The claims the proxy reads; others are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -72,59 +66,67 @@ pub struct Claims {
 
 /// Signs claims as an HS256 JWT, as the merchant's backend does.
 pub fn sign(claims: &Claims, secret: &[u8]) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-    let signing_input = format!("{header}.{payload}");
-    let signature = URL_SAFE_NO_PAD.encode(
-        mac(secret, signing_input.as_bytes())
-            .finalize()
-            .into_bytes(),
-    );
-    format!("{signing_input}.{signature}")
+    let header = jsonwebtoken::Header::new(Algorithm::HS256);
+    // Encoding plain claims with an HMAC key cannot fail.
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret)).unwrap_or_default()
 }
 
-/// Verifies an HS256 JWT at time `now` (Unix seconds) and returns its claims.
+/// Verifies an HS256 JWT at time `now` (Unix seconds) and returns its claims. jsonwebtoken
+/// checks the shape, the algorithm (HS256 only) and the signature, and that `sub` and `exp`
+/// are there; the times are checked here against the caller's clock, with [`LEEWAY`] and
+/// without overflow (an `exp` near `i64::MAX` is far in the future, not a panic).
 pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, TokenError> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed);
-    };
-    let decode = |part: &str| {
-        URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| TokenError::Malformed)
-    };
-    let header: Header =
-        serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
-    if header.alg != "HS256" {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| {
+        if names_an_algorithm(token) {
+            TokenError::WrongAlgorithm
+        } else {
+            TokenError::Malformed
+        }
+    })?;
+    if header.alg != Algorithm::HS256 {
         return Err(TokenError::WrongAlgorithm);
     }
-    let signing_input = &token[..token.len() - signature.len() - 1];
-    mac(secret, signing_input.as_bytes())
-        .verify_slice(&decode(signature)?)
-        .map_err(|_| TokenError::BadSignature)?;
-    let claims: Claims =
-        serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::MissingClaims)?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    let claims =
+        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => TokenError::BadSignature,
+                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                    TokenError::WrongAlgorithm
+                }
+                ErrorKind::Json(_)
+                | ErrorKind::MissingRequiredClaim(_)
+                | ErrorKind::InvalidClaimFormat(_) => TokenError::MissingClaims,
+                _ => TokenError::Malformed,
+            })?
+            .claims;
     if claims.sub.trim().is_empty() || claims.sub.len() > 200 {
         return Err(TokenError::MissingClaims);
     }
-    if claims.exp + LEEWAY <= now {
+    if claims.exp.saturating_add(LEEWAY) <= now {
         return Err(TokenError::Expired);
     }
-    if claims.nbf.is_some_and(|nbf| nbf - LEEWAY > now) {
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf.saturating_sub(LEEWAY) > now)
+    {
         return Err(TokenError::NotYetValid);
     }
     Ok(claims)
 }
 
-fn mac(secret: &[u8], data: &[u8]) -> Hmac<Sha256> {
-    // HMAC takes keys of any length.
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(data);
-    mac
+/// Whether a token whose header jsonwebtoken cannot read names an algorithm in it (`none`,
+/// `hs256`): a token of the wrong algorithm, not a malformed one.
+fn names_an_algorithm(token: &str) -> bool {
+    token
+        .split('.')
+        .next()
+        .and_then(|header| URL_SAFE_NO_PAD.decode(header).ok())
+        .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
+        .is_some_and(|header| header.get("alg").is_some_and(serde_json::Value::is_string))
 }
 
 /// Returns a new guest token and the hash to store.
@@ -225,14 +227,45 @@ mod tests {
                 "{token}"
             );
         }
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256"}"#);
-        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"","exp":1900000000}"#);
-        let input = format!("{header}.{payload}");
-        let sig = URL_SAFE_NO_PAD.encode(mac(SECRET, input.as_bytes()).finalize().into_bytes());
+        let no_sub = Claims {
+            sub: String::new(),
+            ..claims(1_900_000_000)
+        };
         assert_eq!(
-            verify(&format!("{input}.{sig}"), SECRET, NOW),
+            verify(&sign(&no_sub, SECRET), SECRET, NOW),
             Err(TokenError::MissingClaims)
         );
+        // Signed, but without an exp.
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"cust_42"}"#);
+        let key = EncodingKey::from_secret(SECRET);
+        let signature = jsonwebtoken::crypto::sign(
+            format!("{header}.{payload}").as_bytes(),
+            &key,
+            Algorithm::HS256,
+        )
+        .unwrap();
+        assert_eq!(
+            verify(&format!("{header}.{payload}.{signature}"), SECRET, NOW),
+            Err(TokenError::MissingClaims)
+        );
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_range_neither_panic_nor_pass_wrongly() {
+        let far = sign(&claims(i64::MAX), SECRET);
+        assert_eq!(verify(&far, SECRET, NOW).unwrap().exp, i64::MAX);
+        let long_ago = sign(&claims(i64::MIN), SECRET);
+        assert_eq!(
+            verify(&long_ago, SECRET, NOW),
+            Err(TokenError::MissingClaims),
+            "an exp before 1970 is no usable exp"
+        );
+        let c = Claims {
+            nbf: Some(i64::MIN),
+            ..claims(NOW + 60)
+        };
+        assert!(verify(&sign(&c, SECRET), SECRET, NOW).is_ok());
     }
 
     #[test]
