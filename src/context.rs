@@ -25,7 +25,9 @@ pub(crate) struct Shop {
     /// (`element.refresh()`).
     pub reload: ArcTrigger,
     host: StoredValue<HtmlElement, LocalStorage>,
-    owner: Owner,
+    /// The widget's root owner, weakly: the context it provides holds this `Shop`, so a
+    /// strong reference would keep the whole widget alive after it is unmounted.
+    owner: leptos::reactive::owner::WeakOwner,
     storefront: StoredValue<Option<Fetched<Storefront>>>,
 }
 
@@ -46,7 +48,7 @@ impl Shop {
             currency: RwSignal::new(currency),
             reload,
             host: StoredValue::new_local(host),
-            owner: Owner::current().unwrap_or_default(),
+            owner: Owner::current().unwrap_or_default().downgrade(),
             storefront: StoredValue::new(None),
         }
     }
@@ -75,13 +77,15 @@ impl Shop {
             return loaded;
         }
         let api = self.api.clone();
+        let fetch = move || {
+            let api = api.clone();
+            async move { api.storefront().await }
+        };
         // Made under the widget's own owner, so that it outlives the panel that asked first.
-        let loaded = self.owner.with(|| {
-            Fetched::new(move || {
-                let api = api.clone();
-                async move { api.storefront().await }
-            })
-        });
+        let loaded = match self.owner.upgrade() {
+            Some(owner) => owner.with(|| Fetched::new(fetch)),
+            None => Fetched::new(fetch),
+        };
         self.storefront.set_value(Some(loaded));
         loaded
     }
