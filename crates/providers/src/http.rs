@@ -265,29 +265,31 @@ pub struct Backoff {
 
 impl Backoff {
     /// Runs `attempt` until it succeeds, fails with an error `retry` does not accept, or the
-    /// attempts run out (the last error is returned).
+    /// attempts run out (the last error is returned). backon does the waiting: no jitter, so
+    /// that the waits are the ones configured.
     pub async fn run<T, F, Fut>(
         &self,
-        mut attempt: F,
+        attempt: F,
         retry: impl Fn(&ProviderError) -> bool,
     ) -> Result<T, ProviderError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
     {
-        let mut delay = self.first_delay;
-        let mut left = self.attempts.max(1);
-        loop {
-            left -= 1;
-            match attempt().await {
-                Err(e) if left > 0 && retry(&e) => {
-                    tracing::debug!(error = %e, wait_ms = delay.as_millis() as u64, "asking the provider again");
-                    tokio::time::sleep(delay).await;
-                    delay = delay.saturating_mul(2);
-                }
-                done => return done,
-            }
-        }
+        use backon::Retryable;
+        let waits = backon::ExponentialBuilder::default()
+            .with_min_delay(self.first_delay)
+            .with_factor(2.0)
+            .without_max_delay()
+            .with_max_times(self.attempts.max(1) as usize - 1);
+        attempt
+            .retry(waits)
+            .sleep(tokio::time::sleep)
+            .when(retry)
+            .notify(|e, wait| {
+                tracing::debug!(error = %e, wait_ms = wait.as_millis() as u64, "asking the provider again");
+            })
+            .await
     }
 }
 
