@@ -12,22 +12,31 @@ use serde::de::DeserializeOwned;
 
 use crate::provider::{ErrorKind, ProviderError};
 
-/// A secret (API key, client secret, token). Its `Debug` and `Display` never show it, so it
-/// cannot reach a log by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret (API key, client secret, token), kept in secrecy's `SecretString`: wiped from
+/// memory when dropped, and its `Debug` never shows it, so it cannot reach a log by accident.
+#[derive(Clone)]
+pub struct Secret(secrecy::SecretString);
 
 impl Secret {
     /// Wraps a secret.
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret(secrecy::SecretString::from(value.into()))
     }
 
     /// The secret itself, for the one header that carries it.
     pub fn expose(&self) -> &str {
-        &self.0
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Secret {

@@ -83,12 +83,21 @@ pub struct Config {
     /// The built widget folder to serve at `/pkg/`, if any.
     #[serde(default)]
     pub dist_dir: Option<PathBuf>,
-    /// The secret that signs customer tokens; from the environment, never the file.
+    /// The secret that signs customer tokens; from the environment, never the file, and
+    /// never shown by `Debug`.
     #[serde(skip)]
-    pub token_secret: Option<Vec<u8>>,
+    pub token_secret: Option<Secret>,
     /// The provider's credentials; from the environment, never the file.
     #[serde(skip)]
     pub credentials: Credentials,
+}
+
+/// The customer-token secret from [`TOKEN_SECRET_ENV`], if set.
+fn token_secret_from_env() -> Option<Secret> {
+    std::env::var(TOKEN_SECRET_ENV)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
 }
 
 /// Reads the provider's credentials from the environment (never from the file).
@@ -161,10 +170,7 @@ impl Config {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut config: Config =
             toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        config.token_secret = std::env::var(TOKEN_SECRET_ENV)
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(String::into_bytes);
+        config.token_secret = token_secret_from_env();
         config.read_provider_env()?;
         config.validate()?;
         Ok(config)
@@ -174,10 +180,7 @@ impl Config {
     /// `esim-proxy --provider NAME` without a file.
     pub fn defaults() -> Config {
         let mut config: Config = toml::from_str("").expect("every field has a default");
-        config.token_secret = std::env::var(TOKEN_SECRET_ENV)
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(String::into_bytes);
+        config.token_secret = token_secret_from_env();
         config.credentials = credentials_from_env();
         config
     }
@@ -207,10 +210,7 @@ impl Config {
             provisioning_delay_secs: 2,
             balance_cents: esim_providers::DEFAULT_SANDBOX_BALANCE_CENTS,
         };
-        config.token_secret = std::env::var(TOKEN_SECRET_ENV)
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(String::into_bytes);
+        config.token_secret = token_secret_from_env();
         config
     }
 
@@ -222,7 +222,11 @@ impl Config {
                 "checkout = \"customer\" needs the customer-token secret in the {TOKEN_SECRET_ENV} environment variable"
             ));
         }
-        if self.token_secret.as_ref().is_some_and(|s| s.len() < 32) {
+        if self
+            .token_secret
+            .as_ref()
+            .is_some_and(|s| s.expose().len() < 32)
+        {
             return Err(format!("{TOKEN_SECRET_ENV} must be at least 32 bytes"));
         }
         if self.body_limit < 1024 {

@@ -53,7 +53,7 @@ fn sandbox_mode_needs_nothing() {
     // A customer shop without the secret is refused, and says which variable to set.
     config.checkout = CheckoutMode::Customer;
     assert!(config.validate().unwrap_err().contains(TOKEN_SECRET_ENV));
-    config.token_secret = Some(b"too short".to_vec());
+    config.token_secret = Some(Secret::from("too short"));
     assert!(config.validate().unwrap_err().contains("32 bytes"));
 }
 

@@ -187,10 +187,10 @@ impl Service {
         let secret = self
             .config
             .token_secret
-            .as_deref()
+            .as_ref()
             .ok_or_else(|| refused().because("customer token sent but no secret configured"))?;
-        let claims =
-            auth::verify(token, secret, now()).map_err(|e| refused().because(e.to_string()))?;
+        let claims = auth::verify(token, secret.expose().as_bytes(), now())
+            .map_err(|e| refused().because(e.to_string()))?;
         Ok(Caller::Known(Owner::Customer(claims.sub)))
     }
 

@@ -29,7 +29,7 @@ pub struct Harness {
 /// Returns the configuration tests start from: sandbox checkout, memory store, fast timeouts.
 pub fn config() -> Config {
     let mut config = Config::sandbox();
-    config.token_secret = Some(SECRET.as_bytes().to_vec());
+    config.token_secret = Some(esim_providers::Secret::from(SECRET));
     config.writes_per_minute = 100_000;
     config.provider_timeout_secs = 1;
     config
