@@ -123,6 +123,7 @@ impl Words for English {
             }
             Unauthorized => "Your session has expired or is not valid. Please sign in again.",
             NotFound => "We could not find this. It may have been removed.",
+            MethodNotAllowed => "This request is not possible here.",
             UnknownPackage => "This plan is no longer sold.",
             UnknownCurrency => "This shop does not sell in that currency.",
             InvalidQuantity => "Please choose a number of eSIMs this shop allows.",

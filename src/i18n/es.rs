@@ -118,6 +118,7 @@ impl Words for Spanish {
             | IdempotencyKeyReused => "No pudimos entender esta solicitud. Recarga la página e inténtalo de nuevo.",
             Unauthorized => "Tu sesión ha caducado o no es válida. Vuelve a iniciar sesión.",
             NotFound => "No lo encontramos. Puede que se haya eliminado.",
+            MethodNotAllowed => "Esta solicitud no es posible aquí.",
             UnknownPackage => "Este plan ya no está a la venta.",
             UnknownCurrency => "Esta tienda no vende en esa moneda.",
             InvalidQuantity => "Elige un número de eSIM que esta tienda permita.",

@@ -119,6 +119,7 @@ impl Words for French {
             | IdempotencyKeyReused => "Cette demande n’a pas pu être comprise. Rechargez la page et réessayez.",
             Unauthorized => "Votre session a expiré ou n’est pas valide. Veuillez vous reconnecter.",
             NotFound => "Introuvable : cet élément a peut-être été supprimé.",
+            MethodNotAllowed => "Cette demande n’est pas possible ici.",
             UnknownPackage => "Ce forfait n’est plus vendu.",
             UnknownCurrency => "Cette boutique ne vend pas dans cette devise.",
             InvalidQuantity => "Veuillez choisir un nombre d’eSIM que cette boutique autorise.",

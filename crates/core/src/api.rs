@@ -334,6 +334,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// Nothing is there, or it belongs to someone else.
     NotFound,
+    /// The path exists, but not with that HTTP method.
+    MethodNotAllowed,
     /// No package with that code.
     UnknownPackage,
     /// A currency this storefront does not price in.
@@ -380,12 +382,13 @@ impl<'de> Deserialize<'de> for ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidJson,
         ErrorCode::PayloadTooLarge,
         ErrorCode::Unauthorized,
         ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::UnknownPackage,
         ErrorCode::UnknownCurrency,
         ErrorCode::InvalidQuantity,
@@ -411,6 +414,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnknownPackage => "unknown_package",
             ErrorCode::UnknownCurrency => "unknown_currency",
             ErrorCode::InvalidQuantity => "invalid_quantity",
@@ -440,6 +444,7 @@ impl ErrorCode {
             | ErrorCode::IdempotencyKeyRequired => 400,
             ErrorCode::Unauthorized => 401,
             ErrorCode::NotFound | ErrorCode::UnknownPackage => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::IdempotencyKeyReused
             | ErrorCode::RequestInProgress
             | ErrorCode::NotAllowed => 409,

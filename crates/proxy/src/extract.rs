@@ -1,6 +1,6 @@
 //! Request extractors whose every rejection is the storefront's JSON error.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -62,6 +62,27 @@ fn query_error(rejection: QueryRejection) -> AppError {
     AppError::new(
         ErrorCode::BadRequest,
         format!("The query is not valid: {}.", rejection.body_text()),
+    )
+}
+
+/// Path parameters; one that cannot be read (not UTF-8, say) answers `bad_request`.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(path_error(rejection)),
+        }
+    }
+}
+
+fn path_error(rejection: PathRejection) -> AppError {
+    AppError::new(
+        ErrorCode::BadRequest,
+        format!("The path is not valid: {}.", rejection.body_text()),
     )
 }
 

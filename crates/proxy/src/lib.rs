@@ -25,6 +25,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use esim_core::api::ErrorCode;
 use esim_providers::sandbox::Sandbox;
 use esim_providers::Provider;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -91,10 +92,15 @@ pub fn app(state: AppState) -> Router {
     let limiter = Arc::new(WriteLimiter::new(config.writes_per_minute));
     let (api, _) = routes::router(state.sandbox.is_some()).split_for_parts();
     let api = api
-        .route(
-            "/v1/{*rest}",
-            axum::routing::any(|| async { AppError::not_found("API route") }),
-        )
+        .route("/v1/{*rest}", axum::routing::any(no_route))
+        .route("/v1", axum::routing::any(no_route))
+        .route("/v1/", axum::routing::any(no_route))
+        .method_not_allowed_fallback(|| async {
+            AppError::new(
+                ErrorCode::MethodNotAllowed,
+                "This path does not take that method.",
+            )
+        })
         .layer(middleware::from_fn_with_state(limiter, limit_writes))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -132,6 +138,28 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::map_request(keep_request_id_if_fit))
+}
+
+/// Any path under `/v1` that is no route: the API's JSON 404.
+async fn no_route() -> AppError {
+    AppError::not_found("API route")
+}
+
+/// Keeps a caller's `x-request-id` only when it is short and printable, so that it can be
+/// echoed and logged as it is; otherwise it is dropped, and a new one is made.
+async fn keep_request_id_if_fit(mut request: Request) -> Request {
+    let fit = |v: &HeaderValue| {
+        (1..=64).contains(&v.len()) && v.as_bytes().iter().all(|b| b.is_ascii_graphic())
+    };
+    if request
+        .headers()
+        .get("x-request-id")
+        .is_some_and(|v| !fit(v))
+    {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

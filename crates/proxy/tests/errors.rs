@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use common::*;
 use esim_core::api::ErrorCode;
 use esim_core::{Destination, Money, Package, Rates};
@@ -58,6 +58,75 @@ async fn bad_input_gets_a_4xx_json_error() {
     }
     assert_eq!(balance(&h).await, 500_000, "no bad request spent anything");
     assert_eq!(h.service.store.count_esims().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn every_rejection_the_framework_makes_is_the_json_error() {
+    let h = harness();
+    let cases = [
+        (
+            get("/v1/orders/%FF%FE"),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            get("/v1/esims/%C3%28"),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (get("/v1"), StatusCode::NOT_FOUND, "not_found"),
+        (get("/v1/"), StatusCode::NOT_FOUND, "not_found"),
+        (
+            get("/v1/nothing/here/either"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            get("/v1/storefront").method(Method::DELETE),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            get("/v1/quotes"),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (call, status, code) in cases {
+        let answer = call.send(&h.router).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, code),
+            "{}",
+            answer.json
+        );
+        assert_eq!(answer.headers["content-type"], "application/json");
+        assert!(!answer.json["error"]["message"].as_str().unwrap().is_empty());
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(
+                answer.headers.contains_key("allow"),
+                "405 says what is allowed"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_id_is_echoed_only_when_short_and_printable() {
+    let h = harness();
+    let id = |call: common::Call| async {
+        let answer = call.send(&h.router).await;
+        answer.headers["x-request-id"].to_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        id(get("/v1/healthz").header("x-request-id", "req-42_a.b")).await,
+        "req-42_a.b"
+    );
+    for unfit in ["a".repeat(8 * 1024), "two words".to_owned(), "x".repeat(65)] {
+        let answered = id(get("/v1/healthz").header("x-request-id", &unfit)).await;
+        assert_ne!(answered, unfit);
+        assert_eq!(answered.len(), 36, "a new id is made instead: {answered}");
+    }
 }
 
 #[tokio::test]
@@ -469,6 +538,7 @@ async fn every_error_code_but_internal_is_reachable() {
         "payload_too_large",
         "unauthorized",
         "not_found",
+        "method_not_allowed",
         "unknown_package",
         "unknown_currency",
         "invalid_quantity",

@@ -1,7 +1,7 @@
 //! The catalogue's routes: the storefront's settings, destinations, packages, rates, quotes.
 //! The same for every shopper, so cacheable.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
 use axum::Json;
@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 
 use super::{public, AppState, CurrencyParam};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 /// How this storefront is set up: currencies, locales, features, test mode.
 #[utoipa::path(get, path = "/v1/storefront", responses((status = 200, body = Storefront), (status = 502, body = ErrorBody)))]
@@ -127,7 +127,7 @@ async fn package_list(
     responses((status = 200, body = Package), (status = 404, body = ErrorBody)))]
 pub async fn package(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<CurrencyParam>,
 ) -> AppResult<Response> {
     let service = &state.service;

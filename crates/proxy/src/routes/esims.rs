@@ -1,6 +1,6 @@
 //! The shopper's eSIM routes: the list, one eSIM, top-ups and cancel.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use esim_core::api::{ErrorBody, Esim, EsimList, PackageList, TopUpRequest};
@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use super::{json_answer, AppState, CurrencyParam};
 use crate::error::AppResult;
-use crate::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use crate::service::Caller;
 
 /// The caller's eSIMs.
@@ -34,7 +34,7 @@ pub struct RefreshParam {
 pub async fn esim(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<RefreshParam>,
 ) -> AppResult<Json<Esim>> {
     Ok(Json(state.service.esim(&caller, &id, q.refresh).await?))
@@ -46,7 +46,7 @@ pub async fn esim(
 pub async fn top_ups(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<CurrencyParam>,
 ) -> AppResult<Json<PackageList>> {
     let currency = state.service.currency(q.currency.as_deref()).await?;
@@ -63,7 +63,7 @@ pub async fn top_ups(
 pub async fn top_up(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(req): ApiJson<TopUpRequest>,
 ) -> AppResult<Response> {
@@ -82,7 +82,7 @@ pub async fn top_up(
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> AppResult<Json<Esim>> {
     Ok(Json(state.service.cancel(&caller, &id).await?))
 }

@@ -1,13 +1,13 @@
 //! The order routes: placing one (idempotent) and reading it back.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use esim_core::api::{ErrorBody, Order, OrderRequest};
 
 use super::{json_answer, AppState};
 use crate::error::AppResult;
-use crate::extract::{ApiJson, IdempotencyKey};
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use crate::service::Caller;
 
 /// Places an order. The same Idempotency-Key and body answer the first response again.
@@ -32,7 +32,7 @@ pub async fn create_order(
 pub async fn order(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> AppResult<Json<Order>> {
     Ok(Json(state.service.order(&caller, &id).await?))
 }

@@ -1,7 +1,7 @@
 //! The sandbox's lifecycle controls, served only when the sandbox is the provider: what a
 //! shopper's phone and time would do to a real eSIM.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use esim_core::api::{ErrorCode, Esim};
 use esim_core::Money;
@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use crate::error::{AppError, AppResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::service::Caller;
 
 fn sandbox_of(state: &AppState) -> AppResult<&Sandbox> {
@@ -45,7 +45,7 @@ async fn sandbox_change(
 pub async fn install(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> AppResult<Json<Esim>> {
     sandbox_change(&state, caller, &id, |sb, pid| sb.install(pid)).await
 }
@@ -62,7 +62,7 @@ pub struct UseData {
 pub async fn use_data(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UseData>,
 ) -> AppResult<Json<Esim>> {
     sandbox_change(&state, caller, &id, |sb, pid| sb.use_data(pid, body.bytes)).await
@@ -73,7 +73,7 @@ pub async fn use_data(
 pub async fn expire(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> AppResult<Json<Esim>> {
     sandbox_change(&state, caller, &id, |sb, pid| sb.expire(pid)).await
 }

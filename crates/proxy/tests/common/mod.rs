@@ -99,6 +99,7 @@ pub struct Call {
     token: Option<String>,
     key: Option<String>,
     body: Option<String>,
+    headers: Vec<(String, String)>,
 }
 
 pub fn get(path: &str) -> Call {
@@ -108,6 +109,7 @@ pub fn get(path: &str) -> Call {
         token: None,
         key: None,
         body: None,
+        headers: Vec::new(),
     }
 }
 
@@ -118,6 +120,7 @@ pub fn post(path: &str, body: Value) -> Call {
         token: None,
         key: None,
         body: Some(body.to_string()),
+        headers: Vec::new(),
     }
 }
 
@@ -134,6 +137,14 @@ impl Call {
         self.body = Some(body.into());
         self
     }
+    pub fn method(mut self, method: Method) -> Call {
+        self.method = method;
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Call {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
 
     pub async fn send(self, router: &Router) -> Answer {
         let mut request = Request::builder().method(self.method).uri(&self.path);
@@ -142,6 +153,9 @@ impl Call {
         }
         if let Some(key) = &self.key {
             request = request.header("idempotency-key", key);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         let body = match self.body {
             Some(body) => {
