@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, refused, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "smdp.fake-cloudesim.test";
 
@@ -28,11 +28,12 @@ pub(crate) fn router(shop: Shared) -> Router {
 
 fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
     let expected = format!("Bearer {}", shop.secrets.key);
-    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok());
+    match given {
         Some(given) if given == expected => Ok(()),
         _ => Err(reply(
             StatusCode::UNAUTHORIZED,
-            json!({"success": false, "errorMsg": "Invalid or missing API token"}),
+            json!({"success": false, "errorMsg": refused(shop, "Invalid or missing API token", given)}),
         )),
     }
 }

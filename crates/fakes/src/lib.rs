@@ -364,6 +364,9 @@ pub(crate) struct Shop {
     pub esim_access_units: bool,
     /// Answers carry exactly the fields the provider's documentation shows, and no more.
     pub documented_only: bool,
+    /// A refused credential is echoed in the error's message, as careless providers do
+    /// ("Invalid API key: vls_live_…"), to prove that no secret reaches a log.
+    pub echo_credentials: bool,
 }
 
 impl Shop {
@@ -377,6 +380,7 @@ impl Shop {
             tokens: Vec::new(),
             history_served: Default::default(),
             orders: Vec::new(),
+            echo_credentials: false,
             esim_access_units: false,
             documented_only: false,
         }
@@ -555,6 +559,11 @@ impl Fake {
         self.shop.lock().tokens.clear();
     }
 
+    /// From now on, echoes a refused credential in the error's message.
+    pub fn echo_credentials(&self) {
+        self.shop.lock().echo_credentials = true;
+    }
+
     /// Lets the next package-history request through PressOne's 15-minute limit.
     pub fn reset_rate_limits(&self) {
         self.shop.lock().history_served.clear();
@@ -589,6 +598,15 @@ pub(crate) fn with_auth(
             }
         }
     }))
+}
+
+/// The message of a refused credential: `message`, and with [`Shop::echo_credentials`] the
+/// credential itself after it.
+pub(crate) fn refused(shop: &Shop, message: &str, given: Option<&str>) -> String {
+    match given {
+        Some(given) if shop.echo_credentials => format!("{message}: {given}"),
+        _ => message.to_owned(),
+    }
 }
 
 /// An error answer: status and JSON body.

@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, now, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, now, refused, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "lpa.fake-pressone.test";
 const HISTORY_PERIOD: i64 = 15 * 60;
@@ -64,7 +64,7 @@ fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
             None,
-            "Unauthenticated.",
+            &refused(shop, "Unauthenticated.", given),
         )),
     }
 }
@@ -104,11 +104,16 @@ async fn token(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> R
     let ok = form.get("client_id") == Some(&shop.secrets.client_id)
         && form.get("client_secret") == Some(&shop.secrets.client_secret);
     if !ok {
+        let given = format!(
+            "{} {}",
+            form.get("client_id").map_or("", String::as_str),
+            form.get("client_secret").map_or("", String::as_str)
+        );
         return refuse(
             StatusCode::UNAUTHORIZED,
             "INVALID_CLIENT",
             None,
-            "Invalid client credentials",
+            &refused(&shop, "Invalid client credentials", Some(&given)),
         );
     }
     let token = format!("fake-token-{}", shop.ids.next());

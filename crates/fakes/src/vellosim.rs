@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, now, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, now, refused, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "rsp.fake-vellosim.test";
 
@@ -36,12 +36,13 @@ pub(crate) fn router(shop: Shared) -> Router {
 const NAIRA_PER_DOLLAR: f64 = 1550.5;
 fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
     let key = &shop.secrets.key;
-    match headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+    let given = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    match given {
         Some(given) if given == key.as_str() => Ok(()),
         // NestJS's own envelope, as the auth guide shows it.
         _ => Err(reply(
             StatusCode::UNAUTHORIZED,
-            json!({"error": "Unauthorized", "message": "Invalid or missing API key", "statusCode": 401}),
+            json!({"error": "Unauthorized", "message": refused(shop, "Invalid or missing API key", given), "statusCode": 401}),
         )),
     }
 }

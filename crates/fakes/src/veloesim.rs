@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, Plan, PLANS};
-use crate::{civil, reply, with_auth, Shared, Shop, Sim};
+use crate::{civil, refused, reply, with_auth, Shared, Shop, Sim};
 
 const SMDP: &str = "smdp.fake-veloesim.test";
 
@@ -78,9 +78,13 @@ async fn undocumented_errors(
 
 fn authorised(shop: &Shop, headers: &HeaderMap) -> Result<(), Response> {
     let key = &shop.secrets.key;
-    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok());
+    match given {
         Some(given) if given == key || given == format!("Apikey {key}") => Ok(()),
-        _ => Err(nest(StatusCode::UNAUTHORIZED, "Unauthorized")),
+        _ => Err(nest(
+            StatusCode::UNAUTHORIZED,
+            &refused(shop, "Unauthorized", given),
+        )),
     }
 }
 

@@ -113,6 +113,8 @@ pub struct Http {
     purchase_timeout: Duration,
     cooling:
         std::sync::Arc<parking_lot::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+    /// The secrets this client sends, never to appear in an error's message (see [`Http::hide`]).
+    hidden: std::sync::Arc<parking_lot::RwLock<Vec<Secret>>>,
 }
 
 impl Http {
@@ -144,6 +146,7 @@ impl Http {
             provider,
             purchase_timeout: endpoint.purchase_timeout,
             cooling: Default::default(),
+            hidden: Default::default(),
         })
     }
 
@@ -152,6 +155,54 @@ impl Http {
         self.client
             .request(method, format!("{}{path}", self.base))
             .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// Returns this client keeping `secrets` (its credentials) out of every error it reads: a
+    /// provider that echoes a refused key ("Invalid API key: vls_live_…") has it replaced by
+    /// `***` before the message can reach a log, a stored order or an answer.
+    pub fn hiding(self, secrets: &[&Secret]) -> Http {
+        for secret in secrets {
+            self.hide(secret);
+        }
+        self
+    }
+
+    /// Keeps one more secret (an access token just issued) out of every error read from now
+    /// on. At most 64 are kept: past that, the oldest issued tokens go, never the credentials
+    /// given first to [`Http::hiding`].
+    pub fn hide(&self, secret: &Secret) {
+        if secret.expose().trim().len() < 4 {
+            return;
+        }
+        let mut hidden = self.hidden.write();
+        if hidden.len() >= 64 {
+            // Only issued tokens come this far: the credentials are the first few.
+            hidden.remove(8);
+        }
+        hidden.push(secret.clone());
+    }
+
+    /// `text` with every hidden secret, as sent or percent-encoded, replaced by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in self.hidden.read().iter() {
+            let plain = secret.expose().trim();
+            for form in [plain.to_owned(), esim_core::query::encode(plain)] {
+                if out.contains(&form) {
+                    out = out.replace(&form, "***");
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads `reply` in `D`'s envelope and error words, with the secrets scrubbed from an
+    /// error's message.
+    pub fn read<D: Dialect, T: DeserializeOwned>(&self, reply: &Reply) -> Result<T, ProviderError> {
+        reply.read::<D, T>().map_err(|mut e| {
+            e.message = self.scrub(&e.message);
+            e
+        })
     }
 
     /// Starts a `GET` of `path` with `query`.
@@ -164,7 +215,7 @@ impl Http {
         &self,
         request: RequestBuilder,
     ) -> Result<T, ProviderError> {
-        self.send(request).await?.read::<D, T>()
+        self.read::<D, T>(&self.send(request).await?)
     }
 
     /// Starts a request that spends the merchant's money (a purchase, a top-up): it may take

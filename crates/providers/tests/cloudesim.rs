@@ -265,3 +265,11 @@ async fn documented_answers_alone_complete_an_order() {
     let cancelled = cloudesim.cancel(&unused.esims[0].iccid).await.unwrap();
     assert_eq!(cancelled.status.lifecycle, Lifecycle::Cancelled);
 }
+
+#[tokio::test]
+async fn a_provider_echoing_a_refused_token_leaves_it_in_no_message() {
+    let fake = Fake::local(Kind::CloudeSim).await;
+    let secret = "cls_0123456789abcdef";
+    let refused = adapter_with(&fake, secret, Units::Documented, SHORT);
+    common::a_refused_secret_is_never_repeated(&fake, secret, || refused.balance()).await;
+}

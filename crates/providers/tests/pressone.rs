@@ -297,3 +297,11 @@ async fn documented_answers_alone_walk_the_whole_catalogue() {
     assert_eq!(placed.state, ProviderOrderState::Completed);
     assert!(placed.esims[0].activation.is_some());
 }
+
+#[tokio::test]
+async fn a_provider_echoing_a_refused_client_secret_leaves_it_in_no_message() {
+    let fake = Fake::local(Kind::PressOne).await;
+    let secret = "po_secret_0123456789abcdef";
+    let refused = adapter_with(&fake, secret, SHORT);
+    common::a_refused_secret_is_never_repeated(&fake, secret, || refused.balance()).await;
+}

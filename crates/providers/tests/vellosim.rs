@@ -317,3 +317,11 @@ async fn documented_answers_alone_sell_and_recover_a_lost_purchase() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn a_provider_echoing_a_refused_key_leaves_it_in_no_message() {
+    let fake = Fake::local(Kind::Vellosim).await;
+    let secret = "vls_live_0123456789abcdef";
+    let refused = adapter_with(&fake, secret, SHORT);
+    common::a_refused_secret_is_never_repeated(&fake, secret, || refused.balance()).await;
+}

@@ -240,3 +240,13 @@ async fn documented_answers_alone_sell_install_and_refuse() {
         ErrorKind::Unauthorized
     );
 }
+
+#[tokio::test]
+async fn a_provider_echoing_a_refused_key_leaves_it_in_no_message() {
+    let fake = Fake::local(Kind::VeloeSim).await;
+    let secret = "vc_key_0123456789abcdef";
+    for scheme in [AuthScheme::Apikey, AuthScheme::Bare] {
+        let refused = adapter_with(&fake, secret, scheme, SHORT);
+        common::a_refused_secret_is_never_repeated(&fake, secret, || refused.balance()).await;
+    }
+}

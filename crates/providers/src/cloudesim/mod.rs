@@ -63,7 +63,7 @@ impl CloudeSim {
         units: Units,
     ) -> Result<CloudeSim, ProviderError> {
         Ok(CloudeSim {
-            http: Http::new("CloudeSIM", endpoint)?,
+            http: Http::new("CloudeSIM", endpoint)?.hiding(&[&token]),
             token,
             units,
             allocation: Backoff {

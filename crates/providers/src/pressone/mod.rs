@@ -71,7 +71,7 @@ impl PressOne {
         client_secret: Secret,
     ) -> Result<PressOne, ProviderError> {
         Ok(PressOne {
-            http: Http::new("PressOne", endpoint)?,
+            http: Http::new("PressOne", endpoint)?.hiding(&[&client_id, &client_secret]),
             client_id,
             client_secret,
             token: tokio::sync::Mutex::new(None),
@@ -126,6 +126,7 @@ impl PressOne {
             value: Secret::new(token.access_token),
             until: Instant::now() + life,
         };
+        self.http.hide(&token.value);
         *slot = Some(token.clone());
         Ok(token.value)
     }
@@ -150,7 +151,8 @@ impl PressOne {
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
-        self.send(build).await?.read::<wire::Envelope, T>()
+        let reply = self.send(build).await?;
+        self.http.read::<wire::Envelope, T>(&reply)
     }
 
     async fn get<T: DeserializeOwned>(
@@ -182,7 +184,7 @@ impl PressOne {
                 let reply = self
                     .send(|| self.http.get("/customer/v2/packages", &query))
                     .await?;
-                let entries: Vec<WireDestination> = reply.read::<wire::Envelope, _>()?;
+                let entries: Vec<WireDestination> = self.http.read::<wire::Envelope, _>(&reply)?;
                 let count = entries.len();
                 all.extend(entries);
                 // Without a stated last page (none is documented), a full page means there

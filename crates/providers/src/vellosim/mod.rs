@@ -47,7 +47,7 @@ impl Vellosim {
     /// An adapter for the API at `endpoint`, authenticating with `key`.
     pub fn new(endpoint: &Endpoint, key: Secret) -> Result<Vellosim, ProviderError> {
         Ok(Vellosim {
-            http: Http::new("Vellosim", endpoint)?,
+            http: Http::new("Vellosim", endpoint)?.hiding(&[&key]),
             key,
             allocation: Backoff {
                 attempts: 5,

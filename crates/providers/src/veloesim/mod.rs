@@ -68,7 +68,7 @@ impl VeloeSim {
         scheme: AuthScheme,
     ) -> Result<VeloeSim, ProviderError> {
         Ok(VeloeSim {
-            http: Http::new("VeloeSIM", endpoint)?,
+            http: Http::new("VeloeSIM", endpoint)?.hiding(&[&key]),
             key,
             scheme,
             page_size: 100,

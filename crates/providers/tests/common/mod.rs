@@ -91,3 +91,26 @@ where
             .unwrap_or_else(|e| panic!("after {fault:?}: {e}"));
     }
 }
+
+/// Asks with a refused `secret` while the fake echoes refused credentials, and checks that the
+/// error says "unauthorized" without the secret in its message or its `Debug` (what a log
+/// prints), whatever form the provider echoed it in.
+pub async fn a_refused_secret_is_never_repeated<T: std::fmt::Debug, Fut>(
+    fake: &Fake,
+    secret: &str,
+    call: impl FnOnce() -> Fut,
+) where
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    fake.echo_credentials();
+    let error = call().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Unauthorized, "{error:?}");
+    assert!(
+        !error.message.contains(secret) && !format!("{error:?}").contains(secret),
+        "the secret reached the message: {error:?}"
+    );
+    assert!(
+        error.message.contains("***"),
+        "the echo is there, scrubbed: {error:?}"
+    );
+}
