@@ -223,12 +223,20 @@ mod tests {
     }
 
     #[test]
-    fn lifecycle_rows_suspended_cancelled_revoked_failed() {
+    fn lifecycle_row_suspended() {
         assert_eq!(vellosim("SUSPENDED"), L::Suspended);
         assert_eq!(esim_access("SUSPENDED"), L::Suspended);
+    }
+
+    #[test]
+    fn lifecycle_row_cancelled() {
         assert_eq!(vellosim("CANCELLED"), L::Cancelled);
         assert_eq!(esim_access("CANCEL"), L::Cancelled);
-        assert_eq!(vellosim("CANCEL"), L::Cancelled);
+        assert_eq!(vellosim("CANCEL"), L::Cancelled, "CloudeSIM's words");
+    }
+
+    #[test]
+    fn lifecycle_row_revoked() {
         assert_eq!(esim_access("REVOKE"), L::Revoked);
         assert_eq!(esim_access("REVOKED"), L::Revoked);
         assert_eq!(
@@ -236,6 +244,10 @@ mod tests {
             L::Revoked,
             "passed-through eSIM Access value"
         );
+    }
+
+    #[test]
+    fn lifecycle_row_failed() {
         assert_eq!(vellosim("FAILED"), L::Failed);
     }
 
@@ -279,11 +291,14 @@ mod tests {
     // One test per row of providers.md §8.2 (Airalo and PressOne do not report it: Unknown).
 
     #[test]
-    fn profile_rows() {
+    fn profile_row_not_installed() {
         assert_eq!(esim_access_profile("RELEASED"), P::NotInstalled);
         assert_eq!(vellosim_profile("RELEASED"), P::NotInstalled);
         assert_eq!(veloesim_profile("RELEASED", false), P::NotInstalled);
+    }
 
+    #[test]
+    fn profile_row_downloaded() {
         assert_eq!(esim_access_profile("DOWNLOAD"), P::Downloaded);
         assert_eq!(
             vellosim_profile("DOWNLOAD"),
@@ -291,7 +306,10 @@ mod tests {
             "passed through"
         );
         assert_eq!(veloesim_profile("DOWNLOADED", false), P::Downloaded);
+    }
 
+    #[test]
+    fn profile_row_installed() {
         assert_eq!(esim_access_profile("INSTALLATION"), P::Installed);
         assert_eq!(vellosim_profile("INSTALLED"), P::Installed);
         assert_eq!(veloesim_profile("INSTALLED", true), P::Installed);
@@ -301,11 +319,22 @@ mod tests {
             "installedAt != null"
         );
         assert_eq!(veloesim_profile("SOMETHING", true), P::Installed);
+    }
 
+    #[test]
+    fn profile_row_enabled() {
         assert_eq!(esim_access_profile("ENABLED"), P::Enabled);
         assert_eq!(veloesim_profile("ENABLED", true), P::Enabled);
+    }
+
+    #[test]
+    fn profile_row_disabled() {
         assert_eq!(esim_access_profile("DISABLED"), P::Disabled);
         assert_eq!(veloesim_profile("DISABLED", true), P::Disabled);
+    }
+
+    #[test]
+    fn profile_row_deleted() {
         assert_eq!(esim_access_profile("DELETED"), P::Deleted);
         assert_eq!(veloesim_profile("DELETED", true), P::Deleted);
     }
