@@ -305,6 +305,28 @@ async fn a_used_esim_offers_no_cancel_and_says_why() {
 }
 
 #[wasm_bindgen_test]
+async fn the_storefront_settings_are_fetched_once_per_widget() {
+    let el = open_one(
+        with_actions(
+            esim("a", "active", 1 << 20, 1 << 30, Some(86_400)),
+            true,
+            false,
+        ),
+        json!({"/v1/storefront": storefront()}),
+    )
+    .await;
+    wait_for(&el, ".cancel-note").await;
+    click(&el, ".back").await;
+    click(&el, ".open-esim").await;
+    wait_for(&el, ".cancel-note").await;
+    let asked = requests()
+        .iter()
+        .filter(|r| r.ends_with("/v1/storefront"))
+        .count();
+    assert_eq!(asked, 1, "opened twice, asked once: {:?}", requests());
+}
+
+#[wasm_bindgen_test]
 async fn a_provider_that_never_cancels_says_nothing_about_cancelling() {
     let mut never = storefront();
     never["body"]["features"]["cancel"] = json!(false);

@@ -258,9 +258,9 @@ pub fn build(
                     missing: Missing::ClientIdAndSecret,
                 });
             };
-            let url = base_url.clone().unwrap_or_default();
+            // `missing` has made sure the base URL is there: PressOne publishes none.
             Arc::new(
-                pressone::PressOne::new(&endpoint(&None, &url), id.clone(), secret.clone())
+                pressone::PressOne::new(&endpoint(base_url, ""), id.clone(), secret.clone())
                     .map_err(invalid)?,
             )
         }

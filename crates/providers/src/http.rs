@@ -183,7 +183,7 @@ impl Http {
     }
 
     /// `text` with every hidden secret, as sent or percent-encoded, replaced by `***`.
-    pub fn scrub(&self, text: &str) -> String {
+    fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in self.hidden.read().iter() {
             let plain = secret.expose().trim();

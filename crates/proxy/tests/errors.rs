@@ -21,6 +21,18 @@ fn order_body() -> serde_json::Value {
     json!({"package_code": "JP-1GB-7D", "quantity": 1, "currency": "USD"})
 }
 
+/// The storefront's JSON error, with `status`, `code` and a message.
+fn assert_json_error(answer: &common::Answer, status: StatusCode, code: &str) {
+    assert_eq!(
+        (answer.status, answer.code()),
+        (status, code),
+        "{}",
+        answer.json
+    );
+    assert!(!answer.json["error"]["message"].as_str().unwrap().is_empty());
+    assert_eq!(answer.headers["content-type"], "application/json");
+}
+
 #[tokio::test]
 async fn bad_input_gets_a_4xx_json_error() {
     let h = harness();
@@ -46,15 +58,7 @@ async fn bad_input_gets_a_4xx_json_error() {
         (get("/v1/esims").token("gst_forged"), StatusCode::UNAUTHORIZED, "unauthorized"),
     ];
     for (call, status, code) in cases {
-        let answer = call.send(&h.router).await;
-        assert_eq!(
-            (answer.status, answer.code()),
-            (status, code),
-            "{}",
-            answer.json
-        );
-        assert!(!answer.json["error"]["message"].as_str().unwrap().is_empty());
-        assert_eq!(answer.headers["content-type"], "application/json");
+        assert_json_error(&call.send(&h.router).await, status, code);
     }
     assert_eq!(balance(&h).await, 500_000, "no bad request spent anything");
     assert_eq!(h.service.store.count_esims().await.unwrap(), 0);
@@ -94,14 +98,7 @@ async fn every_rejection_the_framework_makes_is_the_json_error() {
     ];
     for (call, status, code) in cases {
         let answer = call.send(&h.router).await;
-        assert_eq!(
-            (answer.status, answer.code()),
-            (status, code),
-            "{}",
-            answer.json
-        );
-        assert_eq!(answer.headers["content-type"], "application/json");
-        assert!(!answer.json["error"]["message"].as_str().unwrap().is_empty());
+        assert_json_error(&answer, status, code);
         if status == StatusCode::METHOD_NOT_ALLOWED {
             assert!(
                 answer.headers.contains_key("allow"),
