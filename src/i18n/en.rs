@@ -131,7 +131,8 @@ impl Words for English {
             RequestInProgress => "Your request is still being processed. Please wait a moment.",
             NotAllowed => "That is not possible for this eSIM right now.",
             Unsupported => "This shop does not offer that.",
-            RateLimited => "Too many requests. Please try again in a moment.",
+            RateLimited | ServerBusy => "Too many requests. Please try again in a moment.",
+            RequestTimeout => "The connection was too slow. Please try again.",
             InsufficientBalance => {
                 "This shop cannot take orders right now. Please try again later."
             }

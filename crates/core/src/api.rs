@@ -330,6 +330,8 @@ pub enum ErrorCode {
     InvalidJson,
     /// The body is larger than the proxy accepts.
     PayloadTooLarge,
+    /// The body did not arrive in time, or ended before its `Content-Length`.
+    RequestTimeout,
     /// No token, or a token that is forged, malformed or expired.
     Unauthorized,
     /// Nothing is there, or it belongs to someone else.
@@ -364,6 +366,9 @@ pub enum ErrorCode {
     ProviderTimeout,
     /// The provider answered something the proxy cannot read.
     ProviderBadResponse,
+    /// The proxy has as many connections as it serves at once; `retry_after` says when to
+    /// try again.
+    ServerBusy,
     /// Something went wrong in the proxy itself.
     Internal,
 }
@@ -382,10 +387,11 @@ impl<'de> Deserialize<'de> for ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidJson,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::RequestTimeout,
         ErrorCode::Unauthorized,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
@@ -403,6 +409,7 @@ impl ErrorCode {
         ErrorCode::ProviderUnavailable,
         ErrorCode::ProviderTimeout,
         ErrorCode::ProviderBadResponse,
+        ErrorCode::ServerBusy,
         ErrorCode::Internal,
     ];
 
@@ -412,6 +419,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::InvalidJson => "invalid_json",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -429,6 +437,7 @@ impl ErrorCode {
             ErrorCode::ProviderUnavailable => "provider_unavailable",
             ErrorCode::ProviderTimeout => "provider_timeout",
             ErrorCode::ProviderBadResponse => "provider_bad_response",
+            ErrorCode::ServerBusy => "server_busy",
             ErrorCode::Internal => "internal",
         }
     }
@@ -448,10 +457,11 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused
             | ErrorCode::RequestInProgress
             | ErrorCode::NotAllowed => 409,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Unsupported => 501,
             ErrorCode::RateLimited => 429,
-            ErrorCode::InsufficientBalance => 503,
+            ErrorCode::InsufficientBalance | ErrorCode::ServerBusy => 503,
             ErrorCode::ProviderUnavailable | ErrorCode::ProviderBadResponse => 502,
             ErrorCode::ProviderTimeout => 504,
             ErrorCode::Internal => 500,

@@ -3,7 +3,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use esim_core::api::ErrorCode;
 use serde::de::DeserializeOwned;
 
@@ -12,23 +12,53 @@ use crate::routes::AppState;
 use crate::service::Caller;
 
 /// A JSON body; malformed, mistyped or oversized bodies answer `invalid_json` or
-/// `payload_too_large`.
+/// `payload_too_large`. The whole body must arrive within `[connections] body_timeout_secs`
+/// and be as long as its `Content-Length`, or the request answers `request_timeout`.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_error(rejection)),
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let config = &state.service.config;
+        let promised = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if promised.is_some_and(|n| n > config.body_limit as u64) {
+            // Refused before a byte of it is waited for.
+            return Err(too_large());
+        }
+        let deadline = config.connections.body_timeout();
+        match tokio::time::timeout(deadline, axum::Json::<T>::from_request(req, state)).await {
+            Ok(Ok(axum::Json(value))) => Ok(ApiJson(value)),
+            Ok(Err(rejection)) => Err(json_error(rejection)),
+            Err(_) => Err(AppError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "The request body did not arrive within {} seconds.",
+                    deadline.as_secs()
+                ),
+            )),
         }
     }
 }
 
+fn too_large() -> AppError {
+    AppError::new(ErrorCode::PayloadTooLarge, "The request is too large.")
+}
+
 fn json_error(rejection: JsonRejection) -> AppError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return AppError::new(ErrorCode::PayloadTooLarge, "The request is too large.");
+        return too_large();
+    }
+    if let JsonRejection::BytesRejection(cause) = &rejection {
+        // The connection failed or closed before the body was all there.
+        return AppError::new(
+            ErrorCode::RequestTimeout,
+            "The request body ended before its Content-Length.",
+        )
+        .because(cause.body_text());
     }
     let detail = match &rejection {
         JsonRejection::JsonDataError(e) => e.body_text(),
@@ -116,26 +146,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Ok(Bearer(None));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::Unauthorized,
-                    "The Authorization header must be \"Bearer <token>\".",
-                )
-            })?;
-        Ok(Bearer(Some(token.to_owned())))
+        bearer(&parts.headers).map(|token| Bearer(token.map(str::to_owned)))
     }
+}
+
+/// The bearer token in `headers`, if any; an Authorization header of another form is
+/// refused.
+pub fn bearer(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Unauthorized,
+                "The Authorization header must be \"Bearer <token>\".",
+            )
+        })
 }
 
 /// Who is asking, from the bearer token: a handler that takes a [`Caller`] is identified by

@@ -7,23 +7,22 @@
 
 pub mod auth;
 mod cache;
+pub mod client;
 pub mod config;
 mod error;
 mod extract;
+mod limits;
 pub mod routes;
+mod server;
 pub mod service;
 pub mod store;
 
-use parking_lot::Mutex;
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
 use axum::Router;
 use esim_core::api::ErrorCode;
 use esim_providers::sandbox::Sandbox;
@@ -89,7 +88,14 @@ pub fn build_with(
 /// Returns the whole HTTP surface.
 pub fn app(state: AppState) -> Router {
     let config = &state.service.config;
-    let limiter = Arc::new(WriteLimiter::new(config.writes_per_minute));
+    let limits = Arc::new(limits::RateLimits::new(
+        config.writes_per_minute,
+        config.quotes_per_minute,
+    ));
+    let trusted = Arc::new(client::TrustedProxies::new(
+        config.trusted_proxies.clone(),
+        config.client_address_header,
+    ));
     let (api, _) = routes::router(state.sandbox.is_some()).split_for_parts();
     let api = api
         .route("/v1/{*rest}", axum::routing::any(no_route))
@@ -101,7 +107,10 @@ pub fn app(state: AppState) -> Router {
                 "This path does not take that method.",
             )
         })
-        .layer(middleware::from_fn_with_state(limiter, limit_writes))
+        .layer(middleware::from_fn_with_state(
+            (limits, state.clone()),
+            limits::limit,
+        ))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -135,10 +144,12 @@ pub fn app(state: AppState) -> Router {
         // Spans name the method and path only: never headers (tokens) or bodies.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
+            let client = req.extensions().get::<client::ClientAddr>().map(|c| c.0);
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id, client = ?client)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::map_request(keep_request_id_if_fit))
+        .layer(middleware::from_fn_with_state(trusted, client::resolve))
 }
 
 /// Any path under `/v1` that is no route: the API's JSON 404.
@@ -179,87 +190,12 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// A token bucket per client address for write requests.
-struct WriteLimiter {
-    per_minute: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl WriteLimiter {
-    fn new(per_minute: u32) -> WriteLimiter {
-        WriteLimiter {
-            per_minute: f64::from(per_minute.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes a token for `ip`, or says how long until one is free.
-    fn take(&self, ip: IpAddr) -> Result<(), Duration> {
-        let mut buckets = self.buckets.lock();
-        if buckets.len() > 100_000 {
-            // Forget idle clients rather than grow without bound.
-            buckets.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(120));
-        }
-        let now = Instant::now();
-        let (tokens, at) = buckets.entry(ip).or_insert((self.per_minute, now));
-        *tokens =
-            (*tokens + at.elapsed().as_secs_f64() * self.per_minute / 60.0).min(self.per_minute);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - *tokens) * 60.0 / self.per_minute,
-            ))
-        }
-    }
-}
-
-async fn limit_writes(
-    State(limiter): State<Arc<WriteLimiter>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if request.method() == Method::POST {
-        let ip = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
-        if let Err(wait) = limiter.take(ip) {
-            return AppError::rate_limited(wait).into_response();
-        }
-    }
-    next.run(request).await
-}
-
-/// Serves `router` on `listener` until Ctrl-C or SIGTERM, finishing requests in flight.
-pub async fn serve(router: Router, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, with the connection deadlines and
+/// cap of `limits` (see [`server`]).
+pub async fn serve(
+    router: Router,
+    listener: tokio::net::TcpListener,
+    limits: &config::Connections,
+) -> std::io::Result<()> {
+    server::serve(router, listener, limits, server::shutdown_signal()).await
 }

@@ -166,7 +166,8 @@ fn run(config: Config) -> ExitCode {
             "esim-proxy listening on http://{address}/ (provider: {})",
             proxy.service.provider.name()
         );
-        let served = esim_proxy::serve(proxy.router, listener).await;
+        let served =
+            esim_proxy::serve(proxy.router, listener, &proxy.service.config.connections).await;
         // Purchases and top-ups already sent run to their end and are recorded before exit.
         let limit = std::time::Duration::from_secs(proxy.service.config.purchase_timeout_secs + 10);
         let left = proxy.service.drain(limit).await;

@@ -351,28 +351,66 @@ async fn insufficient_balance_and_write_rate_limits() {
 
     let mut limited = config();
     limited.writes_per_minute = 2;
+    limited.quotes_per_minute = 3;
     let h = harness_with(limited, Default::default());
-    for i in 0..2 {
-        let q = post(
-            "/v1/quotes",
-            json!({"package_code": "JP-1GB-7D", "quantity": 1, "currency": "USD"}),
-        )
-        .key(&i.to_string())
-        .send(&h.router)
-        .await;
+    let quote = || post("/v1/quotes", order_body());
+    for i in 0..3 {
+        let q = quote().key(&i.to_string()).send(&h.router).await;
         assert_eq!(q.status, StatusCode::OK);
     }
-    let third = post(
-        "/v1/quotes",
-        json!({"package_code": "JP-1GB-7D", "quantity": 1, "currency": "USD"}),
-    )
-    .send(&h.router)
-    .await;
-    assert_eq!(
-        (third.status, third.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    let fourth = quote().send(&h.router).await;
+    assert_json_error(&fourth, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(fourth.headers.contains_key("retry-after"));
+
+    // Quotes have their own bucket: the anonymous caller's orders are all still there.
+    let first = post("/v1/orders", order_body())
+        .key("o1")
+        .send(&h.router)
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.json);
+    let guest = first.json["guest_token"].as_str().unwrap().to_owned();
+    let second = post("/v1/orders", order_body())
+        .key("o2")
+        .send(&h.router)
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.json);
+    let third = post("/v1/orders", order_body())
+        .key("o3")
+        .send(&h.router)
+        .await;
+    assert_json_error(&third, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let seconds: u64 = third.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=30).contains(&seconds),
+        "one order back every 30 s: {seconds}"
     );
-    assert!(third.headers.contains_key("retry-after"));
+
+    // A shopper the token names has a bucket of their own, whatever address they share.
+    for key in ["g1", "g2"] {
+        let own = post("/v1/orders", order_body())
+            .key(key)
+            .token(&guest)
+            .send(&h.router)
+            .await;
+        assert_eq!(own.status, StatusCode::CREATED, "{}", own.json);
+    }
+    let over = post("/v1/orders", order_body())
+        .key("g3")
+        .token(&guest)
+        .send(&h.router)
+        .await;
+    assert_json_error(&over, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // A token that does not verify buys no bucket of its own: it counts as its address.
+    let forged = post("/v1/orders", order_body())
+        .key("f1")
+        .token("gst_forged")
+        .send(&h.router)
+        .await;
+    assert_json_error(&forged, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert_eq!(
         get("/v1/packages?destination=JP")
             .send(&h.router)
@@ -527,12 +565,13 @@ async fn what_the_provider_cannot_do_is_hidden_and_refused() {
 
 #[tokio::test]
 async fn every_error_code_but_internal_is_reachable() {
-    // Each code asserted in a test of this file or of api.rs; `internal` is reserved for
+    // Each code asserted in a test of this file, of api.rs or of connections.rs; `internal` is reserved for
     // failures of the proxy itself (a broken database), which no request can cause.
     let reached: BTreeSet<&str> = [
         "bad_request",
         "invalid_json",
         "payload_too_large",
+        "request_timeout",
         "unauthorized",
         "not_found",
         "method_not_allowed",
@@ -550,6 +589,7 @@ async fn every_error_code_but_internal_is_reachable() {
         "provider_unavailable",
         "provider_timeout",
         "provider_bad_response",
+        "server_busy",
     ]
     .into_iter()
     .collect();

@@ -56,9 +56,25 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[serde(default = "default_body_limit")]
     pub body_limit: usize,
-    /// Write requests (POST) allowed per client address per minute.
+    /// Requests that spend (orders, top-ups, cancels) allowed per shopper per minute: per
+    /// customer or guest where the token says who it is, per client address otherwise.
     #[serde(default = "default_writes_per_minute")]
     pub writes_per_minute: u32,
+    /// Quotes allowed per shopper (as above) per minute: a bucket of their own, so that
+    /// asking prices never uses up the orders' bucket.
+    #[serde(default = "default_quotes_per_minute")]
+    pub quotes_per_minute: u32,
+    /// Reverse proxies (addresses or CIDR ranges, e.g. "10.0.0.0/8") whose `Forwarded` or
+    /// `X-Forwarded-For` header names the client. From any other peer those headers are
+    /// ignored and the TCP peer is the client.
+    #[serde(default, deserialize_with = "nets")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header the trusted proxies write: "x-forwarded-for" (the default) or "forwarded".
+    #[serde(default)]
+    pub client_address_header: crate::client::ForwardedHeader,
+    /// Deadlines and the cap on connections.
+    #[serde(default)]
+    pub connections: Connections,
     /// Seconds to wait for the provider before giving up; a shopper's order waits this long
     /// for its purchase, then is answered as pending while the purchase goes on.
     #[serde(default = "default_provider_timeout")]
@@ -90,6 +106,63 @@ pub struct Config {
     /// The provider's credentials; from the environment, never the file.
     #[serde(skip)]
     pub credentials: Credentials,
+}
+
+/// How long a connection may take at each stage, and how many may be open at once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Connections {
+    /// Seconds from a connection being ready for a request until its headers have all
+    /// arrived. hyper starts this clock as soon as the connection waits for a request, so it
+    /// also closes a kept-alive connection left idle this long (see the README).
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may take to arrive in full.
+    pub body_timeout_secs: u64,
+    /// Seconds after SIGTERM or Ctrl-C for requests in flight to finish before every
+    /// connection still open is closed.
+    pub shutdown_timeout_secs: u64,
+    /// Connections served at once; beyond it a connection is answered `503 server_busy`
+    /// and closed.
+    pub max_connections: usize,
+}
+
+impl Default for Connections {
+    fn default() -> Connections {
+        Connections {
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            shutdown_timeout_secs: 20,
+            max_connections: 1024,
+        }
+    }
+}
+
+impl Connections {
+    pub fn header_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_timeout_secs)
+    }
+    pub fn body_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.body_timeout_secs)
+    }
+    pub fn shutdown_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+/// Reads addresses and CIDR ranges: "10.0.0.0/8", "192.168.1.7", "fd00::/8".
+fn nets<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "trusted_proxies: {s:?} is not an address or CIDR range"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// The customer-token secret from [`TOKEN_SECRET_ENV`], if set.
@@ -229,6 +302,21 @@ impl Config {
         {
             return Err(format!("{TOKEN_SECRET_ENV} must be at least 32 bytes"));
         }
+        let c = &self.connections;
+        if c.header_timeout_secs == 0 || c.body_timeout_secs == 0 {
+            return Err(
+                "[connections] header_timeout_secs and body_timeout_secs must be at least 1".into(),
+            );
+        }
+        if c.shutdown_timeout_secs > 600 {
+            return Err("[connections] shutdown_timeout_secs must be at most 600".into());
+        }
+        if c.max_connections == 0 {
+            return Err("[connections] max_connections must be at least 1".into());
+        }
+        if self.writes_per_minute == 0 || self.quotes_per_minute == 0 {
+            return Err("writes_per_minute and quotes_per_minute must be at least 1".into());
+        }
         if self.body_limit < 1024 {
             return Err("body_limit must be at least 1024 bytes".into());
         }
@@ -291,6 +379,9 @@ fn default_body_limit() -> usize {
 }
 fn default_writes_per_minute() -> u32 {
     60
+}
+fn default_quotes_per_minute() -> u32 {
+    120
 }
 fn default_provider_timeout() -> u64 {
     20

@@ -104,3 +104,38 @@ fn providers_from_the_file_secrets_from_the_environment_only() {
         toml::from_str("[provider]\nkind = \"veloesim\"\nauth = \"bare\"\nbase_url = \"https://api.veloconnect.me/api/wholesale\"").unwrap();
     assert_eq!(veloesim.provider.name(), "veloesim");
 }
+
+#[test]
+fn edges_parse_with_their_defaults() {
+    let config: Config = toml::from_str(
+        r#"
+        trusted_proxies = ["10.0.0.0/8", "192.168.1.7", "fd00::/8"]
+        client_address_header = "forwarded"
+        quotes_per_minute = 30
+        [connections]
+        header_timeout_secs = 5
+        max_connections = 200
+        "#,
+    )
+    .unwrap();
+    assert_eq!(config.trusted_proxies.len(), 3);
+    assert_eq!(config.trusted_proxies[1].to_string(), "192.168.1.7/32");
+    assert_eq!(
+        config.client_address_header,
+        crate::client::ForwardedHeader::Forwarded
+    );
+    assert_eq!(config.connections.header_timeout_secs, 5);
+    assert_eq!(config.connections.body_timeout_secs, 30, "the default");
+    assert_eq!(config.connections.shutdown_timeout_secs, 20, "the default");
+    assert_eq!(config.connections.max_connections, 200);
+    assert_eq!(
+        (config.writes_per_minute, config.quotes_per_minute),
+        (60, 30)
+    );
+
+    assert!(toml::from_str::<Config>("trusted_proxies = [\"10.0.0.0/33\"]").is_err());
+    assert!(toml::from_str::<Config>("[connections]\nidle_secs = 5").is_err());
+    let mut zero: Config = toml::from_str("[connections]\nmax_connections = 0").unwrap();
+    zero.checkout = CheckoutMode::Sandbox;
+    assert!(zero.validate().unwrap_err().contains("max_connections"));
+}

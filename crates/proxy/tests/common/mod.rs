@@ -31,6 +31,7 @@ pub fn config() -> Config {
     let mut config = Config::sandbox();
     config.token_secret = Some(esim_providers::Secret::from(SECRET));
     config.writes_per_minute = 100_000;
+    config.quotes_per_minute = 100_000;
     config.provider_timeout_secs = 1;
     config
 }
