@@ -77,6 +77,48 @@ impl ProxyProcess {
         ProxyProcess::spawn(command, 0)
     }
 
+    /// Starts the (already built, debug) sandbox proxy on a free port for API fuzzing: rate
+    /// limits and the test balance high enough that thousands of generated orders are all
+    /// answered on their merits.
+    pub fn start_for_fuzzing() -> Result<ProxyProcess, String> {
+        let config = root().join("target").join("e2e").join("proxy-fuzzing.toml");
+        std::fs::create_dir_all(config.parent().unwrap_or(&root()))
+            .and_then(|_| {
+                std::fs::write(
+                    &config,
+                    "checkout = \"sandbox\"\ndatabase = \":memory:\"\nwrites_per_minute = 1000000\nquotes_per_minute = 1000000\n[provider]\nkind = \"sandbox\"\nbalance_cents = 100000000000\n",
+                )
+            })
+            .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+        let mut command = Command::new(root().join("target").join("debug").join("esim-proxy"));
+        command.arg("--config").arg(&config);
+        ProxyProcess::spawn(command, 0)
+    }
+
+    /// Places one sandbox order and returns its guest token, so that calls needing a
+    /// shopper can be made as one.
+    pub fn guest_token(&self) -> Result<String, String> {
+        use std::io::{Read, Write};
+        let address = self.url.trim_start_matches("http://");
+        let body = r#"{"package_code":"JP-1GB-7D","quantity":1,"currency":"USD"}"#;
+        let mut stream = std::net::TcpStream::connect(address).map_err(|e| e.to_string())?;
+        write!(
+            stream,
+            "POST /v1/orders HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nIdempotency-Key: xtask-fuzzing\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .map_err(|e| e.to_string())?;
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .map_err(|e| e.to_string())?;
+        let json = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|v| v["guest_token"].as_str().map(str::to_owned))
+            .ok_or_else(|| format!("the sandbox order gave no guest token: {answer}"))
+    }
+
     fn spawn(command: Command, port: u16) -> Result<ProxyProcess, String> {
         ProxyProcess::spawn_with(command, port, &root().join("www"))
     }

@@ -119,3 +119,32 @@ fn npm_bin(name: &str) -> Result<PathBuf, String> {
         Err(format!("{} is missing after npm install", path.display()))
     }
 }
+
+/// The schemathesis release the API fuzzing layer runs, pinned so that runs compare.
+const SCHEMATHESIS: &str = "4.32.5";
+
+/// Installs schemathesis from PyPI into a virtual environment at `target/py` unless that
+/// release is there; returns its command.
+pub fn schemathesis() -> Result<PathBuf, String> {
+    let venv = root().join("target").join("py");
+    let st = venv.join("bin").join("schemathesis");
+    let installed = output(std::process::Command::new(&st).arg("--version"));
+    if installed.is_some_and(|v| v.trim().ends_with(SCHEMATHESIS)) {
+        return Ok(st);
+    }
+    step(&format!(
+        "Installing schemathesis {SCHEMATHESIS} from PyPI into target/py (once per machine)"
+    ));
+    if !venv.join("bin").join("pip").exists() {
+        run(cmd("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(
+        std::process::Command::new(venv.join("bin").join("pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("schemathesis=={SCHEMATHESIS}"),
+        ]),
+    )?;
+    Ok(st)
+}

@@ -95,9 +95,11 @@ pub struct PackageList {
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     pub package_code: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub quantity: u32,
     /// An ISO 4217 code the storefront prices in; checked by the proxy, which answers
     /// `unknown_currency` otherwise.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^([A-Za-z]{3})?$"))]
     pub currency: String,
 }
 
@@ -117,8 +119,10 @@ pub struct Quote {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
     pub package_code: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub quantity: u32,
     /// As in [`QuoteRequest::currency`].
+    #[cfg_attr(feature = "openapi", schema(pattern = "^([A-Za-z]{3})?$"))]
     pub currency: String,
     /// Where the receipt goes.
     #[serde(default)]
@@ -297,6 +301,7 @@ pub struct EsimList {
 pub struct TopUpRequest {
     pub package_code: String,
     /// As in [`QuoteRequest::currency`].
+    #[cfg_attr(feature = "openapi", schema(pattern = "^([A-Za-z]{3})?$"))]
     pub currency: String,
 }
 

@@ -58,7 +58,8 @@ pub async fn destinations(
 #[allow(dead_code)] // read as pairs, by the core's one parser
 pub struct PackagesParams {
     /// Destination code: ISO country code ("JP"), region ("europe") or "global".
-    destination: Option<String>,
+    #[param(pattern = "\\S")]
+    destination: String,
     /// Only packages working in this country (ISO code).
     covers: Option<String>,
     /// "country", "region" or "global".
@@ -74,6 +75,7 @@ pub struct PackagesParams {
     /// "price" (default), "data", "days" or "price_per_gb".
     sort: Option<String>,
     /// ISO 4217 code to price in.
+    #[param(pattern = "^([A-Za-z]{3})?$")]
     currency: Option<String>,
 }
 

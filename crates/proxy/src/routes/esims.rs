@@ -30,7 +30,7 @@ pub struct RefreshParam {
 
 /// One of the caller's eSIMs, with usage and install data.
 #[utoipa::path(get, path = "/v1/esims/{id}", params(("id" = String, Path), RefreshParam),
-    responses((status = 200, body = Esim), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = Esim), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn esim(
     State(state): State<AppState>,
     caller: Caller,
@@ -42,7 +42,7 @@ pub async fn esim(
 
 /// Top-up packages that fit one of the caller's eSIMs.
 #[utoipa::path(get, path = "/v1/esims/{id}/topups", params(("id" = String, Path), CurrencyParam),
-    responses((status = 200, body = PackageList), (status = 404, body = ErrorBody), (status = 501, body = ErrorBody)))]
+    responses((status = 200, body = PackageList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 501, body = ErrorBody)))]
 pub async fn top_ups(
     State(state): State<AppState>,
     caller: Caller,
@@ -58,8 +58,8 @@ pub async fn top_ups(
 
 /// Tops up one of the caller's eSIMs.
 #[utoipa::path(post, path = "/v1/esims/{id}/topups", request_body = TopUpRequest,
-    params(("id" = String, Path), ("Idempotency-Key" = String, Header)),
-    responses((status = 200, body = Esim), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    params(("id" = String, Path), ("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,255}$")),
+    responses((status = 200, body = Esim), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 501, body = ErrorBody)))]
 pub async fn top_up(
     State(state): State<AppState>,
     caller: Caller,
@@ -78,7 +78,7 @@ pub async fn top_up(
 
 /// Cancels and refunds one of the caller's eSIMs while it is unused.
 #[utoipa::path(post, path = "/v1/esims/{id}/cancel", params(("id" = String, Path)),
-    responses((status = 200, body = Esim), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Esim), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 501, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,

@@ -50,7 +50,13 @@ pub fn router(sandbox: bool) -> OpenApiRouter<AppState> {
 /// The OpenAPI document: every route, the sandbox's included (marked "Sandbox only").
 pub fn document() -> utoipa::openapi::OpenApi {
     static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    DOCUMENT.get_or_init(|| router(true).into_openapi()).clone()
+    DOCUMENT
+        .get_or_init(|| {
+            let mut document = router(true).into_openapi();
+            utoipa::Modify::modify(&EdgeErrors, &mut document);
+            document
+        })
+        .clone()
 }
 
 /// What every handler gets.
@@ -97,6 +103,7 @@ pub async fn openapi() -> Response {
 #[into_params(parameter_in = Query)]
 pub struct CurrencyParam {
     /// ISO 4217 code to price in; the storefront's default if absent.
+    #[param(pattern = "^([A-Za-z]{3})?$")]
     currency: Option<String>,
 }
 
@@ -110,3 +117,61 @@ pub struct CurrencyParam {
     components(schemas(ErrorBody, ErrorCode, sandbox::UseData))
 )]
 pub struct ApiDoc;
+
+/// Documents, on every operation, the errors its edges can answer whatever the handler does:
+/// an unreadable path or query (400), a full server (503 `server_busy`), the proxy's own
+/// failure (500); on every API operation, the provider's (502, 504); on every POST, a slow or
+/// oversized body (408, 413) and the rate limit (429). Each is the one error shape.
+struct EdgeErrors;
+
+impl utoipa::Modify for EdgeErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let api = path.starts_with("/v1/") && path != "/v1/openapi.json";
+            let operations = [(&mut item.get, false), (&mut item.post, true)];
+            for (operation, post) in operations {
+                let Some(operation) = operation else { continue };
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                add("400", "bad_request: the path, query or body cannot be read");
+                add("500", "internal: the proxy failed");
+                add("503", "server_busy: too many connections; see Retry-After");
+                if api {
+                    add(
+                        "502",
+                        "the provider is unavailable or answered what cannot be read",
+                    );
+                    add(
+                        "504",
+                        "provider_timeout: the provider did not answer in time",
+                    );
+                }
+                if post {
+                    add(
+                        "408",
+                        "request_timeout: the body came too slowly or short of its length",
+                    );
+                    add("413", "payload_too_large");
+                    add("429", "rate_limited: see Retry-After");
+                }
+            }
+        }
+    }
+}

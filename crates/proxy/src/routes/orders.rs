@@ -12,7 +12,7 @@ use crate::service::Caller;
 
 /// Places an order. The same Idempotency-Key and body answer the first response again.
 #[utoipa::path(post, path = "/v1/orders", request_body = OrderRequest,
-    params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt, reused by its retries")),
+    params(("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,255}$", description = "Unique per checkout attempt, reused by its retries")),
     responses((status = 201, body = Order), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 pub async fn create_order(

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use esim_core::api::{ErrorCode, Esim};
+use esim_core::api::{ErrorBody, ErrorCode, Esim};
 use esim_core::Money;
 use esim_providers::sandbox::Sandbox;
 use serde::Deserialize;
@@ -41,7 +41,7 @@ async fn sandbox_change(
 }
 
 /// Sandbox only: the shopper installs the eSIM and its plan starts.
-#[utoipa::path(post, path = "/v1/sandbox/esims/{id}/install", operation_id = "sandbox_install", params(("id" = String, Path)), responses((status = 200, body = Esim)))]
+#[utoipa::path(post, path = "/v1/sandbox/esims/{id}/install", operation_id = "sandbox_install", params(("id" = String, Path)), responses((status = 200, body = Esim), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn install(
     State(state): State<AppState>,
     caller: Caller,
@@ -58,7 +58,7 @@ pub struct UseData {
 }
 
 /// Sandbox only: the shopper uses data.
-#[utoipa::path(post, path = "/v1/sandbox/esims/{id}/usage", operation_id = "sandbox_use", params(("id" = String, Path)), request_body = UseData, responses((status = 200, body = Esim)))]
+#[utoipa::path(post, path = "/v1/sandbox/esims/{id}/usage", operation_id = "sandbox_use", params(("id" = String, Path)), request_body = UseData, responses((status = 200, body = Esim), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn use_data(
     State(state): State<AppState>,
     caller: Caller,
@@ -69,7 +69,7 @@ pub async fn use_data(
 }
 
 /// Sandbox only: the plan's validity runs out.
-#[utoipa::path(post, path = "/v1/sandbox/esims/{id}/expire", operation_id = "sandbox_expire", params(("id" = String, Path)), responses((status = 200, body = Esim)))]
+#[utoipa::path(post, path = "/v1/sandbox/esims/{id}/expire", operation_id = "sandbox_expire", params(("id" = String, Path)), responses((status = 200, body = Esim), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn expire(
     State(state): State<AppState>,
     caller: Caller,
