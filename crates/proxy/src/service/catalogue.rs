@@ -13,7 +13,7 @@ impl Service {
         }
         Ok(self
             .rates
-            .get_or_fetch(&(), || self.call(self.provider.rates()))
+            .get_or_fetch(&(), || self.provider.rates())
             .await?)
     }
 
@@ -69,7 +69,7 @@ impl Service {
     pub async fn destinations(&self) -> AppResult<Vec<Destination>> {
         Ok(self
             .destinations
-            .get_or_fetch(&(), || self.call(self.provider.destinations()))
+            .get_or_fetch(&(), || self.provider.destinations())
             .await?)
     }
 
@@ -78,9 +78,7 @@ impl Service {
         let key = destination.trim().to_ascii_lowercase();
         Ok(self
             .packages
-            .get_or_fetch(&key, || {
-                self.call(self.provider.packages(destination.trim()))
-            })
+            .get_or_fetch(&key, || self.provider.packages(destination.trim()))
             .await?)
     }
 
@@ -88,7 +86,7 @@ impl Service {
     pub async fn wholesale_package(&self, code: &str) -> AppResult<Package> {
         let key = code.trim().to_ascii_uppercase();
         self.package
-            .get_or_fetch(&key, || self.call(self.provider.package(code.trim())))
+            .get_or_fetch(&key, || self.provider.package(code.trim()))
             .await
             .map_err(|e: ProviderError| match e.kind {
                 ErrorKind::NotFound => AppError::new(

@@ -54,7 +54,7 @@ impl Service {
         }
         match self
             .esims
-            .get_or_fetch(&key, || self.call(self.provider.esim(provider_id)))
+            .get_or_fetch(&key, || self.provider.esim(provider_id))
             .await
         {
             Ok(esim) => Ok(esim),
@@ -152,9 +152,7 @@ impl Service {
     ) -> AppResult<Vec<Package>> {
         self.require_top_ups()?;
         let row = self.owned_esim(caller, id).await?;
-        let packages = self
-            .call(self.provider.top_up_packages(&row.provider_id))
-            .await?;
+        let packages = self.provider.top_up_packages(&row.provider_id).await?;
         let mut priced = Vec::with_capacity(packages.len());
         for p in packages {
             priced.push(self.priced(p, currency).await?);
@@ -232,9 +230,7 @@ impl Service {
                 },
             ));
         }
-        let options = self
-            .call(self.provider.top_up_packages(&row.provider_id))
-            .await?;
+        let options = self.provider.top_up_packages(&row.provider_id).await?;
         if !options
             .iter()
             .any(|p| p.code.eq_ignore_ascii_case(package_code.trim()))
@@ -339,7 +335,8 @@ impl Service {
         }
         let row = self.owned_esim(caller, id).await?;
         let esim = self
-            .call(self.provider.cancel(&row.provider_id))
+            .provider
+            .cancel(&row.provider_id)
             .await
             .map_err(|e| match e.kind {
                 ErrorKind::NotAllowed => AppError::new(

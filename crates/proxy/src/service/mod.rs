@@ -148,22 +148,6 @@ impl Service {
         self.provider.capabilities()
     }
 
-    /// Runs a provider call with the configured deadline.
-    pub(super) async fn call<T>(
-        &self,
-        fut: impl Future<Output = Result<T, ProviderError>>,
-    ) -> Result<T, ProviderError> {
-        match tokio::time::timeout(Duration::from_secs(self.config.provider_timeout_secs), fut)
-            .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(ProviderError::new(
-                ErrorKind::Timeout,
-                format!("no answer within {}s", self.config.provider_timeout_secs),
-            )),
-        }
-    }
-
     /// Identifies the caller from an `Authorization: Bearer` value.
     pub async fn caller(&self, bearer: Option<&str>) -> AppResult<Caller> {
         let Some(token) = bearer else {
@@ -196,7 +180,10 @@ impl Service {
 
     /// Runs a provider call that spends the merchant's money with the purchase deadline (the
     /// adapter's own purchase timeout, and a margin): it is never cut short at the ordinary
-    /// timeout.
+    /// timeout. Ordinary calls have no deadline here: each adapter applies
+    /// `provider_timeout_secs` itself (as [`esim_providers::Timeouts`]), once. This one is the
+    /// backstop of the money path: whatever an adapter does, a purchase's outcome becomes
+    /// known or "unknown, to reconcile" by this deadline, never pending for ever.
     pub(super) async fn spend<T>(
         &self,
         what: &str,

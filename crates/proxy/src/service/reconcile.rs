@@ -50,7 +50,7 @@ impl Service {
             sent_at: order.created_at,
             held: self.store.held_esims().await?,
         };
-        let found = self.call(self.provider.recover_order(&lookup)).await?;
+        let found = self.provider.recover_order(&lookup).await?;
         if let Some(found) = found {
             self.settle(&order, &found).await?;
             let view = self.order_view(order.id.clone()).await?;
@@ -213,7 +213,7 @@ impl Service {
             let held = self.store.held_esims().await?;
             let mut esims = Vec::new();
             for iccid in iccids {
-                let esim = self.call(self.provider.esim_by_iccid(iccid)).await?;
+                let esim = self.provider.esim_by_iccid(iccid).await?;
                 if held.contains(&esim.provider_id) || held.contains(&esim.iccid) {
                     return Err(AppError::new(
                         ErrorCode::NotAllowed,
