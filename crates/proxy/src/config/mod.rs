@@ -112,10 +112,11 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Connections {
-    /// Seconds from a connection being ready for a request until its headers have all
-    /// arrived. hyper starts this clock as soon as the connection waits for a request, so it
-    /// also closes a kept-alive connection left idle this long (see the README).
+    /// Seconds from a request's first byte (a new connection's accept) until its headers
+    /// have all arrived.
     pub header_timeout_secs: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    pub idle_timeout_secs: u64,
     /// Seconds a request body may take to arrive in full.
     pub body_timeout_secs: u64,
     /// Seconds after SIGTERM or Ctrl-C for requests in flight to finish before every
@@ -130,6 +131,7 @@ impl Default for Connections {
     fn default() -> Connections {
         Connections {
             header_timeout_secs: 10,
+            idle_timeout_secs: 60,
             body_timeout_secs: 30,
             shutdown_timeout_secs: 20,
             max_connections: 1024,
@@ -140,6 +142,9 @@ impl Default for Connections {
 impl Connections {
     pub fn header_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.header_timeout_secs)
+    }
+    pub fn idle_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.idle_timeout_secs)
     }
     pub fn body_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.body_timeout_secs)

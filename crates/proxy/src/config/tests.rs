@@ -126,6 +126,7 @@ fn edges_parse_with_their_defaults() {
     );
     assert_eq!(config.connections.header_timeout_secs, 5);
     assert_eq!(config.connections.body_timeout_secs, 30, "the default");
+    assert_eq!(config.connections.idle_timeout_secs, 60, "the default");
     assert_eq!(config.connections.shutdown_timeout_secs, 20, "the default");
     assert_eq!(config.connections.max_connections, 200);
     assert_eq!(

@@ -1,8 +1,9 @@
 //! The listener: every connection served by hyper's HTTP/1.1 with a deadline at each stage.
 //!
-//! - Headers: hyper's `header_read_timeout`, which counts from the moment a connection waits
-//!   for a request (its first, or its next when kept alive) until the request's headers are
-//!   all there; a connection that sends nothing, or trickles its headers, is closed then.
+//! - Headers: a request's headers must all be in within `header_timeout_secs` of its first
+//!   byte (of the accept, for a new connection), or the connection is closed ([`head`]).
+//! - Idle: a kept-alive connection waits `idle_timeout_secs` for its next request (hyper's
+//!   `header_read_timeout`, which counts from the moment a connection waits for a request).
 //! - Body: [`crate::extract::ApiJson`] reads a body within `body_timeout_secs` or answers
 //!   `408 request_timeout`; a body that ends short of its `Content-Length` answers the same.
 //! - Connections: at most `max_connections` are served at once (a semaphore's permits); one
@@ -24,12 +25,14 @@ use esim_core::api::ErrorCode;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::add_extension::AddExtensionLayer;
+
+mod head;
+use head::{HeadDeadline, Requests};
 
 use crate::config::Connections;
 use crate::error::AppError;
@@ -44,7 +47,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout());
+        .header_read_timeout(limits.idle_timeout());
     let mut busy_http = http.clone();
     busy_http.keep_alive(false);
 
@@ -75,9 +78,18 @@ pub async fn serve(
                 let app = ServiceBuilder::new()
                     .layer(AddExtensionLayer::new(ConnectInfo(peer)))
                     .service(router.clone());
-                let conn = graceful.watch(
-                    http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app)),
-                );
+                let requests = Arc::new(Requests::default());
+                let io = HeadDeadline::new(stream, limits.header_timeout(), requests.clone());
+                let service = hyper::service::service_fn(move |request| {
+                    let (app, requests) = (app.clone(), requests.clone());
+                    async move {
+                        requests.begin();
+                        let response = app.oneshot(request).await;
+                        requests.end();
+                        response
+                    }
+                });
+                let conn = graceful.watch(http.serve_connection(TokioIo::new(io), service));
                 connections.spawn(finish(conn, peer, permit));
             }
             Err(_) => match busy_slots.clone().try_acquire_owned() {
