@@ -54,18 +54,10 @@ impl ProxyProcess {
     /// `esim-proxy --provider NAME` runs against the real provider: base URL and secrets given
     /// the way a merchant gives them, test checkout, memory store.
     pub fn start_on(fake: &FakeProvider) -> Result<ProxyProcess, String> {
-        let config = root()
-            .join("target")
-            .join("e2e")
-            .join(format!("proxy-{}.toml", fake.name));
-        std::fs::create_dir_all(config.parent().unwrap_or(&root()))
-            .and_then(|_| {
-                std::fs::write(
-                    &config,
-                    "checkout = \"sandbox\"\ndatabase = \":memory:\"\nprovider_timeout_secs = 10\n",
-                )
-            })
-            .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+        let config = config_file(
+            &format!("proxy-{}.toml", fake.name),
+            "checkout = \"sandbox\"\ndatabase = \":memory:\"\nprovider_timeout_secs = 10\n",
+        )?;
         let mut command = Command::new(root().join("target").join("debug").join("esim-proxy"));
         command.arg("--config").arg(&config).args([
             "--provider",
@@ -81,15 +73,10 @@ impl ProxyProcess {
     /// limits and the test balance high enough that thousands of generated orders are all
     /// answered on their merits.
     pub fn start_for_fuzzing() -> Result<ProxyProcess, String> {
-        let config = root().join("target").join("e2e").join("proxy-fuzzing.toml");
-        std::fs::create_dir_all(config.parent().unwrap_or(&root()))
-            .and_then(|_| {
-                std::fs::write(
-                    &config,
-                    "checkout = \"sandbox\"\ndatabase = \":memory:\"\nwrites_per_minute = 1000000\nquotes_per_minute = 1000000\n[provider]\nkind = \"sandbox\"\nbalance_cents = 100000000000\n",
-                )
-            })
-            .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+        let config = config_file(
+            "proxy-fuzzing.toml",
+            "checkout = \"sandbox\"\ndatabase = \":memory:\"\nwrites_per_minute = 1000000\nquotes_per_minute = 1000000\n[provider]\nkind = \"sandbox\"\nbalance_cents = 100000000000\n",
+        )?;
         let mut command = Command::new(root().join("target").join("debug").join("esim-proxy"));
         command.arg("--config").arg(&config);
         ProxyProcess::spawn(command, 0)
@@ -155,6 +142,15 @@ impl ProxyProcess {
     pub fn wait(mut self) -> Result<(), String> {
         self.child.wait().map(|_| ()).map_err(|e| e.to_string())
     }
+}
+
+/// Writes a proxy configuration file `name` under target/e2e and returns its path.
+fn config_file(name: &str, text: &str) -> Result<std::path::PathBuf, String> {
+    let config = root().join("target").join("e2e").join(name);
+    std::fs::create_dir_all(config.parent().unwrap_or(&root()))
+        .and_then(|_| std::fs::write(&config, text))
+        .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+    Ok(config)
 }
 
 /// Waits up to a minute for a child's "listening on URL" line; returns the URL.

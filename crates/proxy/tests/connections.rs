@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use common::process::{http, start, stop_and_read_log, temp_dir, Reply};
+use common::process::{http, read_log, start, stop_and_read_log, temp_dir, Reply};
 
 /// Starts the sandbox proxy with `settings` added to its configuration file.
 async fn proxy(dir: &Path, settings: &str) -> (tokio::process::Child, String) {
@@ -291,14 +291,7 @@ async fn sigterm_with_a_stalled_client_ends_within_the_shutdown_deadline() {
         took >= Duration::from_millis(1900) && took < Duration::from_secs(12),
         "waited for the stalled client until the 2 s deadline, no longer: {took:?}"
     );
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .await
-        .unwrap();
+    let log = read_log(&mut child).await;
     assert!(
         log.contains("closing the connections still open after the shutdown deadline"),
         "{log}"

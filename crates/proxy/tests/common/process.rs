@@ -67,6 +67,11 @@ pub async fn http(
 /// Stops the proxy and returns everything it logged (to stderr).
 pub async fn stop_and_read_log(mut child: Child) -> String {
     child.kill().await.unwrap();
+    read_log(&mut child).await
+}
+
+/// Returns everything a proxy that has exited logged (to stderr).
+pub async fn read_log(child: &mut Child) -> String {
     let mut log = String::new();
     child
         .stderr
