@@ -144,8 +144,8 @@ pub fn app(state: AppState) -> Router {
         // Spans name the method and path only: never headers (tokens) or bodies.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            let client = req.extensions().get::<client::ClientAddr>().map(|c| c.0);
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id, client = ?client)
+            let client = req.extensions().get::<client::ClientAddr>().map_or("-".to_owned(), |c| c.0.to_string());
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id, client = %client)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::map_request(keep_request_id_if_fit))
