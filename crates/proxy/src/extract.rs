@@ -183,6 +183,10 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            // The rate limit has identified this caller already.
+            return Ok(caller.clone());
+        }
         let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
         state.service.caller(token.as_deref()).await
     }

@@ -59,7 +59,7 @@ impl RateLimits {
 /// empty.
 pub async fn limit(
     State((limits, state)): State<(Arc<RateLimits>, AppState)>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let Some(bucket) = limits.bucket(request.method(), request.uri().path()) else {
@@ -67,7 +67,17 @@ pub async fn limit(
     };
     let token = bearer(request.headers()).ok().flatten().map(str::to_owned);
     let client = request.extensions().get::<ClientAddr>().copied();
-    let key = key(&state, token, client).await;
+    let caller = match token {
+        Some(token) => state.service.caller(Some(&token)).await.ok(),
+        None => None,
+    };
+    let key = match &caller {
+        Some(Caller::Known(owner)) => owner.key(),
+        _ => {
+            let ClientAddr(ip) = client.unwrap_or(ClientAddr([0, 0, 0, 0].into()));
+            format!("ip:{ip}")
+        }
+    };
     if bucket.len() > FORGET_ABOVE {
         bucket.retain_recent();
     }
@@ -75,16 +85,9 @@ pub async fn limit(
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         return AppError::rate_limited(wait).into_response();
     }
-    next.run(request).await
-}
-
-/// Whose bucket: the shopper the token names, or the client's address.
-async fn key(state: &AppState, token: Option<String>, client: Option<ClientAddr>) -> String {
-    if let Some(token) = token {
-        if let Ok(Caller::Known(owner)) = state.service.caller(Some(&token)).await {
-            return owner.key();
-        }
+    if let Some(caller) = caller {
+        // Identified once: the handler's `Caller` is this one.
+        request.extensions_mut().insert(caller);
     }
-    let ClientAddr(ip) = client.unwrap_or(ClientAddr([0, 0, 0, 0].into()));
-    format!("ip:{ip}")
+    next.run(request).await
 }
