@@ -96,11 +96,45 @@ pub struct PackageList {
 pub struct QuoteRequest {
     pub package_code: String,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
+    #[serde(deserialize_with = "whole_number")]
     pub quantity: u32,
     /// An ISO 4217 code the storefront prices in; checked by the proxy, which answers
     /// `unknown_currency` otherwise.
     #[cfg_attr(feature = "openapi", schema(pattern = "^([A-Za-z]{3})?$"))]
     pub currency: String,
+}
+
+/// Reads a count that JSON may write `3` or `3.0` (both integers to JSON Schema); a fraction,
+/// a negative, or a count beyond `T` is refused (and a written-out fraction beyond 2^53, where
+/// a JSON number stops being exact).
+pub fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u64, E> {
+            Ok(n)
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u64, E> {
+            u64::try_from(n).map_err(|_| E::custom(format!("expected a whole number, not {n}")))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<u64, E> {
+            const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+            if n.fract() == 0.0 && (0.0..=EXACT).contains(&n) {
+                Ok(n as u64)
+            } else {
+                Err(E::custom(format!("expected a whole number, not {n}")))
+            }
+        }
+    }
+    let n = deserializer.deserialize_any(Whole)?;
+    T::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} is too large")))
 }
 
 /// The server's price: the only one an order is charged at.
@@ -120,12 +154,20 @@ pub struct Quote {
 pub struct OrderRequest {
     pub package_code: String,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
+    #[serde(deserialize_with = "whole_number")]
     pub quantity: u32,
     /// As in [`QuoteRequest::currency`].
     #[cfg_attr(feature = "openapi", schema(pattern = "^([A-Za-z]{3})?$"))]
     pub currency: String,
-    /// Where the receipt goes.
+    /// Where the receipt goes (empty: none).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = r#"^$|^[^@\s<>()\[\],;:"\\\x00-\x1f\x7f-\x9f]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"#
+        )
+    )]
     pub email: Option<String>,
 }
 
@@ -665,5 +707,21 @@ mod tests {
         assert_eq!(info.matching_id, "ABC");
         assert!(info.ios_link.ends_with("LPA:1$smdp.io$ABC"));
         assert_eq!(info.apn.as_deref(), Some("globaldata"));
+    }
+
+    #[test]
+    fn a_quantity_is_a_whole_number_however_json_writes_it() {
+        let read = |q: &str| {
+            serde_json::from_str::<QuoteRequest>(&format!(
+                r#"{{"package_code":"JP-1GB-7D","quantity":{q},"currency":"USD"}}"#
+            ))
+            .map(|r| r.quantity)
+        };
+        assert_eq!(read("3").unwrap(), 3);
+        assert_eq!(read("3.0").unwrap(), 3, "an integer to JSON Schema");
+        assert_eq!(read("3e0").unwrap(), 3);
+        for bad in ["3.5", "-1", "1e20", "4294967296", "\"3\"", "null"] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -94,10 +94,12 @@ impl PackageQuery {
                     })?)
                 }
                 "max_price" => {
-                    query.max_price = Some(
-                        Money::parse_major(text, currency)
-                            .map_err(|e| format!("max_price: {e}."))?,
-                    )
+                    let max = Money::parse_major(text, currency)
+                        .map_err(|e| format!("max_price: {e}."))?;
+                    if max.minor() < 0 {
+                        return Err(format!("max_price cannot be negative, not {value:?}."));
+                    }
+                    query.max_price = Some(max);
                 }
                 "unlimited" => {
                     query.unlimited = Some(match text {
@@ -163,6 +165,13 @@ mod tests {
             .collect();
         let read = PackageQuery::from_pairs(pairs.iter().map(|(k, v)| (&**k, &**v)), eur());
         assert_eq!(read.unwrap(), query);
+    }
+
+    #[test]
+    fn a_negative_maximum_price_is_refused() {
+        let refused = PackageQuery::from_pairs([("max_price", "-1")], eur()).unwrap_err();
+        assert!(refused.contains("negative"), "{refused}");
+        assert!(PackageQuery::from_pairs([("max_price", "0")], eur()).is_ok());
     }
 
     #[test]

@@ -597,4 +597,54 @@ async fn the_openapi_document_describes_every_route_and_type() {
     }
     let codes = schemas["ErrorCode"]["enum"].as_array().unwrap();
     assert_eq!(codes.len(), esim_core::api::ErrorCode::ALL.len());
+
+    // Every currency a request names is one this storefront prices in (or empty, for its
+    // default); the currencies of answers are left as they are.
+    let mut limited = config();
+    limited.currencies = vec![Currency::from_code("EUR").unwrap(), Currency::USD];
+    let h = harness_with(limited, Default::default());
+    let doc = get("/v1/openapi.json").send(&h.router).await.json;
+    let offered = serde_json::json!(["", "EUR", "USD"]);
+    let mut narrowed = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "currency" {
+                    assert_eq!(parameter["schema"]["enum"], offered, "{method} {path}");
+                    assert!(parameter["schema"].get("pattern").is_none());
+                    narrowed += 1;
+                }
+            }
+            // Every answer the edges can give is documented, as the one error shape.
+            for status in ["400", "500", "503"] {
+                assert_eq!(
+                    operation["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            }
+            if method == "post" {
+                for status in ["408", "413", "429"] {
+                    assert!(
+                        operation["responses"].get(status).is_some(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        narrowed >= 4,
+        "destinations, packages, a package, top-up options"
+    );
+    for request in ["QuoteRequest", "OrderRequest", "TopUpRequest"] {
+        let currency = &doc["components"]["schemas"][request]["properties"]["currency"];
+        assert_eq!(currency["enum"], offered, "{request}");
+    }
+    assert!(
+        doc["components"]["schemas"]["Money"]["properties"]["currency"]
+            .get("enum")
+            .is_none(),
+        "an answer's money may be in any currency"
+    );
 }

@@ -52,6 +52,8 @@ async fn bad_input_gets_a_4xx_json_error() {
         (get("/v1/packages?destination=JP&max_price=cheap"), StatusCode::BAD_REQUEST, "bad_request"),
         (get("/v1/packages?destination=JP&unlimited=perhaps"), StatusCode::BAD_REQUEST, "bad_request"),
         (get("/v1/packages?destination=JP&currency=EURO"), StatusCode::BAD_REQUEST, "unknown_currency"),
+        (get("/v1/packages?destination=JP&currency=%0C"), StatusCode::BAD_REQUEST, "unknown_currency"),
+        (get("/v1/destinations?currency=%20USD"), StatusCode::BAD_REQUEST, "unknown_currency"),
         (get("/v1/packages/NOPE"), StatusCode::NOT_FOUND, "unknown_package"),
         (get("/v1/nothing-here"), StatusCode::NOT_FOUND, "not_found"),
         (get("/v1/esims"), StatusCode::UNAUTHORIZED, "unauthorized"),

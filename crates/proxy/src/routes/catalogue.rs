@@ -63,16 +63,22 @@ pub struct PackagesParams {
     /// Only packages working in this country (ISO code).
     covers: Option<String>,
     /// "country", "region" or "global".
+    #[param(pattern = "^(country|region|global)?$")]
     kind: Option<String>,
-    /// Minimum data: bytes, or text such as "5GB".
+    /// Minimum data: bytes, or text such as "5GB" or "500 MB".
+    #[param(pattern = "^([0-9]{1,6}((\\.[0-9]{1,3})? ?[KMGT](i?B)?| ?B)?)?$")]
     min_data: Option<String>,
     /// Minimum validity in days.
+    #[param(pattern = "^[0-9]{0,9}$")]
     min_days: Option<String>,
     /// Maximum price in the chosen currency, as a decimal ("19.99").
+    #[param(pattern = "^([0-9]{1,12}(\\.[0-9]{1,4})?)?$")]
     max_price: Option<String>,
-    /// true: only unlimited plans; false: only capped plans.
-    unlimited: Option<bool>,
+    /// "true": only unlimited plans; "false": only capped plans; empty: both.
+    #[param(pattern = "^(true|false)?$")]
+    unlimited: Option<String>,
     /// "price" (default), "data", "days" or "price_per_gb".
+    #[param(pattern = "^(price|data|days|price_per_gb)?$")]
     sort: Option<String>,
     /// ISO 4217 code to price in.
     #[param(pattern = "^([A-Za-z]{3})?$")]

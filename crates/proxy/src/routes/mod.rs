@@ -9,6 +9,7 @@ mod sandbox;
 
 use std::sync::{Arc, OnceLock};
 
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,6 +20,7 @@ use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::error::AppError;
 use crate::service::{OrderAnswer, Service};
 
 /// The storefront's routes, each listed once; with `sandbox`, its lifecycle controls too.
@@ -93,17 +95,77 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The OpenAPI document of this API, generated from the code.
+/// The OpenAPI document of this API, generated from the code, with the currencies this
+/// storefront prices in.
 #[utoipa::path(get, path = "/v1/openapi.json", responses((status = 200, description = "OpenAPI 3 document")))]
-pub async fn openapi() -> Response {
-    public(Json(document()))
+pub async fn openapi(State(state): State<AppState>) -> crate::error::AppResult<Response> {
+    let codes: Vec<String> = state
+        .service
+        .currencies()
+        .await?
+        .iter()
+        .map(|c| c.code().to_owned())
+        .collect();
+    let mut document =
+        serde_json::to_value(document()).map_err(|e| AppError::internal(e.to_string()))?;
+    with_currencies(&mut document, &codes);
+    Ok(public(Json(document)))
+}
+
+/// The pattern of a currency in a request: three letters, or empty for the default.
+const REQUEST_CURRENCY: &str = "^([A-Za-z]{3})?$";
+
+/// Narrows every currency a request names (a query's `currency`, a body's `currency`) from
+/// "three letters" to this storefront's codes, or empty for its default: a client generated
+/// from the document then offers only what can be priced.
+fn with_currencies(document: &mut serde_json::Value, codes: &[String]) {
+    use serde_json::{json, Value};
+    let choices: Vec<Value> = std::iter::once(json!(""))
+        .chain(codes.iter().map(|c| json!(c)))
+        .collect();
+    // Only what a request names: those carry the request pattern (answers' currencies are
+    // any the provider or the rates use).
+    let narrow = |schema: &mut Value| {
+        if let Some(schema) = schema.as_object_mut() {
+            if schema.get("pattern").and_then(Value::as_str) == Some(REQUEST_CURRENCY) {
+                schema.remove("pattern");
+                schema.insert("enum".into(), Value::Array(choices.clone()));
+            }
+        }
+    };
+    let operations = document
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let parameters = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut);
+        for parameter in parameters.into_iter().flatten() {
+            if parameter.get("name").is_some_and(|n| n == "currency") {
+                if let Some(schema) = parameter.get_mut("schema") {
+                    narrow(schema);
+                }
+            }
+        }
+    }
+    if let Some(schemas) = document["components"]["schemas"].as_object_mut() {
+        for schema in schemas.values_mut() {
+            if let Some(currency) = schema.pointer_mut("/properties/currency") {
+                narrow(currency);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CurrencyParam {
     /// ISO 4217 code to price in; the storefront's default if absent.
-    #[param(pattern = "^([A-Za-z]{3})?$")]
+    #[param(pattern = "^([A-Za-z]{3})?$")] // REQUEST_CURRENCY
     currency: Option<String>,
 }
 

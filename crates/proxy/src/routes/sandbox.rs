@@ -50,10 +50,15 @@ pub async fn install(
     sandbox_change(&state, caller, &id, |sb, pid| sb.install(pid)).await
 }
 
+/// The most data one call may use: a pebibyte, far beyond any plan.
+const MAX_USE: u64 = 1 << 50;
+
 /// How much data to use.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UseData {
-    /// Bytes to use.
+    /// Bytes to use (at most a pebibyte).
+    #[serde(deserialize_with = "esim_core::api::whole_number")]
+    #[schema(minimum = 0, maximum = 1125899906842624_u64)]
     bytes: u64,
 }
 
@@ -65,6 +70,12 @@ pub async fn use_data(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UseData>,
 ) -> AppResult<Json<Esim>> {
+    if body.bytes > MAX_USE {
+        return Err(AppError::new(
+            ErrorCode::BadRequest,
+            format!("Use at most {MAX_USE} bytes at a time."),
+        ));
+    }
     sandbox_change(&state, caller, &id, |sb, pid| sb.use_data(pid, body.bytes)).await
 }
 

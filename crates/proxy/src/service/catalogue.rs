@@ -34,7 +34,7 @@ impl Service {
 
     /// Parses a currency the shopper chose, or the storefront's default.
     pub async fn currency(&self, code: Option<&str>) -> AppResult<Currency> {
-        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+        let Some(code) = code.filter(|c| !c.is_empty()) else {
             return Ok(self.config.default_currency);
         };
         let unknown = || {
@@ -43,6 +43,10 @@ impl Service {
                 format!("Prices are not available in {:?}.", code.trim()),
             )
         };
+        // Exactly a code: " USD" or a lone space is a mistake, not the default.
+        if code.trim() != code {
+            return Err(unknown());
+        }
         let currency = Currency::from_code(code).map_err(|_| unknown())?;
         if self.currencies().await?.contains(&currency) {
             Ok(currency)
