@@ -1,5 +1,6 @@
-//! The write rate limits: one bucket for requests that spend (orders, top-ups, cancels) and
-//! one for quotes, so that asking prices never uses up the orders' allowance.
+//! The write rate limits: one bucket for quotes, and one for every other POST (those that
+//! spend: orders, top-ups, cancels; and the sandbox's controls), so that asking prices never
+//! uses up the orders' allowance.
 //!
 //! A bucket is kept per shopper where the bearer token says who is asking (a customer's
 //! `sub`, a guest's id: many shoppers behind one NAT or reverse proxy are limited apart),

@@ -647,4 +647,16 @@ async fn the_openapi_document_describes_every_route_and_type() {
             .is_none(),
         "an answer's money may be in any currency"
     );
+
+    // The provider down: the document is still there, with "three letters" for a currency.
+    let h = harness();
+    h.sandbox
+        .inject_fault(esim_providers::sandbox::Fault::Unavailable);
+    let doc = get("/v1/openapi.json").send(&h.router).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let quote = &doc.json["components"]["schemas"]["QuoteRequest"]["properties"]["currency"];
+    assert!(
+        quote.get("enum").is_none() && quote.get("pattern").is_some(),
+        "{quote}"
+    );
 }

@@ -6,9 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::process::Command;
-
-use common::process::{http, start, stop_and_read_log, temp_dir};
+use common::process::{http, start, stop_and_read_log, temp_dir, terminate};
 
 fn sandbox_args(dir: &Path, extra: &[&str]) -> Vec<String> {
     let mut args = vec![
@@ -302,17 +300,7 @@ async fn sigterm_finishes_gracefully() {
             .status,
         200
     );
-    let pid = child.id().unwrap().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = terminate(&mut child, Duration::from_secs(10)).await;
     assert!(
         status.success(),
         "a clean exit on SIGTERM, not a kill: {status}"

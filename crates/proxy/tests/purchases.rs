@@ -129,17 +129,8 @@ impl Shop {
 
 /// Stops the proxy with SIGTERM and waits for it to finish what it was doing.
 async fn terminate(mut child: Child) {
-    let pid = child.id().unwrap().to_string();
-    let sent = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(sent.success());
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("the proxy exits once its purchases are recorded")
-        .unwrap();
+    // Within 30 s: the proxy exits once its purchases are recorded.
+    let status = common::process::terminate(&mut child, Duration::from_secs(30)).await;
     assert!(status.success(), "a clean exit: {status}");
 }
 

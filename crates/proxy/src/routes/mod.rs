@@ -99,16 +99,14 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// storefront prices in.
 #[utoipa::path(get, path = "/v1/openapi.json", responses((status = 200, description = "OpenAPI 3 document")))]
 pub async fn openapi(State(state): State<AppState>) -> crate::error::AppResult<Response> {
-    let codes: Vec<String> = state
-        .service
-        .currencies()
-        .await?
-        .iter()
-        .map(|c| c.code().to_owned())
-        .collect();
     let mut document =
         serde_json::to_value(document()).map_err(|e| AppError::internal(e.to_string()))?;
-    with_currencies(&mut document, &codes);
+    // Without the rates (the provider is down), the document still serves, with "three
+    // letters" for a currency.
+    if let Ok(currencies) = state.service.currencies().await {
+        let codes: Vec<String> = currencies.iter().map(|c| c.code().to_owned()).collect();
+        with_currencies(&mut document, &codes);
+    }
     Ok(public(Json(document)))
 }
 

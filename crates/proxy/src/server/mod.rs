@@ -48,8 +48,12 @@ pub async fn serve(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.idle_timeout());
+    // A connection beyond the cap gets one answer and no keep-alive: hyper's timer, from the
+    // accept, is its header deadline.
     let mut busy_http = http.clone();
-    busy_http.keep_alive(false);
+    busy_http
+        .keep_alive(false)
+        .header_read_timeout(limits.header_timeout());
 
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let busy_slots = Arc::new(Semaphore::new((limits.max_connections / 16).clamp(4, 64)));

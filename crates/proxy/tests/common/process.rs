@@ -70,6 +70,21 @@ pub async fn stop_and_read_log(mut child: Child) -> String {
     read_log(&mut child).await
 }
 
+/// Sends the proxy SIGTERM and waits up to `within` for it to exit; returns how it exited.
+pub async fn terminate(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let pid = child.id().unwrap().to_string();
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success(), "SIGTERM sent");
+    tokio::time::timeout(within, child.wait())
+        .await
+        .expect("the proxy exited in time")
+        .unwrap()
+}
+
 /// Returns everything a proxy that has exited logged (to stderr).
 pub async fn read_log(child: &mut Child) -> String {
     let mut log = String::new();
