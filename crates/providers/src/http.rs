@@ -11,6 +11,7 @@ use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 
 use crate::provider::{ErrorKind, ProviderError};
+use crate::Cooling;
 
 /// A secret (API key, client secret, token), kept in secrecy's `SecretString`: wiped from
 /// memory when dropped, and its `Debug` never shows it, so it cannot reach a log by accident.
@@ -111,8 +112,8 @@ pub struct Http {
     base: String,
     provider: &'static str,
     purchase_timeout: Duration,
-    cooling:
-        std::sync::Arc<parking_lot::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+    /// The paths a provider asked us to wait before calling again.
+    cooling: Cooling,
     /// The secrets this client sends, never to appear in an error's message (see [`Http::hide`]).
     hidden: std::sync::Arc<parking_lot::RwLock<Vec<Secret>>>,
 }
@@ -250,13 +251,7 @@ impl Http {
             )
         })?;
         let path = request.url().path().to_owned();
-        let wait = {
-            let mut cooling = self.cooling.lock();
-            let now = std::time::Instant::now();
-            cooling.retain(|_, until| *until > now);
-            cooling.get(&path).map(|until| *until - now)
-        };
-        if let Some(wait) = wait {
+        if let Some(wait) = self.cooling.wait(&path) {
             return Err(ProviderError::new(
                 ErrorKind::RateLimited {
                     retry_after: Some(Duration::from_secs(wait.as_secs() + 1)),
@@ -272,8 +267,7 @@ impl Http {
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
         if let (429, Some(wait)) = (status, retry_after) {
-            let until = std::time::Instant::now() + wait.min(Duration::from_secs(3600));
-            self.cooling.lock().insert(path, until);
+            self.cooling.hold(path, wait);
         }
         let body = response
             .bytes()
@@ -373,37 +367,37 @@ pub trait Dialect {
         body: &[u8],
         retry_after: Option<Duration>,
     ) -> ProviderError;
-}
 
-fn malformed(message: String) -> ProviderError {
-    ProviderError::new(ErrorKind::MalformedResponse, message)
-}
+    /// Reads a successful answer's body as `T` in this envelope, or says what is wrong with it.
+    fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+            ProviderError::malformed(format!(
+                "{} answered something that is not JSON: {e}",
+                Self::NAME
+            ))
+        })?;
+        serde_json::from_value(Self::payload(value)?).map_err(|e| {
+            ProviderError::malformed(format!(
+                "{}'s answer has an unexpected shape: {e}",
+                Self::NAME
+            ))
+        })
+    }
 
-/// Reads a successful answer's body as `T` in `D`'s envelope, or says what is wrong with it.
-pub fn read<D: Dialect, T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        malformed(format!(
-            "{} answered something that is not JSON: {e}",
-            D::NAME
-        ))
-    })?;
-    serde_json::from_value(D::payload(value)?)
-        .map_err(|e| malformed(format!("{}'s answer has an unexpected shape: {e}", D::NAME)))
-}
-
-/// Reads a failed answer's body in `D`'s words.
-pub fn error<D: Dialect>(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    let value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
-    D::error(status, &value, body, retry_after)
+    /// Reads a failed answer's body in this provider's words.
+    fn failure(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
+        let value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+        Self::error(status, &value, body, retry_after)
+    }
 }
 
 impl Reply {
     /// Reads this answer as `T` in `D`'s envelope, or as the error it carries.
     pub fn read<D: Dialect, T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
         if self.is_success() {
-            read::<D, T>(&self.body)
+            D::read(&self.body)
         } else {
-            Err(error::<D>(self.status, &self.body, self.retry_after))
+            Err(D::failure(self.status, &self.body, self.retry_after))
         }
     }
 }

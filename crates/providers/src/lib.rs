@@ -4,6 +4,7 @@
 
 mod build;
 pub mod cloudesim;
+mod cooling;
 pub mod countries;
 pub mod http;
 pub mod pressone;
@@ -17,6 +18,7 @@ pub use build::{
     build, BuildError, Built, Credentials, Missing, ProviderSpec, Timeouts,
     DEFAULT_SANDBOX_BALANCE_CENTS,
 };
+pub use cooling::Cooling;
 pub use http::{Endpoint, Secret};
 pub use provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
@@ -132,11 +134,22 @@ pub(crate) mod wire_props {
             .is_some_and(|i| drop & (1 << i) != 0)
     }
 
-    /// An error body's reading: unknown fields never change the kind, and with none of the
-    /// documented fields left (`all`), the HTTP status alone decides.
-    #[allow(clippy::too_many_arguments)]
-    pub fn error_reading_holds(
-        read: fn(u16, &[u8], Option<std::time::Duration>) -> crate::ProviderError,
+    /// Error bodies in `D`'s dialect are read by what they document: for each example (a JSON
+    /// object and its optional fields), unknown fields never change the kind, and with none of
+    /// the documented fields left, the HTTP status alone decides. Runs as a property.
+    pub fn error_bodies_hold<D: crate::http::Dialect>(examples: &[(&str, &[&str])]) {
+        let strategy = (any::<u64>(), any::<bool>(), extras(), error_statuses());
+        proptest::test_runner::TestRunner::default()
+            .run(&strategy, |(drop, all, extra, status)| {
+                for (example, optional) in examples {
+                    error_reading_holds::<D>(example, optional, drop, all, &extra, status)?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{}: {e}", D::NAME));
+    }
+
+    fn error_reading_holds<D: crate::http::Dialect>(
         example: &str,
         optional: &[&str],
         drop: u64,
@@ -145,7 +158,7 @@ pub(crate) mod wire_props {
         status: u16,
     ) -> Result<(), TestCaseError> {
         let drop = if all { u64::MAX } else { drop };
-        let kind = |v: &Value| read(status, v.to_string().as_bytes(), None).kind;
+        let kind = |v: &Value| D::failure(status, v.to_string().as_bytes(), None).kind;
         let plain = variant(example, optional, drop, &[]);
         let with_extra = variant(example, optional, drop, extra);
         prop_assert_eq!(
@@ -157,7 +170,7 @@ pub(crate) mod wire_props {
         if all {
             prop_assert_eq!(
                 kind(&plain),
-                read(status, b"", None).kind,
+                D::failure(status, b"", None).kind,
                 "nothing documented is left: the status decides"
             );
         }

@@ -130,6 +130,11 @@ impl ProviderError {
         ProviderError::new(ErrorKind::NotFound, what)
     }
 
+    /// Returns a "malformed response" error: the provider answered something we cannot read.
+    pub fn malformed(what: impl Into<String>) -> ProviderError {
+        ProviderError::new(ErrorKind::MalformedResponse, what)
+    }
+
     /// Returns an "unsupported" error naming the operation.
     pub fn unsupported(operation: &str) -> ProviderError {
         ProviderError::new(
@@ -245,7 +250,20 @@ pub trait Provider: Send + Sync {
         &self,
         lookup: &OrderLookup,
     ) -> Result<Option<ProviderOrder>, ProviderError> {
-        self.find_order(&lookup.reference).await
+        match self.find_order(&lookup.reference).await? {
+            Some(known) => Ok(Some(known)),
+            None => self.recover_from_records(lookup).await,
+        }
+    }
+
+    /// What [`Provider::recover_order`] asks when [`Provider::find_order`] knows nothing of
+    /// the reference: the order as the provider's own records show it (by the order id it
+    /// accepted, or a search of what was bought after `sent_at`). `None` by default.
+    async fn recover_from_records(
+        &self,
+        _lookup: &OrderLookup,
+    ) -> Result<Option<ProviderOrder>, ProviderError> {
+        Ok(None)
     }
 
     /// Returns one eSIM by its ICCID (for the merchant settling an order by hand).

@@ -319,13 +319,10 @@ impl Provider for CloudeSim {
         }))
     }
 
-    async fn recover_order(
+    async fn recover_from_records(
         &self,
         lookup: &OrderLookup,
     ) -> Result<Option<ProviderOrder>, ProviderError> {
-        if let Some(known) = self.find_order(&lookup.reference).await? {
-            return Ok(Some(known));
-        }
         // Accepted before, perhaps by an earlier run: asked about by its order number.
         let Some(order_no) = lookup.provider_order_id.clone() else {
             return Ok(None);

@@ -11,11 +11,10 @@ use esim_core::{
     parse_timestamp, ActivationCode, Currency, DestinationKind, EsimStatus, Money, Package,
     Validity, ValidityUnit, Volume,
 };
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::{self, kind_of_status, Dialect};
+use crate::http::{kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
 use crate::vocab;
 
@@ -38,15 +37,16 @@ impl Units {
         let text = match value {
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::String(s)) => s.trim().to_owned(),
-            _ => return Err(malformed("a CloudeSIM amount is missing")),
+            _ => return Err(ProviderError::malformed("a CloudeSIM amount is missing")),
         };
-        let bad = |_| malformed(format!("a CloudeSIM amount cannot be read: {text:?}"));
+        let bad =
+            |_| ProviderError::malformed(format!("a CloudeSIM amount cannot be read: {text:?}"));
         match self {
             Units::Documented => Money::parse_major(&text, currency).map_err(bad),
             Units::EsimAccess => {
-                let value: i64 = text
-                    .parse()
-                    .map_err(|_| malformed(format!("not ten-thousandths: {text:?}")))?;
+                let value: i64 = text.parse().map_err(|_| {
+                    ProviderError::malformed(format!("not ten-thousandths: {text:?}"))
+                })?;
                 Money::from_ten_thousandths(value, currency).map_err(bad)
             }
         }
@@ -56,7 +56,7 @@ impl Units {
     pub fn volume(&self, value: u64) -> Result<Volume, ProviderError> {
         match self {
             Units::Documented => Volume::from_megabytes_binary(value)
-                .map_err(|_| malformed("a CloudeSIM volume is too large")),
+                .map_err(|_| ProviderError::malformed("a CloudeSIM volume is too large")),
             Units::EsimAccess => Ok(Volume::Bytes(value)),
         }
     }
@@ -65,21 +65,6 @@ impl Units {
     fn bytes(&self, value: u64) -> Result<u64, ProviderError> {
         Ok(self.volume(value)?.bytes().unwrap_or(u64::MAX))
     }
-}
-
-fn malformed(what: impl Into<String>) -> ProviderError {
-    ProviderError::new(ErrorKind::MalformedResponse, what)
-}
-
-/// Reads a successful answer's payload (`obj`, else `data`) as `T`. An answer saying
-/// `success: false` (a boolean or the string "false") is read as the error it carries.
-pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    http::read::<Envelope, T>(body)
-}
-
-/// Reads a failed answer.
-pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    http::error::<Envelope>(status, body, retry_after)
 }
 
 /// The eSIM Access envelope: `{success, obj}` (or `data`); anything but success is an error.
@@ -200,7 +185,8 @@ impl WirePackage {
     /// Converts to the core's package at wholesale cost.
     pub fn into_package(self, units: Units) -> Result<Package, ProviderError> {
         let code = self.package_code.trim().to_owned();
-        let bad = |what: &str| malformed(format!("CloudeSIM package {code}: {what}"));
+        let bad =
+            |what: &str| ProviderError::malformed(format!("CloudeSIM package {code}: {what}"));
         let currency = Currency::from_code(self.currency_code.as_deref().unwrap_or("USD"))
             .map_err(|_| bad("its currency is unknown"))?;
         let price = units.money(self.price.as_ref(), currency)?;
@@ -359,7 +345,7 @@ impl WireEsim {
     /// Converts to the provider-neutral eSIM, its usage in `units`.
     pub fn into_esim(self, units: Units) -> Result<ProviderEsim, ProviderError> {
         let iccid = self.iccid.trim().to_owned();
-        let bad = |what: &str| malformed(format!("CloudeSIM eSIM {iccid}: {what}"));
+        let bad = |what: &str| ProviderError::malformed(format!("CloudeSIM eSIM {iccid}: {what}"));
         let word = self
             .esim_status
             .clone()
@@ -443,7 +429,7 @@ impl WireBalance {
     /// The balance in `units`.
     pub fn into_money(self, units: Units) -> Result<Money, ProviderError> {
         let currency = Currency::from_code(self.currency.as_deref().unwrap_or("USD"))
-            .map_err(|_| malformed("the balance's currency is unknown"))?;
+            .map_err(|_| ProviderError::malformed("the balance's currency is unknown"))?;
         units.money(Some(&self.balance), currency)
     }
 }

@@ -11,16 +11,11 @@ use esim_core::{
     parse_timestamp, ActivationCode, Currency, DestinationKind, Lifecycle, Money, Network, Package,
     Validity, Volume,
 };
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::{self, kind_of_status, Dialect};
+use crate::http::{kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError};
-
-fn malformed(what: impl Into<String>) -> ProviderError {
-    ProviderError::new(ErrorKind::MalformedResponse, what)
-}
 
 /// Unwraps `{success, code, message, data}` and then a `{data: …}` inside it, and turns an
 /// object keyed "0", "1", … back into the list it stands for.
@@ -57,12 +52,6 @@ fn indexed_list(value: Value) -> Value {
     }
 }
 
-/// Reads a successful answer's payload as `T`; an answer saying `success: false` is read as
-/// its error.
-pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    http::read::<Envelope, T>(body)
-}
-
 /// PressOne's envelope around Airalo's; `success: false` is an error.
 pub struct Envelope;
 
@@ -94,11 +83,6 @@ pub fn pages(body: &[u8]) -> Option<(u64, u64)> {
         number(meta.get("current_page")?)?,
         number(meta.get("last_page")?)?,
     ))
-}
-
-/// Reads a failed answer.
-pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    http::error::<Envelope>(status, body, retry_after)
 }
 
 /// Airalo's numeric codes (in `code`, or PressOne's `Code` under `data`) first, PressOne's
@@ -244,16 +228,19 @@ impl WirePackage {
             .as_ref()
             .and_then(number_text)
             .and_then(|t| t.parse::<u64>().ok())
-            .ok_or_else(|| malformed(format!("PressOne package {}: no amount", self.id)))?;
-        Volume::from_megabytes_binary(mb)
-            .map_err(|_| malformed(format!("PressOne package {}: amount too large", self.id)))
+            .ok_or_else(|| {
+                ProviderError::malformed(format!("PressOne package {}: no amount", self.id))
+            })?;
+        Volume::from_megabytes_binary(mb).map_err(|_| {
+            ProviderError::malformed(format!("PressOne package {}: amount too large", self.id))
+        })
     }
 
     /// Its validity.
     pub fn validity(&self) -> Result<Validity, ProviderError> {
-        self.day
-            .map(Validity::days)
-            .ok_or_else(|| malformed(format!("PressOne package {}: no validity", self.id)))
+        self.day.map(Validity::days).ok_or_else(|| {
+            ProviderError::malformed(format!("PressOne package {}: no validity", self.id))
+        })
     }
 
     /// What the merchant pays: `net_price`, else `price`, in dollars.
@@ -263,9 +250,12 @@ impl WirePackage {
             .as_ref()
             .or(self.price.as_ref())
             .and_then(number_text)
-            .ok_or_else(|| malformed(format!("PressOne package {}: no price", self.id)))?;
-        Money::parse_major(&text, Currency::USD)
-            .map_err(|_| malformed(format!("PressOne package {}: price {text:?}", self.id)))
+            .ok_or_else(|| {
+                ProviderError::malformed(format!("PressOne package {}: no price", self.id))
+            })?;
+        Money::parse_major(&text, Currency::USD).map_err(|_| {
+            ProviderError::malformed(format!("PressOne package {}: price {text:?}", self.id))
+        })
     }
 
     /// The package as a history entry.
@@ -461,9 +451,10 @@ impl WireUsage {
             return Ok((Volume::Unlimited, None));
         }
         let total = WireUsage::mb(&self.total)
-            .ok_or_else(|| malformed("PressOne usage without a total"))?;
+            .ok_or_else(|| ProviderError::malformed("PressOne usage without a total"))?;
         let bytes = |mb: u64| {
-            Volume::from_megabytes_binary(mb).map_err(|_| malformed("PressOne usage too large"))
+            Volume::from_megabytes_binary(mb)
+                .map_err(|_| ProviderError::malformed("PressOne usage too large"))
         };
         // Without what remains, what was used is unknown (not all of it).
         let used = match WireUsage::mb(&self.remaining) {
@@ -493,7 +484,7 @@ fn time(text: Option<&str>) -> Result<Option<i64>, ProviderError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => parse_timestamp(t)
             .map(Some)
-            .map_err(|_| malformed(format!("PressOne time {t:?} cannot be read"))),
+            .map_err(|_| ProviderError::malformed(format!("PressOne time {t:?} cannot be read"))),
         None => Ok(None),
     }
 }
@@ -570,11 +561,11 @@ impl WireBalance {
             return Ok(Money::zero(Currency::USD));
         };
         let currency = Currency::from_code(account.currency.as_deref().unwrap_or("USD"))
-            .map_err(|_| malformed("PressOne balance in an unknown currency"))?;
+            .map_err(|_| ProviderError::malformed("PressOne balance in an unknown currency"))?;
         let text = number_text(&account.balance)
-            .ok_or_else(|| malformed("PressOne balance is not a number"))?;
+            .ok_or_else(|| ProviderError::malformed("PressOne balance is not a number"))?;
         Money::parse_major(&text, currency)
-            .map_err(|_| malformed(format!("PressOne balance {text:?}")))
+            .map_err(|_| ProviderError::malformed(format!("PressOne balance {text:?}")))
     }
 }
 

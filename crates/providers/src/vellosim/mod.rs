@@ -345,13 +345,10 @@ impl Provider for Vellosim {
         }))
     }
 
-    async fn recover_order(
+    async fn recover_from_records(
         &self,
         lookup: &OrderLookup,
     ) -> Result<Option<ProviderOrder>, ProviderError> {
-        if let Some(known) = self.find_order(&lookup.reference).await? {
-            return Ok(Some(known));
-        }
         let purchases = match lookup.provider_order_id {
             // Accepted before: its transactions, as the proxy stored them.
             Some(_) => lookup.provider_ids(),

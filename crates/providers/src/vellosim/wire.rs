@@ -11,17 +11,12 @@ use esim_core::{
     parse_timestamp, ActivationCode, Currency, Decimal, DestinationKind, EsimStatus, Money,
     Network, Package, Rates, Validity, ValidityUnit, Volume,
 };
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::{self, Dialect};
+use crate::http::Dialect;
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
 use crate::vocab;
-
-fn malformed(what: impl Into<String>) -> ProviderError {
-    ProviderError::new(ErrorKind::MalformedResponse, what)
-}
 
 /// Vellosim's envelope: `{success, data}` or a bare answer; `success: false` is an error.
 pub struct Envelope;
@@ -44,16 +39,6 @@ impl Dialect for Envelope {
     fn error(status: u16, value: &Value, _: &[u8], retry_after: Option<Duration>) -> ProviderError {
         error_of(status, value, retry_after)
     }
-}
-
-/// Reads a successful answer's body as `T`.
-pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    http::read::<Envelope, T>(body)
-}
-
-/// Reads a failed answer: HTTP `status`, its body, and the `Retry-After` it came with.
-pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    http::error::<Envelope>(status, body, retry_after)
 }
 
 /// Maps the three documented error envelopes, `{success:false, error:{code, message}}`,
@@ -178,10 +163,10 @@ fn price(value: Option<&Value>, currency: Currency) -> Result<Money, ProviderErr
     let text = match value {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(malformed("a Vellosim package has no price")),
+        _ => return Err(ProviderError::malformed("a Vellosim package has no price")),
     };
     Money::parse_major(&text, currency)
-        .map_err(|e| malformed(format!("a Vellosim price cannot be read: {e}")))
+        .map_err(|e| ProviderError::malformed(format!("a Vellosim price cannot be read: {e}")))
 }
 
 impl WirePackage {
@@ -194,7 +179,7 @@ impl WirePackage {
     /// countries in `coverage`, by name, and no `locationCode`: it is sold under `asked`).
     pub fn into_package_of(self, asked: Option<&str>) -> Result<Package, ProviderError> {
         let code = self.package_code;
-        let bad = |what: &str| malformed(format!("Vellosim package {code}: {what}"));
+        let bad = |what: &str| ProviderError::malformed(format!("Vellosim package {code}: {what}"));
         let data = match (self.volume, self.data.as_deref()) {
             (Some(bytes), _) => Volume::Bytes(bytes),
             (None, Some(text)) => text.parse().map_err(|_| bad("its data cannot be read"))?,
@@ -358,7 +343,7 @@ impl WireEsim {
     /// Converts to the provider-neutral eSIM.
     pub fn into_esim(self) -> Result<ProviderEsim, ProviderError> {
         let id = self.id;
-        let bad = |what: &str| malformed(format!("Vellosim eSIM {id}: {what}"));
+        let bad = |what: &str| ProviderError::malformed(format!("Vellosim eSIM {id}: {what}"));
         let lifecycle = vocab::vellosim_flagged(&self.esim_status, self.is_active);
         let smdp = self.smdp_status.unwrap_or_default();
         let profile = vocab::vellosim_profile(&smdp);
@@ -437,8 +422,9 @@ pub struct WireBalance {
 impl WireBalance {
     /// The balance as money.
     pub fn into_money(self) -> Result<Money, ProviderError> {
-        let currency = Currency::from_code(&self.currency)
-            .map_err(|_| malformed(format!("unknown balance currency {}", self.currency)))?;
+        let currency = Currency::from_code(&self.currency).map_err(|_| {
+            ProviderError::malformed(format!("unknown balance currency {}", self.currency))
+        })?;
         price(Some(&self.balance), currency)
     }
 }
@@ -469,21 +455,26 @@ pub struct WireRate {
 impl WireRate {
     /// The rate as the core's exchange rates.
     pub fn into_rates(self) -> Result<Rates, ProviderError> {
-        let base = Currency::from_code(&self.base_currency)
-            .map_err(|_| malformed(format!("unknown base currency {}", self.base_currency)))?;
+        let base = Currency::from_code(&self.base_currency).map_err(|_| {
+            ProviderError::malformed(format!("unknown base currency {}", self.base_currency))
+        })?;
         let target = Currency::from_code(&self.currency)
-            .map_err(|_| malformed(format!("unknown currency {}", self.currency)))?;
+            .map_err(|_| ProviderError::malformed(format!("unknown currency {}", self.currency)))?;
         let text = match &self.rate {
             Value::Number(n) => n.to_string(),
             Value::String(s) => s.trim().to_owned(),
-            _ => return Err(malformed("the exchange rate is not a number")),
+            _ => {
+                return Err(ProviderError::malformed(
+                    "the exchange rate is not a number",
+                ))
+            }
         };
-        let rate: Decimal = text
-            .parse()
-            .map_err(|_| malformed(format!("the exchange rate {text:?} is not a number")))?;
+        let rate: Decimal = text.parse().map_err(|_| {
+            ProviderError::malformed(format!("the exchange rate {text:?} is not a number"))
+        })?;
         Rates::new(base)
             .with_rate(target, rate)
-            .map_err(|e| malformed(format!("the exchange rate cannot be used: {e}")))
+            .map_err(|e| ProviderError::malformed(format!("the exchange rate cannot be used: {e}")))
     }
 }
 
@@ -515,7 +506,7 @@ impl WirePurchasedPackage {
     /// What the purchase cost.
     pub fn cost(&self) -> Result<Money, ProviderError> {
         let currency = Currency::from_code(self.currency.as_deref().unwrap_or("USD"))
-            .map_err(|_| malformed("a purchase's currency is unknown"))?;
+            .map_err(|_| ProviderError::malformed("a purchase's currency is unknown"))?;
         price(self.price.as_ref(), currency)
     }
 }

@@ -299,13 +299,10 @@ impl Provider for VeloeSim {
         }))
     }
 
-    async fn recover_order(
+    async fn recover_from_records(
         &self,
         lookup: &OrderLookup,
     ) -> Result<Option<ProviderOrder>, ProviderError> {
-        if let Some(known) = self.find_order(&lookup.reference).await? {
-            return Ok(Some(known));
-        }
         // Bought before, perhaps by an earlier run: its eSIMs, as the proxy stored them.
         let iccids = lookup.provider_ids();
         if iccids.is_empty() {

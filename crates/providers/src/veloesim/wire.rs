@@ -10,28 +10,13 @@ use esim_core::{
     parse_timestamp, ActivationCode, Currency, DestinationKind, EsimStatus, Money, Network,
     Package, Validity, Volume,
 };
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::countries;
-use crate::http::{self, kind_of_status, Dialect};
+use crate::http::{kind_of_status, Dialect};
 use crate::provider::{ErrorKind, ProviderError, ProviderEsim};
 use crate::vocab::{self, PlanBucket};
-
-fn malformed(what: impl Into<String>) -> ProviderError {
-    ProviderError::new(ErrorKind::MalformedResponse, what)
-}
-
-/// Reads a successful answer as `T`.
-pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
-    http::read::<Envelope, T>(body)
-}
-
-/// Reads a failed answer.
-pub fn error(status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
-    http::error::<Envelope>(status, body, retry_after)
-}
 
 /// Bare answers; errors are undocumented, so any `message`, `error` or `detail` is read.
 pub struct Envelope;
@@ -165,23 +150,30 @@ impl WirePlan {
         let text = match &self.price {
             Value::Number(n) => n.to_string(),
             Value::String(s) => s.trim().to_owned(),
-            _ => return Err(malformed(format!("VeloeSIM plan {} has no price", self.id))),
+            _ => {
+                return Err(ProviderError::malformed(format!(
+                    "VeloeSIM plan {} has no price",
+                    self.id
+                )))
+            }
         };
-        Money::parse_major(&text, Currency::USD)
-            .map_err(|_| malformed(format!("VeloeSIM plan {}: price {text:?}", self.id)))
+        Money::parse_major(&text, Currency::USD).map_err(|_| {
+            ProviderError::malformed(format!("VeloeSIM plan {}: price {text:?}", self.id))
+        })
     }
 
     /// The plan's data.
     pub fn data(&self) -> Result<Volume, ProviderError> {
-        Volume::from_megabytes_decimal(self.data_amount)
-            .map_err(|_| malformed(format!("VeloeSIM plan {}: data too large", self.id)))
+        Volume::from_megabytes_decimal(self.data_amount).map_err(|_| {
+            ProviderError::malformed(format!("VeloeSIM plan {}: data too large", self.id))
+        })
     }
 
     /// Converts to the core's package at wholesale cost; `top_up` says whether top-ups exist.
     pub fn into_package(self, top_up: bool) -> Result<Package, ProviderError> {
-        let (destination, place, kind) = self
-            .destination()
-            .ok_or_else(|| malformed(format!("VeloeSIM plan {} covers no country", self.id)))?;
+        let (destination, place, kind) = self.destination().ok_or_else(|| {
+            ProviderError::malformed(format!("VeloeSIM plan {} covers no country", self.id))
+        })?;
         let data = self.data()?;
         let price = self.price()?;
         let countries = self.countries();
@@ -276,7 +268,7 @@ impl WireEsim {
         days: impl Fn(i64) -> Option<u32>,
     ) -> Result<ProviderEsim, ProviderError> {
         let iccid = self.iccid.trim().to_owned();
-        let bad = |what: &str| malformed(format!("VeloeSIM eSIM {iccid}: {what}"));
+        let bad = |what: &str| ProviderError::malformed(format!("VeloeSIM eSIM {iccid}: {what}"));
         let time = |t: &Option<String>| -> Result<Option<i64>, ProviderError> {
             match t.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 Some(t) => parse_timestamp(t)
@@ -363,10 +355,15 @@ impl WireOrganization {
         let text = match &self.balance {
             Value::Number(n) => n.to_string(),
             Value::String(s) => s.trim().to_owned(),
-            _ => return Err(malformed("VeloeSIM's balance is not a number")),
+            _ => {
+                return Err(ProviderError::malformed(
+                    "VeloeSIM's balance is not a number",
+                ))
+            }
         };
-        Money::parse_major(&text, Currency::USD)
-            .map_err(|_| malformed(format!("VeloeSIM's balance {text:?} cannot be read")))
+        Money::parse_major(&text, Currency::USD).map_err(|_| {
+            ProviderError::malformed(format!("VeloeSIM's balance {text:?} cannot be read"))
+        })
     }
 }
 

@@ -9,6 +9,9 @@ use esim_core::{Currency, Decimal, Markup, Money, PriceEnding};
 use esim_providers::{Credentials, Missing, ProviderSpec, Secret};
 use serde::Deserialize;
 
+mod connections;
+pub use connections::Connections;
+
 /// The environment variable holding the secret that signs customer tokens.
 pub const TOKEN_SECRET_ENV: &str = "ESIM_PROXY_TOKEN_SECRET";
 /// The environment variable holding the provider's API key (Vellosim, CloudeSIM, VeloeSIM).
@@ -106,52 +109,6 @@ pub struct Config {
     /// The provider's credentials; from the environment, never the file.
     #[serde(skip)]
     pub credentials: Credentials,
-}
-
-/// How long a connection may take at each stage, and how many may be open at once.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Connections {
-    /// Seconds from a request's first byte (a new connection's accept) until its headers
-    /// have all arrived.
-    pub header_timeout_secs: u64,
-    /// Seconds a kept-alive connection may wait for its next request.
-    pub idle_timeout_secs: u64,
-    /// Seconds a request body may take to arrive in full.
-    pub body_timeout_secs: u64,
-    /// Seconds after SIGTERM or Ctrl-C for requests in flight to finish before every
-    /// connection still open is closed.
-    pub shutdown_timeout_secs: u64,
-    /// Connections served at once; beyond it a connection is answered `503 server_busy`
-    /// and closed.
-    pub max_connections: usize,
-}
-
-impl Default for Connections {
-    fn default() -> Connections {
-        Connections {
-            header_timeout_secs: 10,
-            idle_timeout_secs: 60,
-            body_timeout_secs: 30,
-            shutdown_timeout_secs: 20,
-            max_connections: 1024,
-        }
-    }
-}
-
-impl Connections {
-    pub fn header_timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.header_timeout_secs)
-    }
-    pub fn idle_timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.idle_timeout_secs)
-    }
-    pub fn body_timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.body_timeout_secs)
-    }
-    pub fn shutdown_timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.shutdown_timeout_secs)
-    }
 }
 
 /// Reads addresses and CIDR ranges: "10.0.0.0/8", "192.168.1.7", "fd00::/8".
@@ -307,18 +264,7 @@ impl Config {
         {
             return Err(format!("{TOKEN_SECRET_ENV} must be at least 32 bytes"));
         }
-        let c = &self.connections;
-        if c.header_timeout_secs == 0 || c.body_timeout_secs == 0 {
-            return Err(
-                "[connections] header_timeout_secs and body_timeout_secs must be at least 1".into(),
-            );
-        }
-        if c.shutdown_timeout_secs > 600 {
-            return Err("[connections] shutdown_timeout_secs must be at most 600".into());
-        }
-        if c.max_connections == 0 {
-            return Err("[connections] max_connections must be at least 1".into());
-        }
+        self.connections.validate()?;
         if self.writes_per_minute == 0 || self.quotes_per_minute == 0 {
             return Err("writes_per_minute and quotes_per_minute must be at least 1".into());
         }

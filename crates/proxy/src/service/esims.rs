@@ -39,11 +39,10 @@ impl Service {
         refresh: bool,
     ) -> AppResult<ProviderEsim> {
         let key = provider_id.to_owned();
-        let wait_until = self.esim_retry_at.lock().get(&key).copied();
         // The last view, served while a rate-limited provider asks us to wait.
         let last = self.esims.peek(&key);
-        if let Some(until) = wait_until.filter(|u| *u > Instant::now()) {
-            return last.ok_or_else(|| AppError::rate_limited(until - Instant::now()));
+        if let Some(wait) = self.esim_cooling.wait(&key) {
+            return last.ok_or_else(|| AppError::rate_limited(wait));
         }
         // A pending eSIM changes within seconds: never serve it from the cache.
         let pending = last
@@ -63,9 +62,7 @@ impl Service {
                 ..
             }) => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(60));
-                self.esim_retry_at
-                    .lock()
-                    .insert(key.clone(), Instant::now() + wait);
+                self.esim_cooling.hold(key.clone(), wait);
                 match last {
                     Some(view) => {
                         self.esims.put(key, view.clone());

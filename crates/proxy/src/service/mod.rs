@@ -47,8 +47,8 @@ pub struct Service {
     esims: TtlCache<String, ProviderEsim>,
     /// Serialised catalogue answers by query, for as long as the catalogue is cached.
     responses: TtlCache<String, axum::body::Bytes>,
-    /// When a rate-limited provider allows the next call for an eSIM.
-    esim_retry_at: Mutex<std::collections::HashMap<String, Instant>>,
+    /// The eSIMs a rate-limited provider asked us to wait before asking about again.
+    esim_cooling: esim_providers::Cooling,
     /// Idempotency keys being processed right now in this process.
     in_progress: Mutex<HashSet<String>>,
     /// Purchases and top-ups running in this process (by order id, or top-up key): each
@@ -124,7 +124,7 @@ impl Service {
             rates: TtlCache::new(catalogue_ttl),
             esims: TtlCache::new(usage_ttl),
             responses: TtlCache::new(catalogue_ttl),
-            esim_retry_at: Mutex::new(std::collections::HashMap::new()),
+            esim_cooling: Default::default(),
             in_progress: Mutex::new(HashSet::new()),
             running: Mutex::new(HashMap::new()),
             next_check: Mutex::new(HashMap::new()),
