@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use crate::exports;
 use crate::shell::{self, cmd, root, step};
 use crate::tools;
 
@@ -73,8 +74,31 @@ pub fn run() -> Result<(), String> {
     )?;
     fs::remove_file(&main).map_err(|e| format!("cannot remove {}: {e}", main.display()))?;
 
-    step("Optimising every module for size (wasm-opt -Oz, without its inlining)");
     let wasm = dist.join(format!("{OUT_NAME}_bg.wasm"));
+    step("Dropping the exports of wasm-streams, which nothing calls (src/exports.rs)");
+    let (stripped, dropped) = exports::without(&read(&wasm)?, exports::unused)?;
+    if dropped == 0 {
+        println!("    none found: nothing to drop");
+    }
+    write(&wasm, &stripped)?;
+    let (glue, types) = (
+        dist.join(format!("{OUT_NAME}.js")),
+        dist.join(format!("{OUT_NAME}.d.ts")),
+    );
+    let (mut js, mut ts) = (read_to_string(&glue)?, read_to_string(&types)?);
+    for class in exports::CLASSES {
+        match (
+            exports::glue_without(&js, class),
+            exports::types_without(&ts, class),
+        ) {
+            (Some(j), Some(t)) => (js, ts) = (j, t),
+            _ => println!("    {class} is not in the glue as wasm-bindgen used to write it: kept"),
+        }
+    }
+    write(&glue, js.as_bytes())?;
+    write(&types, ts.as_bytes())?;
+
+    step("Optimising every module for size (wasm-opt -Oz, without its inlining)");
     for module in std::iter::once(&wasm).chain(&chunks) {
         shell::run(
             cmd(&wasm_opt.to_string_lossy())
@@ -349,6 +373,10 @@ fn compress_and_measure(file: &Path) -> Result<Value, String> {
     write(&with_ext("br"), &br)?;
     write(&with_ext("gz"), &gz)?;
     Ok(json!({ "raw": raw.len(), "gzip": gz.len(), "brotli": br.len() }))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 fn read_to_string(path: &Path) -> Result<String, String> {

@@ -6,6 +6,7 @@
 mod bench;
 mod consumer;
 mod dist;
+mod exports;
 mod proxy;
 mod shell;
 mod test;
