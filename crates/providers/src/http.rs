@@ -484,39 +484,35 @@ mod tests {
         assert_eq!(retry_after(&headers), None);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn backoff_doubles_and_gives_up() {
+    /// Runs a backoff of 4 attempts from 500 ms whose every attempt fails with `kind`,
+    /// retrying `Unavailable` only; returns the attempts made and the result.
+    async fn failing_with(kind: ErrorKind) -> (u32, Result<(), ProviderError>) {
         let mut calls = 0;
-        let start = tokio::time::Instant::now();
-        let result: Result<(), _> = Backoff {
+        let result = Backoff {
             attempts: 4,
             first_delay: Duration::from_millis(500),
         }
         .run(
             || {
                 calls += 1;
-                async { Err(ProviderError::new(ErrorKind::Unavailable, "allocating")) }
+                let kind = kind.clone();
+                async move { Err(ProviderError::new(kind, "failing")) }
             },
             |e| e.kind == ErrorKind::Unavailable,
         )
         .await;
+        (calls, result)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backoff_doubles_and_gives_up() {
+        let start = tokio::time::Instant::now();
+        let (calls, result) = failing_with(ErrorKind::Unavailable).await;
         assert_eq!(calls, 4);
         assert!(result.is_err());
         assert_eq!(start.elapsed(), Duration::from_millis(500 + 1000 + 2000));
 
-        let mut calls = 0;
-        let result: Result<(), _> = Backoff {
-            attempts: 4,
-            first_delay: Duration::from_millis(500),
-        }
-        .run(
-            || {
-                calls += 1;
-                async { Err(ProviderError::new(ErrorKind::NotFound, "no")) }
-            },
-            |e| e.kind == ErrorKind::Unavailable,
-        )
-        .await;
+        let (calls, result) = failing_with(ErrorKind::NotFound).await;
         assert_eq!(
             calls, 1,
             "errors that are not worth retrying are returned at once"

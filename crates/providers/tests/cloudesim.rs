@@ -181,21 +181,8 @@ async fn error_journeys_end_in_the_right_kind() {
     let fake = Fake::local(Kind::CloudeSim).await;
     let cloudesim = adapter_with(&fake, &Secrets::default().key, Units::Documented, SHORT);
     let stranger = adapter_with(&fake, "wrong-token", Units::Documented, SHORT);
-    assert_eq!(
-        stranger.balance().await.unwrap_err().kind,
-        ErrorKind::Unauthorized
-    );
-
-    common::transport_faults(&fake, || cloudesim.balance()).await;
-
-    fake.set_balance_cents(1_00);
-    let e = cloudesim
-        .order(&order("poor", "JP_5GB_30D"))
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::InsufficientBalance);
+    let e = common::refusals(&fake, &cloudesim, &stranger, "JP_5GB_30D").await;
     assert!(e.message.contains("Required: $13.00"), "{e}");
-    fake.set_balance_cents(OPENING);
     assert_eq!(
         cloudesim.package("NOPE").await.unwrap_err().kind,
         ErrorKind::NotFound
@@ -210,12 +197,7 @@ async fn error_journeys_end_in_the_right_kind() {
     );
     let placed = cloudesim.order(&order("ok", "JP_5GB_30D")).await.unwrap();
     let iccid = &placed.esims[0].iccid;
-    fake.expire(iccid);
-    let e = cloudesim
-        .top_up(iccid, "TOPUP_JP_1GB_7D", "late")
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
+    common::a_late_top_up_is_refused(&fake, &cloudesim, iccid, "TOPUP_JP_1GB_7D").await;
 }
 
 /// Against answers with only the documented fields (the query: `iccid, status,

@@ -206,21 +206,8 @@ async fn error_journeys_end_in_the_right_kind() {
     let vellosim = adapter_with(&fake, &Secrets::default().key, SHORT);
 
     let wrong = adapter_with(&fake, "vls_live_wrong", Duration::from_secs(5));
-    assert_eq!(
-        wrong.balance().await.unwrap_err().kind,
-        ErrorKind::Unauthorized
-    );
-
-    common::transport_faults(&fake, || vellosim.balance()).await;
-
-    fake.set_balance_cents(1_00);
-    let e = vellosim
-        .order(&order("poor", "JP_5GB_30D"))
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::InsufficientBalance);
+    let e = common::refusals(&fake, &vellosim, &wrong, "JP_5GB_30D").await;
     assert!(e.message.contains("Insufficient balance"));
-    fake.set_balance_cents(OPENING);
 
     for code in ["NOPE_1GB", "../wallet/balance", ""] {
         let e = vellosim.package(code).await.unwrap_err();
@@ -246,12 +233,7 @@ async fn error_journeys_end_in_the_right_kind() {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound, "an incompatible top-up: {e}");
-    fake.expire(id);
-    let e = vellosim
-        .top_up(id, "TOPUP_JP_1GB_7D", "late")
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
+    common::a_late_top_up_is_refused(&fake, &vellosim, id, "TOPUP_JP_1GB_7D").await;
 }
 
 /// Against answers with only the documented fields: the package list in the API reference's

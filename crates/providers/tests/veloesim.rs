@@ -151,21 +151,8 @@ async fn error_journeys_end_in_the_right_kind() {
     let fake = Fake::local(Kind::VeloeSim).await;
     let veloesim = adapter_with(&fake, &Secrets::default().key, AuthScheme::Apikey, SHORT);
     let stranger = adapter_with(&fake, "wrong", AuthScheme::Apikey, SHORT);
-    assert_eq!(
-        stranger.balance().await.unwrap_err().kind,
-        ErrorKind::Unauthorized
-    );
-
-    common::transport_faults(&fake, || veloesim.balance()).await;
-
     let plan = veloesim.packages("JP").await.unwrap().remove(0);
-    fake.set_balance_cents(1_00);
-    let e = veloesim
-        .order(&order("poor", &plan.code))
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::InsufficientBalance, "{e}");
-    fake.set_balance_cents(OPENING);
+    common::refusals(&fake, &veloesim, &stranger, &plan.code).await;
     for code in ["999999", "JP_1GB", "-1", ""] {
         assert_eq!(
             veloesim.package(code).await.unwrap_err().kind,
@@ -184,12 +171,7 @@ async fn error_journeys_end_in_the_right_kind() {
     let placed = veloesim.order(&order("ok", &plan.code)).await.unwrap();
     let iccid = &placed.esims[0].iccid;
     let offer = veloesim.top_up_packages(iccid).await.unwrap().remove(0);
-    fake.expire(iccid);
-    let e = veloesim
-        .top_up(iccid, &offer.code, "late")
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
+    common::a_late_top_up_is_refused(&fake, &veloesim, iccid, &offer.code).await;
     let expired = veloesim.esim(iccid).await.unwrap();
     assert_eq!(expired.status.lifecycle, Lifecycle::Expired);
 }

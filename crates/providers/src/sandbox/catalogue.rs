@@ -28,190 +28,48 @@ struct Shape {
     common: bool,
 }
 
+use esim_core::ValidityUnit::{Day, Hour, Month};
+
+/// A shape of `gb` (None: unlimited) lasting `amount` `unit`s.
+const fn shape(
+    gb: Option<u64>,
+    amount: u32,
+    unit: esim_core::ValidityUnit,
+    multiple: u64,
+    common: bool,
+) -> Shape {
+    Shape {
+        gb,
+        validity: Validity { amount, unit },
+        multiple,
+        common,
+    }
+}
+
 const COUNTRY_SHAPES: &[Shape] = &[
-    Shape {
-        gb: Some(1),
-        validity: Validity {
-            amount: 24,
-            unit: esim_core::ValidityUnit::Hour,
-        },
-        multiple: 70,
-        common: false,
-    },
-    Shape {
-        gb: Some(1),
-        validity: Validity {
-            amount: 7,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 100,
-        common: true,
-    },
-    Shape {
-        gb: Some(3),
-        validity: Validity {
-            amount: 15,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 230,
-        common: true,
-    },
-    Shape {
-        gb: Some(5),
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 340,
-        common: true,
-    },
-    Shape {
-        gb: Some(10),
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 560,
-        common: true,
-    },
-    Shape {
-        gb: Some(20),
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 890,
-        common: true,
-    },
-    Shape {
-        gb: Some(50),
-        validity: Validity {
-            amount: 2,
-            unit: esim_core::ValidityUnit::Month,
-        },
-        multiple: 1800,
-        common: false,
-    },
-    Shape {
-        gb: None,
-        validity: Validity {
-            amount: 1,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 120,
-        common: true,
-    },
-    Shape {
-        gb: None,
-        validity: Validity {
-            amount: 7,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 520,
-        common: true,
-    },
-    Shape {
-        gb: None,
-        validity: Validity {
-            amount: 15,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 900,
-        common: false,
-    },
-    Shape {
-        gb: None,
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 1500,
-        common: true,
-    },
+    shape(Some(1), 24, Hour, 70, false),
+    shape(Some(1), 7, Day, 100, true),
+    shape(Some(3), 15, Day, 230, true),
+    shape(Some(5), 30, Day, 340, true),
+    shape(Some(10), 30, Day, 560, true),
+    shape(Some(20), 30, Day, 890, true),
+    shape(Some(50), 2, Month, 1800, false),
+    shape(None, 1, Day, 120, true),
+    shape(None, 7, Day, 520, true),
+    shape(None, 15, Day, 900, false),
+    shape(None, 30, Day, 1500, true),
 ];
 
 const MULTI_SHAPES: &[Shape] = &[
-    Shape {
-        gb: Some(1),
-        validity: Validity {
-            amount: 7,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 100,
-        common: true,
-    },
-    Shape {
-        gb: Some(3),
-        validity: Validity {
-            amount: 15,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 240,
-        common: true,
-    },
-    Shape {
-        gb: Some(5),
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 360,
-        common: true,
-    },
-    Shape {
-        gb: Some(10),
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 600,
-        common: true,
-    },
-    Shape {
-        gb: Some(20),
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 950,
-        common: true,
-    },
-    Shape {
-        gb: Some(50),
-        validity: Validity {
-            amount: 3,
-            unit: esim_core::ValidityUnit::Month,
-        },
-        multiple: 2000,
-        common: true,
-    },
-    Shape {
-        gb: None,
-        validity: Validity {
-            amount: 7,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 600,
-        common: true,
-    },
-    Shape {
-        gb: None,
-        validity: Validity {
-            amount: 15,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 1000,
-        common: true,
-    },
-    Shape {
-        gb: None,
-        validity: Validity {
-            amount: 30,
-            unit: esim_core::ValidityUnit::Day,
-        },
-        multiple: 1700,
-        common: true,
-    },
+    shape(Some(1), 7, Day, 100, true),
+    shape(Some(3), 15, Day, 240, true),
+    shape(Some(5), 30, Day, 360, true),
+    shape(Some(10), 30, Day, 600, true),
+    shape(Some(20), 30, Day, 950, true),
+    shape(Some(50), 3, Month, 2000, true),
+    shape(None, 7, Day, 600, true),
+    shape(None, 15, Day, 1000, true),
+    shape(None, 30, Day, 1700, true),
 ];
 
 /// Top-ups an eSIM can take: data plus days, added to the plan it has.

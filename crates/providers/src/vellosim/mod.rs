@@ -425,16 +425,6 @@ impl Provider for Vellosim {
 }
 
 impl Vellosim {
-    /// Every eSIM the merchant has, walking `my-esims` to its last page (100 per page, the
-    /// most Vellosim allows, unless told otherwise). For reconciling and support tools; the storefront asks per eSIM.
-    pub async fn all_esims(&self) -> Result<Vec<ProviderEsim>, ProviderError> {
-        self.esim_pages()
-            .await?
-            .into_iter()
-            .map(WireEsim::into_esim)
-            .collect()
-    }
-
     /// The purchases a lost order made, found in `my-esims`: eSIMs created since it was sent
     /// (a minute's clock difference allowed) that no other order holds and that carry its
     /// package, oldest first; empty unless all `quantity` of them are there.
@@ -489,5 +479,16 @@ impl Vellosim {
             }
             page += 1;
         }
+    }
+
+    /// Every eSIM the merchant has, from [`Vellosim::esim_pages`] (100 per page, the most
+    /// Vellosim allows, unless told otherwise). For reconciling and support tools; the
+    /// storefront asks per eSIM.
+    pub async fn all_esims(&self) -> Result<Vec<ProviderEsim>, ProviderError> {
+        self.esim_pages()
+            .await?
+            .into_iter()
+            .map(WireEsim::into_esim)
+            .collect()
     }
 }

@@ -122,6 +122,16 @@ impl VeloeSim {
         }
     }
 
+    /// Every eSIM the merchant has, walking `/esims` to its last page (for reconciling and
+    /// support tools; the storefront asks per eSIM).
+    pub async fn all_esims(&self) -> Result<Vec<ProviderEsim>, ProviderError> {
+        let mut out = Vec::new();
+        for esim in self.all::<WireEsim>("/esims").await? {
+            out.push(self.convert(esim).await?);
+        }
+        Ok(out)
+    }
+
     /// Every plan, from the last minute's list if there is one.
     async fn plans(&self) -> Result<Arc<Vec<WirePlan>>, ProviderError> {
         if let Some((at, plans)) = self.plans.lock().as_ref() {
@@ -365,16 +375,5 @@ impl Provider for VeloeSim {
         self.get::<WireOrganization>("/organizations", &[])
             .await?
             .into_money()
-    }
-}
-
-impl VeloeSim {
-    /// Every eSIM the merchant has, walking `/esims` to its last page.
-    pub async fn all_esims(&self) -> Result<Vec<ProviderEsim>, ProviderError> {
-        let mut out = Vec::new();
-        for esim in self.all::<WireEsim>("/esims").await? {
-            out.push(self.convert(esim).await?);
-        }
-        Ok(out)
     }
 }

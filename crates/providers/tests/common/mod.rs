@@ -8,7 +8,7 @@ use std::time::Duration;
 use esim_core::{Currency, Money};
 use esim_fakes::{Fake, Fault, Secrets};
 use esim_providers::http::Backoff;
-use esim_providers::{ErrorKind, OrderRequest, ProviderError};
+use esim_providers::{ErrorKind, OrderRequest, Provider, ProviderError};
 
 pub const GB: u64 = 1 << 30;
 
@@ -22,6 +22,35 @@ pub fn order(reference: &str, code: &str) -> OrderRequest {
         package_code: code.into(),
         quantity: 1,
     }
+}
+
+/// How every adapter's error journey starts: `stranger`'s credentials are refused, each
+/// transport fault reads as its kind (see [`transport_faults`]), and an order of `code` beyond
+/// the merchant's balance is refused as such. Returns that refusal, for its message.
+pub async fn refusals(
+    fake: &Fake,
+    adapter: &dyn Provider,
+    stranger: &dyn Provider,
+    code: &str,
+) -> ProviderError {
+    assert_eq!(
+        stranger.balance().await.unwrap_err().kind,
+        ErrorKind::Unauthorized
+    );
+    transport_faults(fake, || adapter.balance()).await;
+    let opening = fake.balance_cents();
+    fake.set_balance_cents(1_00);
+    let e = adapter.order(&order("poor", code)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InsufficientBalance, "{e}");
+    fake.set_balance_cents(opening);
+    e
+}
+
+/// A top-up of `code` for an eSIM that has expired at the provider is not allowed.
+pub async fn a_late_top_up_is_refused(fake: &Fake, adapter: &dyn Provider, id: &str, code: &str) {
+    fake.expire(id);
+    let e = adapter.top_up(id, code, "late").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotAllowed, "{e}");
 }
 
 /// A backoff quick enough for tests.

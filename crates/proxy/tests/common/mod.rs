@@ -203,6 +203,15 @@ pub async fn guest_order(
     (answer, token)
 }
 
+/// How many eSIMs `token` sees in `GET /v1/esims`.
+pub async fn esim_count(h: &Harness, token: &str) -> usize {
+    let mine = get("/v1/esims").token(token).send(&h.router).await;
+    mine.json["esims"]
+        .as_array()
+        .expect("a list of eSIMs")
+        .len()
+}
+
 pub async fn balance(h: &Harness) -> i64 {
     use esim_providers::Provider;
     h.sandbox.balance().await.unwrap().minor()
