@@ -282,6 +282,84 @@ impl Http {
     }
 }
 
+/// One provider's client in its own words, what a key-authenticated adapter calls: every
+/// request carries the provider's credential (a header, marked sensitive, its value hidden
+/// from every error) and every answer is read in the provider's [`Dialect`].
+pub struct Client<D> {
+    http: Http,
+    credential: (reqwest::header::HeaderName, reqwest::header::HeaderValue),
+    dialect: std::marker::PhantomData<fn() -> D>,
+}
+
+impl<D: Dialect> fmt::Debug for Client<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("provider", &D::NAME)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<D: Dialect> Client<D> {
+    /// A client for the API at `endpoint` sending `header: value` with every request; `value`
+    /// and `secrets` never appear in an error's message.
+    pub fn new(
+        endpoint: &Endpoint,
+        header: reqwest::header::HeaderName,
+        value: Secret,
+        secrets: &[&Secret],
+    ) -> Result<Client<D>, ProviderError> {
+        let http = Http::new(D::NAME, endpoint)?
+            .hiding(secrets)
+            .hiding(&[&value]);
+        let mut value = reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
+            ProviderError::new(
+                ErrorKind::Unauthorized,
+                format!("{}: the credential cannot be sent in a header", D::NAME),
+            )
+        })?;
+        value.set_sensitive(true);
+        Ok(Client {
+            http,
+            credential: (header, value),
+            dialect: std::marker::PhantomData,
+        })
+    }
+
+    /// Starts a request to `path` with the credential.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let (name, value) = &self.credential;
+        self.http
+            .request(method, path)
+            .header(name.clone(), value.clone())
+    }
+
+    /// Starts a request that spends the merchant's money: it may take as long as the
+    /// endpoint's purchase timeout (see [`Http::purchase`]).
+    pub fn purchase(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path)
+            .timeout(self.http.purchase_timeout)
+    }
+
+    /// Sends a request and reads its answer as `T`.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        self.http.call::<D, T>(request).await
+    }
+
+    /// `GET`s `path` with `query` and reads the answer as `T`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ProviderError> {
+        self.call(self.request(Method::GET, path).query(query))
+            .await
+    }
+}
+
 /// Reads `Retry-After` in seconds.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers

@@ -14,12 +14,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use esim_core::{ActivationCode, Destination, DestinationKind, Lifecycle, Money, Package};
+use reqwest::header::AUTHORIZATION;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::countries;
-use crate::http::{Backoff, Endpoint, Http, Secret};
+use crate::http::{Backoff, Client, Endpoint, Secret};
 use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
     ProviderOrder, ProviderOrderState,
@@ -44,8 +45,7 @@ struct Placed {
 /// The CloudeSIM adapter.
 #[derive(Debug)]
 pub struct CloudeSim {
-    http: Http,
-    token: Secret,
+    http: Client<wire::Envelope>,
     units: Units,
     allocation: Backoff,
     orders: Mutex<HashMap<String, Placed>>,
@@ -63,8 +63,12 @@ impl CloudeSim {
         units: Units,
     ) -> Result<CloudeSim, ProviderError> {
         Ok(CloudeSim {
-            http: Http::new("CloudeSIM", endpoint)?.hiding(&[&token]),
-            token,
+            http: Client::new(
+                endpoint,
+                AUTHORIZATION,
+                Secret::new(format!("Bearer {}", token.expose())),
+                &[&token],
+            )?,
             units,
             allocation: Backoff {
                 attempts: 5,
@@ -101,11 +105,11 @@ impl CloudeSim {
         request: reqwest::RequestBuilder,
         body: Option<Value>,
     ) -> Result<T, ProviderError> {
-        let mut request = request.bearer_auth(self.token.expose());
+        let mut request = request;
         if let Some(body) = body {
             request = request.json(&body);
         }
-        self.http.call::<wire::Envelope, T>(request).await
+        self.http.call(request).await
     }
 
     async fn post<T: DeserializeOwned>(&self, path: &str, body: Value) -> Result<T, ProviderError> {

@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use esim_core::{Destination, DestinationKind, Lifecycle, Money, Package, Rates};
+use reqwest::header::HeaderName;
 use reqwest::Method;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::countries;
-use crate::http::{segment, Backoff, Endpoint, Http, Secret};
+use crate::http::{segment, Backoff, Client, Endpoint, Secret};
 use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
     ProviderOrder, ProviderOrderState, Recovery,
@@ -34,8 +34,7 @@ pub const BASE_URL: &str = "https://api.vellosim.com";
 /// The Vellosim adapter.
 #[derive(Debug)]
 pub struct Vellosim {
-    http: Http,
-    key: Secret,
+    http: Client<wire::Envelope>,
     allocation: Backoff,
     page_size: u32,
     /// Our order reference → the purchases (transaction ids) it made.
@@ -47,8 +46,7 @@ impl Vellosim {
     /// An adapter for the API at `endpoint`, authenticating with `key`.
     pub fn new(endpoint: &Endpoint, key: Secret) -> Result<Vellosim, ProviderError> {
         Ok(Vellosim {
-            http: Http::new("Vellosim", endpoint)?.hiding(&[&key]),
-            key,
+            http: Client::new(endpoint, HeaderName::from_static("x-api-key"), key, &[])?,
             allocation: Backoff {
                 attempts: 5,
                 first_delay: Duration::from_millis(500),
@@ -71,35 +69,21 @@ impl Vellosim {
         self
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> Result<T, ProviderError> {
-        let request = request.header("X-API-Key", self.key.expose());
-        self.http.call::<wire::Envelope, T>(request).await
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, ProviderError> {
-        self.call(self.http.get(path, query)).await
-    }
-
     /// A purchase or a top-up: `POST /api/esim/buy`, given the purchase timeout.
     async fn buy(&self, body: serde_json::Value) -> Result<WirePurchase, ProviderError> {
-        self.call(
-            self.http
-                .purchase(Method::POST, "/api/esim/buy")
-                .json(&body),
-        )
-        .await
+        self.http
+            .call(
+                self.http
+                    .purchase(Method::POST, "/api/esim/buy")
+                    .json(&body),
+            )
+            .await
     }
 
     async fn wire_esim(&self, id: &str) -> Result<ProviderEsim, ProviderError> {
         let id = segment("eSIM", id)?;
-        self.get::<WireEsim>(&format!("/api/esim/{id}"), &[])
+        self.http
+            .get::<WireEsim>(&format!("/api/esim/{id}"), &[])
             .await?
             .into_esim()
     }
@@ -175,7 +159,7 @@ impl Provider for Vellosim {
     }
 
     async fn destinations(&self) -> Result<Vec<Destination>, ProviderError> {
-        let regions: Vec<WireRegion> = self.get("/api/esim/regions", &[]).await?;
+        let regions: Vec<WireRegion> = self.http.get("/api/esim/regions", &[]).await?;
         let mut out: Vec<Destination> = Vec::new();
         for region in regions {
             let code = region.region_code.trim().to_owned();
@@ -210,6 +194,7 @@ impl Provider for Vellosim {
     async fn packages(&self, destination: &str) -> Result<Vec<Package>, ProviderError> {
         let wanted = destination.trim().to_ascii_uppercase();
         let list: Vec<WirePackage> = match self
+            .http
             .get(
                 "/api/esim/packages",
                 &[("regionCode", &wanted), ("type", "BASE")],
@@ -233,7 +218,8 @@ impl Provider for Vellosim {
 
     async fn package(&self, code: &str) -> Result<Package, ProviderError> {
         let code = segment("package", code.trim())?;
-        self.get::<WirePackage>(&format!("/api/esim/packages/{code}"), &[])
+        self.http
+            .get::<WirePackage>(&format!("/api/esim/packages/{code}"), &[])
             .await
             .map_err(|e| match e.kind {
                 ErrorKind::InvalidRequest => ProviderError::not_found(e.message),
@@ -243,7 +229,8 @@ impl Provider for Vellosim {
     }
 
     async fn rates(&self) -> Result<Rates, ProviderError> {
-        self.get::<WireRate>("/api/settings/exchange-rate", &[])
+        self.http
+            .get::<WireRate>("/api/settings/exchange-rate", &[])
             .await?
             .into_rates()
     }
@@ -382,6 +369,7 @@ impl Provider for Vellosim {
         let esim = self.wire_esim(provider_id).await?;
         let base = self.package(&esim.package_code).await?;
         let list: Vec<WirePackage> = self
+            .http
             .get(
                 "/api/esim/packages",
                 &[
@@ -418,7 +406,8 @@ impl Provider for Vellosim {
     }
 
     async fn balance(&self) -> Result<Money, ProviderError> {
-        self.get::<WireBalance>("/api/wallet/balance", &[])
+        self.http
+            .get::<WireBalance>("/api/wallet/balance", &[])
             .await?
             .into_money()
     }
@@ -467,6 +456,7 @@ impl Vellosim {
             let number = page.to_string();
             let limit = self.page_size.to_string();
             let list: WireEsimPage = self
+                .http
                 .get(
                     "/api/esim/my-esims",
                     &[("page", &number), ("limit", &limit)],

@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use esim_core::{Destination, Money, Package};
+use reqwest::header::AUTHORIZATION;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::countries;
-use crate::http::{segment, Endpoint, Http, Secret};
+use crate::http::{segment, Client, Endpoint, Secret};
 use crate::provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,
     ProviderOrder, ProviderOrderState,
@@ -43,14 +44,22 @@ pub enum AuthScheme {
     Bare,
 }
 
+impl AuthScheme {
+    /// The `Authorization` header's value for `key`.
+    fn header(self, key: &Secret) -> Secret {
+        match self {
+            AuthScheme::Apikey => Secret::new(format!("Apikey {}", key.expose())),
+            AuthScheme::Bare => key.clone(),
+        }
+    }
+}
+
 const PLANS_TTL: Duration = Duration::from_secs(60);
 
 /// The VeloeSIM adapter.
 #[derive(Debug)]
 pub struct VeloeSim {
-    http: Http,
-    key: Secret,
-    scheme: AuthScheme,
+    http: Client<wire::Envelope>,
     page_size: u32,
     plans: Mutex<Option<(Instant, Arc<Vec<WirePlan>>)>>,
     /// Days of plans not in the catalogue list (top-ups), by id.
@@ -68,9 +77,7 @@ impl VeloeSim {
         scheme: AuthScheme,
     ) -> Result<VeloeSim, ProviderError> {
         Ok(VeloeSim {
-            http: Http::new("VeloeSIM", endpoint)?.hiding(&[&key]),
-            key,
-            scheme,
+            http: Client::new(endpoint, AUTHORIZATION, scheme.header(&key), &[&key])?,
             page_size: 100,
             plans: Mutex::new(None),
             durations: Mutex::new(HashMap::new()),
@@ -85,26 +92,6 @@ impl VeloeSim {
         self
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> Result<T, ProviderError> {
-        let header = match self.scheme {
-            AuthScheme::Apikey => format!("Apikey {}", self.key.expose()),
-            AuthScheme::Bare => self.key.expose().to_owned(),
-        };
-        let request = request.header(reqwest::header::AUTHORIZATION, header);
-        self.http.call::<wire::Envelope, T>(request).await
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, ProviderError> {
-        self.call(self.http.get(path, query)).await
-    }
-
     /// Walks `{count, rows}` pages with `limit`/`offset` to the end.
     async fn all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ProviderError> {
         let mut rows = Vec::new();
@@ -112,6 +99,7 @@ impl VeloeSim {
         loop {
             let offset = rows.len().to_string();
             let page: WirePage<T> = self
+                .http
                 .get(path, &[("limit", &limit), ("offset", &offset)])
                 .await?;
             let got = page.rows.len();
@@ -146,7 +134,7 @@ impl VeloeSim {
 
     async fn wire_esim(&self, iccid: &str) -> Result<ProviderEsim, ProviderError> {
         let iccid = segment("eSIM", iccid)?;
-        let esim: WireEsim = self.get(&format!("/esims/{iccid}"), &[]).await?;
+        let esim: WireEsim = self.http.get(&format!("/esims/{iccid}"), &[]).await?;
         self.convert(esim).await
     }
 
@@ -157,7 +145,11 @@ impl VeloeSim {
         for id in esim.assigned_plans.iter().filter_map(|p| p.plan_id) {
             let known = plans.iter().any(|p| p.id == id) || self.durations.lock().contains_key(&id);
             if !known {
-                if let Ok(plan) = self.get::<WirePlan>(&format!("/plans/{id}"), &[]).await {
+                if let Ok(plan) = self
+                    .http
+                    .get::<WirePlan>(&format!("/plans/{id}"), &[])
+                    .await
+                {
                     self.durations.lock().insert(id, plan.duration);
                 }
             }
@@ -222,7 +214,8 @@ impl Provider for VeloeSim {
         if let Some(plan) = self.plans().await?.iter().find(|p| p.id == id) {
             return plan.clone().into_package(true);
         }
-        self.get::<WirePlan>(&format!("/plans/{id}"), &[])
+        self.http
+            .get::<WirePlan>(&format!("/plans/{id}"), &[])
             .await?
             .into_package(true)
     }
@@ -237,6 +230,7 @@ impl Provider for VeloeSim {
         let mut failure = None;
         for _ in 0..request.quantity.max(1) {
             let bought: Result<WireEsim, _> = self
+                .http
                 .call(
                     self.http
                         .purchase(Method::POST, "/orders")
@@ -355,13 +349,13 @@ impl Provider for VeloeSim {
     ) -> Result<ProviderEsim, ProviderError> {
         let iccid = segment("eSIM", provider_id)?;
         let id = VeloeSim::plan_id(package_code)?;
-        let before: WireEsim = self.get(&format!("/esims/{iccid}"), &[]).await?;
+        let before: WireEsim = self.http.get(&format!("/esims/{iccid}"), &[]).await?;
         // No idempotency key: a top-up adds a plan to the eSIM.
         let plans = |e: &WireEsim| e.assigned_plans.len() as u64;
         let after = self
             .top_ups
             .once(reference, before, plans, || {
-                self.call(
+                self.http.call(
                     self.http
                         .purchase(Method::POST, &format!("/esims/{iccid}/top-up"))
                         .json(&json!({"planId": id})),
@@ -372,7 +366,8 @@ impl Provider for VeloeSim {
     }
 
     async fn balance(&self) -> Result<Money, ProviderError> {
-        self.get::<WireOrganization>("/organizations", &[])
+        self.http
+            .get::<WireOrganization>("/organizations", &[])
             .await?
             .into_money()
     }
