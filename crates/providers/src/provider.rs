@@ -179,6 +179,31 @@ pub struct ProviderOrder {
     pub esims: Vec<ProviderEsim>,
 }
 
+impl ProviderOrder {
+    /// An order of one eSIM per id (Vellosim's transactions, VeloeSIM's ICCIDs): its provider
+    /// id is the ids joined by commas, as [`OrderLookup::provider_ids`] reads them back, and
+    /// it is completed once every id has its eSIM, pending until then.
+    pub fn of_ids(
+        reference: &str,
+        ids: &[String],
+        cost: Money,
+        esims: Vec<ProviderEsim>,
+    ) -> ProviderOrder {
+        let state = if esims.len() >= ids.len() {
+            ProviderOrderState::Completed
+        } else {
+            ProviderOrderState::Pending
+        };
+        ProviderOrder {
+            reference: reference.to_owned(),
+            provider_order_id: ids.join(","),
+            state,
+            cost,
+            esims,
+        }
+    }
+}
+
 /// An eSIM as a provider reports it, in core units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderEsim {

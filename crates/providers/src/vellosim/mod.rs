@@ -127,18 +127,7 @@ impl Vellosim {
                 None => break,
             }
         }
-        let state = if esims.len() == transactions.len() {
-            ProviderOrderState::Completed
-        } else {
-            ProviderOrderState::Pending
-        };
-        Ok(ProviderOrder {
-            reference: reference.to_owned(),
-            provider_order_id: transactions.join(","),
-            state,
-            cost,
-            esims,
-        })
+        Ok(ProviderOrder::of_ids(reference, &transactions, cost, esims))
     }
 }
 
@@ -318,18 +307,12 @@ impl Provider for Vellosim {
             esims.push(esim);
         }
         let cost = cost.unwrap_or_else(|| Money::zero(esim_core::Currency::USD));
-        let state = if esims.len() == transactions.len() {
-            ProviderOrderState::Completed
-        } else {
-            ProviderOrderState::Pending
-        };
-        Ok(Some(ProviderOrder {
-            reference: reference.to_owned(),
-            provider_order_id: transactions.join(","),
-            state,
+        Ok(Some(ProviderOrder::of_ids(
+            reference,
+            &transactions,
             cost,
             esims,
-        }))
+        )))
     }
 
     async fn recover_from_records(

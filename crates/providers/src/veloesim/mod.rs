@@ -294,13 +294,7 @@ impl Provider for VeloeSim {
         for iccid in &iccids {
             esims.push(self.wire_esim(iccid).await?);
         }
-        Ok(Some(ProviderOrder {
-            reference: reference.to_owned(),
-            provider_order_id: iccids.join(","),
-            state: ProviderOrderState::Completed,
-            cost,
-            esims,
-        }))
+        Ok(Some(ProviderOrder::of_ids(reference, &iccids, cost, esims)))
     }
 
     async fn recover_from_records(
