@@ -1,82 +1,70 @@
-//! A time-limited cache in which many concurrent misses of one key make one upstream call.
+//! The proxy's caches: moka's `future::Cache`, in which many concurrent misses of one key make
+//! one upstream call (`try_get_with`), with the last value of each key kept besides, for what
+//! is served while a provider asks us to wait.
 
-use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio::sync::OnceCell;
+/// Most keys a cache holds; past it, moka evicts the least useful.
+const MAX_ENTRIES: u64 = 10_000;
 
-type Slot<V> = Arc<OnceCell<(Instant, V)>>;
-
-/// Most keys a cache holds; past it, the oldest half of the map is not worth a scan: the map
-/// is cleared, as a cache may be.
-const MAX_ENTRIES: usize = 10_000;
-
-/// A cache of `V` by `K`, each value kept for `ttl`.
+/// A cache of `V` by `K`, each value fresh for `ttl`.
 pub struct TtlCache<K, V> {
-    ttl: Duration,
-    slots: Mutex<HashMap<K, Slot<V>>>,
+    fresh: moka::future::Cache<K, V>,
+    /// The last value fetched or stored under each key, kept past its freshness.
+    last: moka::future::Cache<K, V>,
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
+impl<K, V> TtlCache<K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     /// Returns an empty cache.
     pub fn new(ttl: Duration) -> TtlCache<K, V> {
         TtlCache {
-            ttl,
-            slots: Mutex::new(HashMap::new()),
+            fresh: moka::future::Cache::builder()
+                .time_to_live(ttl)
+                .max_capacity(MAX_ENTRIES)
+                .build(),
+            last: moka::future::Cache::new(MAX_ENTRIES),
         }
     }
 
-    /// Returns the cached value for `key`, or runs `fetch` once for all concurrent callers.
+    /// Returns the fresh value for `key`, or runs `fetch` once for all concurrent callers.
     /// A failed fetch is not cached: the next caller tries again.
     pub async fn get_or_fetch<E, F, Fut>(&self, key: &K, fetch: F) -> Result<V, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
+        E: Clone + Send + Sync + 'static,
     {
-        let slot = {
-            let mut slots = self.slots.lock();
-            let fresh = slots
-                .get(key)
-                .filter(|slot| slot.get().is_none_or(|(at, _)| at.elapsed() < self.ttl));
-            match fresh {
-                Some(slot) => Arc::clone(slot),
-                None => {
-                    if slots.len() >= MAX_ENTRIES {
-                        slots.clear();
-                    }
-                    let slot: Slot<V> = Arc::new(OnceCell::new());
-                    slots.insert(key.clone(), Arc::clone(&slot));
-                    slot
-                }
-            }
-        };
-        let (_, value) = slot
-            .get_or_try_init(|| async { fetch().await.map(|v| (Instant::now(), v)) })
-            .await?;
-        Ok(value.clone())
+        self.fresh
+            .try_get_with_by_ref(key, async {
+                let value = fetch().await?;
+                self.last.insert(key.clone(), value.clone()).await;
+                Ok(value)
+            })
+            .await
+            .map_err(|e| E::clone(&e))
     }
 
-    /// Returns the cached value for `key` even if expired, without fetching.
-    pub fn peek(&self, key: &K) -> Option<V> {
-        let slots = self.slots.lock();
-        slots
-            .get(key)
-            .and_then(|slot| slot.get().map(|(_, v)| v.clone()))
+    /// Returns the last value for `key` even if it is no longer fresh, without fetching.
+    pub async fn peek(&self, key: &K) -> Option<V> {
+        self.last.get(key).await
     }
 
     /// Stores a value fetched elsewhere (the answer to a change), replacing what was cached.
-    pub fn put(&self, key: K, value: V) {
-        let slot = Arc::new(OnceCell::new_with(Some((Instant::now(), value))));
-        self.slots.lock().insert(key, slot);
+    pub async fn put(&self, key: K, value: V) {
+        self.last.insert(key.clone(), value.clone()).await;
+        self.fresh.insert(key, value).await;
     }
 
     /// Forgets `key`, so the next read fetches.
-    pub fn invalidate(&self, key: &K) {
-        self.slots.lock().remove(key);
+    pub async fn invalidate(&self, key: &K) {
+        self.fresh.invalidate(key).await;
+        self.last.invalidate(key).await;
     }
 }
 
@@ -84,6 +72,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn many_concurrent_misses_make_one_call() {
@@ -128,13 +117,13 @@ mod tests {
             "cached"
         );
         tokio::time::sleep(Duration::from_millis(40)).await;
-        assert_eq!(cache.peek(&1), Some(1), "peek sees the stale value");
+        assert_eq!(cache.peek(&1).await, Some(1), "peek sees the stale value");
         assert_eq!(
             cache.get_or_fetch(&1, || async { Ok::<_, &str>(3) }).await,
             Ok(3),
             "expired"
         );
-        cache.invalidate(&1);
-        assert_eq!(cache.peek(&1), None);
+        cache.invalidate(&1).await;
+        assert_eq!(cache.peek(&1).await, None);
     }
 }

@@ -40,7 +40,7 @@ impl Service {
     ) -> AppResult<ProviderEsim> {
         let key = provider_id.to_owned();
         // The last view, served while a rate-limited provider asks us to wait.
-        let last = self.esims.peek(&key);
+        let last = self.esims.peek(&key).await;
         if let Some(wait) = self.esim_cooling.wait(&key) {
             return last.ok_or_else(|| AppError::rate_limited(wait));
         }
@@ -49,7 +49,7 @@ impl Service {
             .as_ref()
             .is_some_and(|e| e.status.lifecycle == esim_core::Lifecycle::Pending);
         if refresh || pending {
-            self.esims.invalidate(&key);
+            self.esims.invalidate(&key).await;
         }
         match self
             .esims
@@ -65,7 +65,7 @@ impl Service {
                 self.esim_cooling.hold(key.clone(), wait);
                 match last {
                     Some(view) => {
-                        self.esims.put(key, view.clone());
+                        self.esims.put(key, view.clone()).await;
                         Ok(view)
                     }
                     None => Err(AppError::rate_limited(wait)),
@@ -136,7 +136,7 @@ impl Service {
 
     /// Records a fresh provider view of an eSIM after a change and returns the shopper's view.
     pub async fn updated(&self, row: &EsimRow, esim: ProviderEsim) -> Esim {
-        self.esims.put(row.provider_id.clone(), esim.clone());
+        self.esims.put(row.provider_id.clone(), esim.clone()).await;
         self.view_of(row, esim).await
     }
 

@@ -127,7 +127,7 @@ impl Service {
             })
             .collect();
         for esim in &placed.esims {
-            self.esims.put(esim.provider_id.clone(), esim.clone());
+            self.esims.put(esim.provider_id.clone(), esim.clone()).await;
         }
         self.store
             .settle_order(
