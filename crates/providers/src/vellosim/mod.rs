@@ -127,7 +127,7 @@ impl Vellosim {
                 None => break,
             }
         }
-        Ok(ProviderOrder::of_ids(reference, &transactions, cost, esims))
+        Ok(ProviderOrder::of_ids(reference, transactions, cost, esims))
     }
 }
 
