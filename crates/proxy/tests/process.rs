@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::process::{http, start, stop_and_read_log, temp_dir, terminate};
+use common::process::{http, place, start, stop_and_read_log, temp_dir, terminate};
 
 fn sandbox_args(dir: &Path, extra: &[&str]) -> Vec<String> {
     let mut args = vec![
@@ -90,26 +90,16 @@ async fn over_a_real_socket_the_edges_hold() {
         r#"{{"package_code":"{}","quantity":1,"currency":"USD"}}"#,
         "X".repeat(64 * 1024)
     );
-    let big = http(
-        &addr,
-        "POST",
-        "/v1/orders",
-        &[("Idempotency-Key", "big")],
-        Some(&huge),
-    )
-    .await
-    .unwrap();
+    let big = place(&addr, "big", &huge).await.unwrap();
     assert_eq!(
         (big.status, big.body["error"]["code"].as_str()),
         (413, Some("payload_too_large"))
     );
 
-    let order = http(
+    let order = place(
         &addr,
-        "POST",
-        "/v1/orders",
-        &[("Idempotency-Key", "socket-1")],
-        Some(r#"{"package_code":"JP-1GB-7D","quantity":1,"currency":"USD"}"#),
+        "socket-1",
+        r#"{"package_code":"JP-1GB-7D","quantity":1,"currency":"USD"}"#,
     )
     .await
     .unwrap();
@@ -205,14 +195,7 @@ async fn killed_between_the_providers_success_and_the_store_the_order_is_fulfill
         .body["minor"]
         .as_i64()
         .unwrap();
-    let lost = http(
-        &addr,
-        "POST",
-        "/v1/orders",
-        &[("Idempotency-Key", "crash-1")],
-        Some(body),
-    )
-    .await;
+    let lost = place(&addr, "crash-1", body).await;
     assert!(
         lost.is_err() || lost.as_ref().is_ok_and(|r| r.status == 0),
         "the answer was lost"
@@ -225,30 +208,14 @@ async fn killed_between_the_providers_success_and_the_store_the_order_is_fulfill
 
     // Second run: start-up reconciliation finds the order at the provider by its reference.
     let (child, addr) = start(&sandbox_args(&dir, &[]), &[]).await;
-    let retry = http(
-        &addr,
-        "POST",
-        "/v1/orders",
-        &[("Idempotency-Key", "crash-1")],
-        Some(body),
-    )
-    .await
-    .unwrap();
+    let retry = place(&addr, "crash-1", body).await.unwrap();
     assert_eq!(retry.status, 201, "{}", retry.body);
     assert_eq!(retry.body["esims"].as_array().unwrap().len(), 1);
     let token = retry.body["guest_token"]
         .as_str()
         .expect("the guest token survives the crash")
         .to_owned();
-    let again = http(
-        &addr,
-        "POST",
-        "/v1/orders",
-        &[("Idempotency-Key", "crash-1")],
-        Some(body),
-    )
-    .await
-    .unwrap();
+    let again = place(&addr, "crash-1", body).await.unwrap();
     assert_eq!(again.body["id"], retry.body["id"]);
 
     let mine = http(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::process::{http, start, stop_and_read_log, temp_dir};
+use common::process::{http, place, start, stop_and_read_log, temp_dir};
 use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 
 struct Expect {
@@ -105,15 +105,7 @@ async fn journey(expect: Expect) {
         r#"{{"package_code": "{}", "quantity": 1, "currency": "USD", "email": "t@example.com"}}"#,
         expect.plan
     );
-    let ordered = http(
-        &addr,
-        "POST",
-        "/v1/orders",
-        &[("Idempotency-Key", "journey-1")],
-        Some(&body),
-    )
-    .await
-    .unwrap();
+    let ordered = place(&addr, "journey-1", &body).await.unwrap();
     assert_eq!(ordered.status, 201, "{name}: {}", ordered.body);
     assert_eq!(
         ordered.body["state"], "completed",

@@ -10,7 +10,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::process::{http, start, temp_dir, Reply};
+use common::process::{http, place, start, temp_dir, Reply};
 use esim_fakes::{Fake, Kind, Secrets};
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
@@ -283,16 +283,7 @@ async fn killed(shop: &Shop, found_again: bool) {
     let lost = {
         let addr = addr.clone();
         let body = shop.order_body();
-        tokio::spawn(async move {
-            http(
-                &addr,
-                "POST",
-                "/v1/orders",
-                &[("Idempotency-Key", "kill-1")],
-                Some(&body),
-            )
-            .await
-        })
+        tokio::spawn(async move { place(&addr, "kill-1", &body).await })
     };
     tokio::time::sleep(Duration::from_millis(1000)).await;
     proxy.kill().await.unwrap();

@@ -36,34 +36,29 @@ fn esim(id: &str, order_id: &str) -> EsimRow {
     }
 }
 
+/// Settles "o1" as completed with its eSIM "e1", under `provider_order_id`, at `at`.
+async fn complete_o1(store: &Store, provider_order_id: Option<&str>, at: i64) {
+    store
+        .settle_order(
+            "o1".into(),
+            OrderStatus::Completed,
+            None,
+            provider_order_id.map(str::to_owned),
+            vec![esim("e1", "o1")],
+            at,
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn orders_are_written_in_flight_then_settled_with_their_esims() {
     let store = Store::open(":memory:").unwrap();
     store.insert_order(order("o1"), 10).await.unwrap();
     assert_eq!(store.orders_in_flight().await.unwrap().len(), 1);
-    store
-        .settle_order(
-            "o1".into(),
-            OrderStatus::Completed,
-            None,
-            Some("P1".into()),
-            vec![esim("e1", "o1")],
-            12,
-        )
-        .await
-        .unwrap();
+    complete_o1(&store, Some("P1"), 12).await;
     // Settling again (a second reconciliation) adds nothing.
-    store
-        .settle_order(
-            "o1".into(),
-            OrderStatus::Completed,
-            None,
-            None,
-            vec![esim("e1", "o1")],
-            13,
-        )
-        .await
-        .unwrap();
+    complete_o1(&store, None, 13).await;
     assert_eq!(
         store.order("o1".into()).await.unwrap().unwrap().status,
         OrderStatus::Completed
@@ -94,17 +89,7 @@ async fn a_settled_order_keeps_its_state_whatever_answer_comes_later() {
         .await
         .unwrap();
     // A late answer, from a purchase another process was still running.
-    store
-        .settle_order(
-            "o1".into(),
-            OrderStatus::Completed,
-            None,
-            Some("P1".into()),
-            vec![esim("e1", "o1")],
-            12,
-        )
-        .await
-        .unwrap();
+    complete_o1(&store, Some("P1"), 12).await;
     let row = store.order("o1".into()).await.unwrap().unwrap();
     assert_eq!(row.status, OrderStatus::Failed);
     assert_eq!(row.failure.as_deref(), Some("by hand"));

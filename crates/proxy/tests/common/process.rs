@@ -27,6 +27,18 @@ impl Reply {
     }
 }
 
+/// `POST /v1/orders` with `body` under the idempotency `key`.
+pub async fn place(addr: &str, key: &str, body: &str) -> std::io::Result<Reply> {
+    http(
+        addr,
+        "POST",
+        "/v1/orders",
+        &[("Idempotency-Key", key)],
+        Some(body),
+    )
+    .await
+}
+
 pub async fn http(
     addr: &str,
     method: &str,
