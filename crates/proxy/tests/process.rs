@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::process::{http, place, start, stop_and_read_log, temp_dir, terminate};
+use common::process::{get_with, http, place, start, stop_and_read_log, temp_dir, terminate};
 
 fn sandbox_args(dir: &Path, extra: &[&str]) -> Vec<String> {
     let mut args = vec![
@@ -107,15 +107,7 @@ async fn over_a_real_socket_the_edges_hold() {
     let guest_token = order.body["guest_token"].as_str().unwrap().to_owned();
     assert!(guest_token.starts_with("gst_"));
     let bearer = format!("Bearer {guest_token}");
-    let mine = http(
-        &addr,
-        "GET",
-        "/v1/esims",
-        &[("Authorization", &bearer)],
-        None,
-    )
-    .await
-    .unwrap();
+    let mine = get_with(&addr, "/v1/esims", &bearer).await.unwrap();
     assert_eq!(mine.status, 200);
     let forged = http(
         &addr,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::process::{http, place, start, stop_and_read_log, temp_dir};
+use common::process::{get_with, http, place, start, stop_and_read_log, temp_dir};
 use esim_fakes::{Fake, Kind, Secrets, OPENING_BALANCE_CENTS as OPENING};
 
 struct Expect {
@@ -121,15 +121,9 @@ async fn journey(expect: Expect) {
     let auth = format!("Bearer {guest}");
     let id = ordered.body["esims"][0]["id"].as_str().unwrap().to_owned();
 
-    let esim = http(
-        &addr,
-        "GET",
-        &format!("/v1/esims/{id}"),
-        &[("Authorization", &auth)],
-        None,
-    )
-    .await
-    .unwrap();
+    let esim = get_with(&addr, &format!("/v1/esims/{id}"), &auth)
+        .await
+        .unwrap();
     assert_eq!(esim.status, 200, "{name}: {}", esim.body);
     assert!(
         esim.body["install"]["activation_code"]
@@ -160,15 +154,9 @@ async fn journey(expect: Expect) {
         esim.body
     );
 
-    let top_ups = http(
-        &addr,
-        "GET",
-        &format!("/v1/esims/{id}/topups"),
-        &[("Authorization", &auth)],
-        None,
-    )
-    .await
-    .unwrap();
+    let top_ups = get_with(&addr, &format!("/v1/esims/{id}/topups"), &auth)
+        .await
+        .unwrap();
     assert_eq!(top_ups.status, 200, "{name}: {}", top_ups.body);
 
     let log = stop_and_read_log(child).await;

@@ -27,6 +27,11 @@ impl Reply {
     }
 }
 
+/// `GET path` with the `Authorization` header `auth` ("Bearer …").
+pub async fn get_with(addr: &str, path: &str, auth: &str) -> std::io::Result<Reply> {
+    http(addr, "GET", path, &[("Authorization", auth)], None).await
+}
+
 /// `POST /v1/orders` with `body` under the idempotency `key`.
 pub async fn place(addr: &str, key: &str, body: &str) -> std::io::Result<Reply> {
     http(
