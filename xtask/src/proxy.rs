@@ -243,6 +243,55 @@ impl Drop for FakeProvider {
     }
 }
 
+/// A running localstripe (Stripe's API and Stripe.js, stood in for the tests) on a free
+/// loopback port; dropping it stops the process.
+pub struct Localstripe {
+    child: Child,
+    url: String,
+}
+
+impl Localstripe {
+    /// Installs localstripe if needed and starts it, waiting until it accepts connections.
+    pub fn start() -> Result<Localstripe, String> {
+        let bin = crate::tools::localstripe()?;
+        let port = shell::free_port()?;
+        step(&format!("Starting localstripe on 127.0.0.1:{port}"));
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start localstripe: {e}"))?;
+        let mut stripe = Localstripe {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..300 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(stripe);
+            }
+            if let Ok(Some(status)) = stripe.child.try_wait() {
+                return Err(format!("localstripe exited at start ({status})"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err("localstripe did not listen within 30 s".into())
+    }
+
+    /// Its root, e.g. `http://127.0.0.1:41234` (the API under `/v1/`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for Localstripe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for ProxyProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
-use crate::proxy::{FakeProvider, ProxyProcess};
+use crate::proxy::{FakeProvider, Localstripe, ProxyProcess};
 use crate::shell::{cmd, describe, step};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
 use crate::{consumer, dist};
@@ -39,12 +39,19 @@ pub fn run() -> Result<ExitCode, String> {
 
     let mut run = Run::default();
 
+    // One localstripe for the native layer's Stripe tests (crates/proxy/tests/stripe.rs).
+    let stripe = Localstripe::start();
     step("Native tests: cargo test --workspace");
-    run.layer(
-        "native",
-        cmd("cargo").args(["test", "--workspace", "--no-fail-fast"]),
-        cargo_counts,
-    );
+    let mut native = cmd("cargo");
+    native.args(["test", "--workspace", "--no-fail-fast"]);
+    match &stripe {
+        Ok(stripe) => {
+            native.env("ESIM_LOCALSTRIPE_URL", stripe.url());
+        }
+        Err(e) => println!("    localstripe is not running ({e}): the Stripe tests will fail"),
+    }
+    run.layer("native", &mut native, cargo_counts);
+    drop(stripe);
 
     step("Component tests in headless Chromium: wasm-bindgen-test");
     run.layer(

@@ -120,6 +120,47 @@ fn npm_bin(name: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// The localstripe release the Stripe tests run against, pinned so that runs compare.
+const LOCALSTRIPE: &str = "1.15.10";
+
+/// Installs localstripe (a stand-in for Stripe's API and Stripe.js, test-only) from PyPI into
+/// a virtual environment of its own at `target/py-stripe` unless that release is there;
+/// returns its command.
+pub fn localstripe() -> Result<PathBuf, String> {
+    let venv = root().join("target").join("py-stripe");
+    let bin = venv.join("bin").join("localstripe");
+    let installed = output(
+        std::process::Command::new(venv.join("bin").join("pip")).args([
+            "show",
+            "--disable-pip-version-check",
+            "localstripe",
+        ]),
+    );
+    if bin.exists()
+        && installed.is_some_and(|v| {
+            v.lines()
+                .any(|l| l.trim() == format!("Version: {LOCALSTRIPE}"))
+        })
+    {
+        return Ok(bin);
+    }
+    step(&format!(
+        "Installing localstripe {LOCALSTRIPE} from PyPI into target/py-stripe (once per machine)"
+    ));
+    if !venv.join("bin").join("pip").exists() {
+        run(cmd("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(
+        std::process::Command::new(venv.join("bin").join("pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("localstripe=={LOCALSTRIPE}"),
+        ]),
+    )?;
+    Ok(bin)
+}
+
 /// The schemathesis release the API fuzzing layer runs, pinned so that runs compare.
 const SCHEMATHESIS: &str = "4.32.5";
 

@@ -12,6 +12,7 @@ pub mod config;
 mod error;
 mod extract;
 mod limits;
+pub mod payments;
 pub mod routes;
 mod server;
 pub mod service;

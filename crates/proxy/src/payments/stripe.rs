@@ -1,0 +1,380 @@
+//! The proxy's Stripe client: the few PaymentIntent and Refund calls card payment needs, over
+//! Stripe's form-encoded API with the secret key as a bearer token. Every call that creates or
+//! moves money carries an idempotency key, so that a retry never charges twice.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use esim_core::{Currency, Money};
+use esim_providers::Secret;
+use serde::Deserialize;
+
+/// Stripe's API.
+pub const API_BASE: &str = "https://api.stripe.com";
+
+/// Why a Stripe call failed, in kinds the order flow acts on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StripeError {
+    /// The secret key was refused (401): the merchant's configuration is wrong.
+    #[error("Stripe refused the secret key: {0}")]
+    Unauthorized(String),
+    /// The card was declined, or its check failed (`card_error`): the shopper may try another.
+    #[error("the card was declined ({code}): {message}")]
+    Card { code: String, message: String },
+    /// Stripe refused the request's content (`invalid_request_error`), or its state does not
+    /// allow it (capturing a cancelled PaymentIntent).
+    #[error("Stripe refused the request ({code}): {message}")]
+    Invalid { code: String, message: String },
+    /// Stripe is down, answered 5xx, or asked to slow down.
+    #[error("Stripe is unavailable: {0}")]
+    Unavailable(String),
+    /// No answer in time: the call may or may not have happened (retry with the same key).
+    #[error("no answer from Stripe in time")]
+    Timeout,
+    /// An answer we cannot read.
+    #[error("Stripe answered something unreadable: {0}")]
+    Malformed(String),
+}
+
+/// Where a PaymentIntent stands (Stripe's `status`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentStatus {
+    RequiresPaymentMethod,
+    RequiresConfirmation,
+    RequiresAction,
+    Processing,
+    /// Authorized, waiting for our capture (manual capture).
+    RequiresCapture,
+    Canceled,
+    Succeeded,
+    #[serde(other)]
+    Unknown,
+}
+
+impl IntentStatus {
+    /// Whether the shopper's money is held or taken: the order may be fulfilled.
+    pub fn is_paid(&self) -> bool {
+        matches!(
+            self,
+            IntentStatus::RequiresCapture | IntentStatus::Succeeded
+        )
+    }
+}
+
+/// A PaymentIntent, as far as the proxy reads it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+pub struct PaymentIntent {
+    pub id: String,
+    pub status: IntentStatus,
+    /// In Stripe's minor units of `currency` (see [`stripe_amount`]).
+    pub amount: i64,
+    /// Lower-case ISO 4217, as Stripe writes it.
+    pub currency: String,
+    /// For the shopper's browser only: never logged (see `Debug`), never stored.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub metadata: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for PaymentIntent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentIntent")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("amount", &self.amount)
+            .field("currency", &self.currency)
+            .field("metadata", &self.metadata)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A refund of a PaymentIntent.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub amount: i64,
+    pub status: String,
+}
+
+/// A PaymentIntent to create: for exactly an order's total, captured by hand once the eSIM is
+/// bought.
+#[derive(Debug, Clone)]
+pub struct NewIntent<'a> {
+    pub total: Money,
+    /// The order's id, kept in the PaymentIntent's metadata (`order_id`).
+    pub order_id: &'a str,
+    /// A payment method to confirm with at once (`pm_…`), if the shopper has given one.
+    pub payment_method: Option<&'a str>,
+    /// Derived from the order, so that creating twice gives the same PaymentIntent.
+    pub idempotency_key: &'a str,
+}
+
+/// Stripe's amount and currency for `money`. Stripe counts in the currency's smallest unit as
+/// ISO 4217 does (cents; yen for JPY, a zero-decimal currency; fils for the three-decimal
+/// KWD, BHD, JOD, OMR and TND, where Stripe wants the last digit 0), with one exception we
+/// sell in: ISK, zero-decimal in ISO 4217, is two-decimal at Stripe (amounts a multiple of 100).
+pub fn stripe_amount(money: Money) -> (i64, String) {
+    let currency = money.currency();
+    let code = currency.code().to_ascii_lowercase();
+    let amount = match currency.code() {
+        "ISK" => money.minor().saturating_mul(100),
+        _ => money.minor(),
+    };
+    (amount, code)
+}
+
+/// The amount Stripe reports for `currency`, back in ISO 4217 minor units.
+pub fn from_stripe_amount(amount: i64, currency: Currency) -> Money {
+    match currency.code() {
+        "ISK" => Money::from_minor(amount / 100, currency),
+        _ => Money::from_minor(amount, currency),
+    }
+}
+
+/// The client.
+#[derive(Debug, Clone)]
+pub struct Stripe {
+    http: reqwest::Client,
+    base: String,
+    key: Secret,
+}
+
+impl Stripe {
+    /// A client for the API at `base` (Stripe's, or a stand-in's in tests) with `key`.
+    pub fn new(base: &str, key: Secret, timeout: Duration) -> Result<Stripe, StripeError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .user_agent(concat!("esim-storefront/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| StripeError::Unavailable(e.to_string()))?;
+        Ok(Stripe {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            key,
+        })
+    }
+
+    /// Creates a PaymentIntent for `intent` with manual capture.
+    pub async fn create_intent(
+        &self,
+        intent: &NewIntent<'_>,
+    ) -> Result<PaymentIntent, StripeError> {
+        let (amount, currency) = stripe_amount(intent.total);
+        let mut form = vec![
+            ("amount", amount.to_string()),
+            ("currency", currency),
+            ("capture_method", "manual".to_owned()),
+            ("payment_method_types[]", "card".to_owned()),
+            ("metadata[order_id]", intent.order_id.to_owned()),
+        ];
+        if let Some(method) = intent.payment_method {
+            form.push(("payment_method", method.to_owned()));
+            form.push(("confirm", "true".to_owned()));
+        }
+        self.post("/v1/payment_intents", &form, Some(intent.idempotency_key))
+            .await
+    }
+
+    /// Retrieves a PaymentIntent.
+    pub async fn intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
+        let path = format!("/v1/payment_intents/{}", segment(id)?);
+        self.send(self.http.get(format!("{}{path}", self.base)), None)
+            .await
+    }
+
+    /// Captures an authorized PaymentIntent in full.
+    pub async fn capture(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, StripeError> {
+        let path = format!("/v1/payment_intents/{}/capture", segment(id)?);
+        let intent: PaymentIntent = self.post(&path, &[], Some(idempotency_key)).await?;
+        expect(intent, IntentStatus::Succeeded)
+    }
+
+    /// Cancels a PaymentIntent: an authorization is released, nothing is charged.
+    pub async fn cancel(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, StripeError> {
+        let path = format!("/v1/payment_intents/{}/cancel", segment(id)?);
+        let intent: PaymentIntent = self.post(&path, &[], Some(idempotency_key)).await?;
+        expect(intent, IntentStatus::Canceled)
+    }
+
+    /// Refunds a captured PaymentIntent in full.
+    pub async fn refund(
+        &self,
+        intent_id: &str,
+        idempotency_key: &str,
+    ) -> Result<Refund, StripeError> {
+        let form = [("payment_intent", segment(intent_id)?.to_owned())];
+        self.post("/v1/refunds", &form, Some(idempotency_key)).await
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, String)],
+        idempotency_key: Option<&str>,
+    ) -> Result<T, StripeError> {
+        let request = self.http.post(format!("{}{path}", self.base)).form(form);
+        self.send(request, idempotency_key).await
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, StripeError> {
+        let mut request = request.bearer_auth(self.key.expose());
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        if (200..300).contains(&status) {
+            serde_json::from_slice(&body).map_err(|e| StripeError::Malformed(e.to_string()))
+        } else {
+            Err(error(status, &body))
+        }
+    }
+}
+
+/// `intent` if it ended in `status`; otherwise the change did not happen (Stripe refuses to
+/// capture a cancelled PaymentIntent; localstripe answers it unchanged), which is an error.
+fn expect(intent: PaymentIntent, status: IntentStatus) -> Result<PaymentIntent, StripeError> {
+    if intent.status == status {
+        Ok(intent)
+    } else {
+        Err(StripeError::Invalid {
+            code: "payment_intent_unexpected_state".into(),
+            message: format!("{} is {:?}, not {status:?}", intent.id, intent.status),
+        })
+    }
+}
+
+/// An id safe in a path: Stripe's ids are letters, digits and `_`.
+fn segment(id: &str) -> Result<&str, StripeError> {
+    if !id.is_empty()
+        && id.len() <= 255
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        Ok(id)
+    } else {
+        Err(StripeError::Invalid {
+            code: "resource_missing".into(),
+            message: format!("{id:?} is not a Stripe id"),
+        })
+    }
+}
+
+fn transport(e: reqwest::Error) -> StripeError {
+    if e.is_timeout() {
+        StripeError::Timeout
+    } else {
+        StripeError::Unavailable(e.without_url().to_string())
+    }
+}
+
+/// Reads Stripe's error body: `{"error": {"type", "code", "decline_code", "message"}}`.
+fn error(status: u16, body: &[u8]) -> StripeError {
+    #[derive(Deserialize, Default)]
+    struct Body {
+        #[serde(default)]
+        error: Detail,
+    }
+    #[derive(Deserialize, Default)]
+    struct Detail {
+        #[serde(default, rename = "type")]
+        kind: String,
+        #[serde(default)]
+        code: Option<String>,
+        #[serde(default)]
+        decline_code: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    }
+    let detail = serde_json::from_slice::<Body>(body)
+        .unwrap_or_default()
+        .error;
+    let message = detail
+        .message
+        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+    let code = detail
+        .decline_code
+        .or(detail.code)
+        .unwrap_or_else(|| detail.kind.clone());
+    match (status, detail.kind.as_str()) {
+        (401, _) => StripeError::Unauthorized(message),
+        (_, "card_error") | (402, _) => StripeError::Card { code, message },
+        (429, _) | (500..=599, _) => StripeError::Unavailable(message),
+        _ => StripeError::Invalid { code, message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_stripe_units() {
+        let cur = |c: &str| c.parse::<Currency>().unwrap();
+        assert_eq!(
+            stripe_amount(Money::from_minor(1299, cur("EUR"))),
+            (1299, "eur".to_owned())
+        );
+        assert_eq!(
+            stripe_amount(Money::from_minor(500, cur("JPY"))),
+            (500, "jpy".to_owned()),
+            "zero-decimal: yen"
+        );
+        assert_eq!(
+            stripe_amount(Money::from_minor(2500, cur("ISK"))),
+            (250_000, "isk".to_owned()),
+            "ISK is two-decimal at Stripe"
+        );
+        assert_eq!(
+            from_stripe_amount(250_000, cur("ISK")),
+            Money::from_minor(2500, cur("ISK"))
+        );
+        assert_eq!(
+            stripe_amount(Money::from_minor(1250, cur("KWD"))),
+            (1250, "kwd".to_owned())
+        );
+    }
+
+    #[test]
+    fn errors_read_as_kinds() {
+        assert!(matches!(
+            error(401, br#"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_***"}}"#),
+            StripeError::Unauthorized(_)
+        ));
+        assert_eq!(
+            error(402, br#"{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline","message":"Your card was declined."}}"#),
+            StripeError::Card { code: "generic_decline".into(), message: "Your card was declined.".into() }
+        );
+        assert!(matches!(error(503, b"<html>"), StripeError::Unavailable(_)));
+        assert!(matches!(
+            error(400, br#"{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state","message":"x"}}"#),
+            StripeError::Invalid { code, .. } if code == "payment_intent_unexpected_state"
+        ));
+        assert!(segment("pi_123abc").is_ok());
+        assert!(segment("../v1/charges").is_err());
+    }
+
+    #[test]
+    fn a_client_secret_never_prints() {
+        let intent: PaymentIntent = serde_json::from_str(
+            r#"{"id":"pi_1","status":"requires_capture","amount":500,"currency":"usd","client_secret":"pi_1_secret_abc","metadata":{"order_id":"o1"},"livemode":false}"#,
+        )
+        .unwrap();
+        assert!(intent.status.is_paid());
+        assert!(!format!("{intent:?}").contains("secret_abc"));
+    }
+}
