@@ -287,9 +287,10 @@ async fn cancelling_an_unused_esim_shows_it_cancelled() {
     assert_eq!(all(&el, ".open-cancel").len(), 0);
 }
 
-#[wasm_bindgen_test]
-async fn a_used_esim_offers_no_cancel_and_says_why() {
-    let el = open_one(
+/// Opens the details of an eSIM in use (1 MB of 1 GB used), which may be topped up but not
+/// cancelled.
+async fn open_used_esim() -> web_sys::HtmlElement {
+    open_one(
         with_actions(
             esim("a", "active", 1 << 20, 1 << 30, Some(86_400)),
             true,
@@ -297,7 +298,12 @@ async fn a_used_esim_offers_no_cancel_and_says_why() {
         ),
         json!({"/v1/storefront": storefront()}),
     )
-    .await;
+    .await
+}
+
+#[wasm_bindgen_test]
+async fn a_used_esim_offers_no_cancel_and_says_why() {
+    let el = open_used_esim().await;
     wait_for_text(&el, ".cancel-note", "only before it is installed or used").await;
     assert_eq!(all(&el, ".open-cancel").len(), 0);
     click(&el, ".back").await;
@@ -306,15 +312,7 @@ async fn a_used_esim_offers_no_cancel_and_says_why() {
 
 #[wasm_bindgen_test]
 async fn the_storefront_settings_are_fetched_once_per_widget() {
-    let el = open_one(
-        with_actions(
-            esim("a", "active", 1 << 20, 1 << 30, Some(86_400)),
-            true,
-            false,
-        ),
-        json!({"/v1/storefront": storefront()}),
-    )
-    .await;
+    let el = open_used_esim().await;
     wait_for(&el, ".cancel-note").await;
     click(&el, ".back").await;
     click(&el, ".open-esim").await;
