@@ -123,69 +123,45 @@ fn npm_bin(name: &str) -> Result<PathBuf, String> {
 /// The localstripe release the Stripe tests run against, pinned so that runs compare.
 const LOCALSTRIPE: &str = "1.15.10";
 
-/// Installs localstripe (a stand-in for Stripe's API and Stripe.js, test-only) from PyPI into
-/// a virtual environment of its own at `target/py-stripe` unless that release is there;
-/// returns its command.
+/// Installs localstripe (a stand-in for Stripe's API and Stripe.js, test-only) into
+/// `target/py-stripe`; returns its command.
 pub fn localstripe() -> Result<PathBuf, String> {
-    let venv = root().join("target").join("py-stripe");
-    let bin = venv.join("bin").join("localstripe");
-    let installed = output(
-        std::process::Command::new(venv.join("bin").join("pip")).args([
-            "show",
-            "--disable-pip-version-check",
-            "localstripe",
-        ]),
-    );
-    if bin.exists()
-        && installed.is_some_and(|v| {
-            v.lines()
-                .any(|l| l.trim() == format!("Version: {LOCALSTRIPE}"))
-        })
-    {
-        return Ok(bin);
-    }
-    step(&format!(
-        "Installing localstripe {LOCALSTRIPE} from PyPI into target/py-stripe (once per machine)"
-    ));
-    if !venv.join("bin").join("pip").exists() {
-        run(cmd("python3").args(["-m", "venv"]).arg(&venv))?;
-    }
-    run(
-        std::process::Command::new(venv.join("bin").join("pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("localstripe=={LOCALSTRIPE}"),
-        ]),
-    )?;
-    Ok(bin)
+    pypi_tool("py-stripe", "localstripe", LOCALSTRIPE)
 }
 
 /// The schemathesis release the API fuzzing layer runs, pinned so that runs compare.
 const SCHEMATHESIS: &str = "4.32.5";
 
-/// Installs schemathesis from PyPI into a virtual environment at `target/py` unless that
-/// release is there; returns its command.
+/// Installs schemathesis into `target/py`; returns its command.
 pub fn schemathesis() -> Result<PathBuf, String> {
-    let venv = root().join("target").join("py");
-    let st = venv.join("bin").join("schemathesis");
-    let installed = output(std::process::Command::new(&st).arg("--version"));
-    if installed.is_some_and(|v| v.trim().ends_with(SCHEMATHESIS)) {
-        return Ok(st);
+    pypi_tool("py", "schemathesis", SCHEMATHESIS)
+}
+
+/// Installs `package` at `version` from PyPI into a virtual environment of its own at
+/// `target/<venv>` unless that release is there; returns its command of the same name.
+fn pypi_tool(venv: &str, package: &str, version: &str) -> Result<PathBuf, String> {
+    let dir = root().join("target").join(venv);
+    let (bin, pip) = (dir.join("bin").join(package), dir.join("bin").join("pip"));
+    let shown = output(std::process::Command::new(&pip).args([
+        "show",
+        "--disable-pip-version-check",
+        package,
+    ]));
+    let wanted = format!("Version: {version}");
+    if bin.exists() && shown.is_some_and(|v| v.lines().any(|l| l.trim() == wanted)) {
+        return Ok(bin);
     }
     step(&format!(
-        "Installing schemathesis {SCHEMATHESIS} from PyPI into target/py (once per machine)"
+        "Installing {package} {version} from PyPI into target/{venv} (once per machine)"
     ));
-    if !venv.join("bin").join("pip").exists() {
-        run(cmd("python3").args(["-m", "venv"]).arg(&venv))?;
+    if !pip.exists() {
+        run(cmd("python3").args(["-m", "venv"]).arg(&dir))?;
     }
-    run(
-        std::process::Command::new(venv.join("bin").join("pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("schemathesis=={SCHEMATHESIS}"),
-        ]),
-    )?;
-    Ok(st)
+    run(std::process::Command::new(&pip).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("{package}=={version}"),
+    ]))?;
+    Ok(bin)
 }
