@@ -85,6 +85,65 @@ async fn an_authorized_payment_is_captured_then_refunded() {
     assert_eq!(refund.status, "succeeded");
 }
 
+/// The flow the widget drives: the order's PaymentIntent waits for a card the browser set up;
+/// a card declined when charged leaves it unpaid; a good card authorizes it; a 3-D Secure card
+/// asks for the browser's challenge. (Stripe lets a declined PaymentIntent be paid with another
+/// card; localstripe does not, so each case here has its own PaymentIntent. In the widget, a
+/// card declined outright is refused earlier, when the browser confirms the SetupIntent.)
+#[tokio::test]
+async fn a_waiting_intent_is_paid_with_a_card_the_browser_set_up() {
+    let stripe = stripe(KEY);
+    let setup = stripe.create_setup("ord_flow-setup").await.unwrap();
+    assert_eq!(setup.status, "requires_payment_method");
+    assert!(setup
+        .client_secret
+        .as_deref()
+        .is_some_and(|s| s.starts_with(&setup.id)));
+    assert!(!format!("{setup:?}").contains("secret"));
+    assert_eq!(stripe.setup(&setup.id).await.unwrap().id, setup.id);
+
+    let waiting = |order: &'static str| {
+        let stripe = stripe.clone();
+        async move {
+            stripe
+                .create_intent(&NewIntent {
+                    total: eur(1500),
+                    order_id: order,
+                    payment_method: None,
+                    idempotency_key: order,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let intent = waiting("ord_declined_at_charge").await;
+    let declined = card("4000000000000341").await;
+    let e = stripe
+        .pay_with(&intent.id, &declined, "ord_declined_at_charge-pay")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StripeError::Card { .. }), "{e:?}");
+    assert!(!stripe.intent(&intent.id).await.unwrap().status.is_paid());
+
+    let intent = waiting("ord_flow").await;
+    let good = card("4242424242424242").await;
+    let paid = stripe
+        .pay_with(&intent.id, &good, "ord_flow-pay")
+        .await
+        .unwrap();
+    assert_eq!(paid.id, intent.id, "the same PaymentIntent");
+    assert_eq!(paid.status, IntentStatus::RequiresCapture);
+
+    let challenged = waiting("ord_3ds").await;
+    let secure = card("4000002500003155").await;
+    let asked = stripe
+        .pay_with(&challenged.id, &secure, "ord_3ds-pay-1")
+        .await
+        .unwrap();
+    assert_eq!(asked.status, IntentStatus::RequiresAction);
+    assert!(!asked.status.is_paid());
+}
+
 #[tokio::test]
 async fn a_cancelled_authorization_cannot_be_captured() {
     let stripe = stripe(KEY);
