@@ -263,9 +263,7 @@ pub struct WireOrder {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireOrderedEsim {
-    #[serde(default)]
     pub iccid: Option<String>,
-    #[serde(default)]
     pub ac: Option<String>,
 }
 
@@ -282,7 +280,6 @@ impl WireOrderedEsim {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireOrderNo {
-    #[serde(default)]
     pub order_no: Option<String>,
 }
 

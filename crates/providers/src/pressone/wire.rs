@@ -138,7 +138,6 @@ fn number_text(value: &Value) -> Option<String> {
 #[derive(Debug, Deserialize)]
 pub struct WireToken {
     pub access_token: String,
-    #[serde(default)]
     pub expires_in: Option<u64>,
 }
 
@@ -146,9 +145,7 @@ pub struct WireToken {
 #[derive(Debug, Clone, Deserialize)]
 pub struct WireDestination {
     pub slug: String,
-    #[serde(default)]
     pub country_code: Option<String>,
-    #[serde(default)]
     pub title: Option<String>,
     #[serde(default)]
     pub operators: Vec<WireOperator>,
@@ -350,11 +347,8 @@ impl WireDestination {
 #[derive(Debug, Deserialize)]
 pub struct WireOrder {
     pub id: Value,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub price: Option<Value>,
-    #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
     pub sims: Vec<WireSim>,

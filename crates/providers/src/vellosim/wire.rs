@@ -434,12 +434,9 @@ impl WireBalance {
 #[serde(rename_all = "camelCase")]
 pub struct WireRegion {
     pub region_code: String,
-    #[serde(default)]
     pub region_name: Option<String>,
     /// "LC" (a country), "RG" (a region) or "GL" (global).
-    #[serde(default)]
     pub region_type: Option<String>,
-    #[serde(default)]
     pub country_code: Option<String>,
 }
 
@@ -486,9 +483,7 @@ pub struct WirePurchase {
     /// SUCCESS, PENDING or PROCESSING.
     #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub package: Option<WirePurchasedPackage>,
-    #[serde(default)]
     pub esim_details: Option<WirePurchasedEsim>,
 }
 
@@ -515,7 +510,6 @@ impl WirePurchasedPackage {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WirePurchasedEsim {
-    #[serde(default)]
     pub esim_id: Option<String>,
 }
 

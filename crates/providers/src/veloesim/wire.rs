@@ -79,11 +79,8 @@ pub struct WirePlan {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WireArea {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub region: Option<String>,
-    #[serde(default)]
     pub iso: Option<String>,
     #[serde(default)]
     pub networks: Vec<WireNetwork>,
@@ -248,7 +245,6 @@ pub struct WireEsim {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireAssignedPlan {
-    #[serde(default)]
     pub plan_id: Option<i64>,
     initial_quantity_in_bytes: u64,
     remaining_quantity_in_bytes: u64,
