@@ -206,9 +206,7 @@ async fn package(Path(code): Path<String>) -> Response {
 struct Buy {
     package_code: String,
     payment_method: String,
-    #[serde(default)]
     package_type: Option<String>,
-    #[serde(default)]
     esim_id: Option<String>,
 }
 

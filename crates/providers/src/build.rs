@@ -19,7 +19,6 @@ pub enum ProviderSpec {
     /// The built-in sandbox.
     Sandbox {
         /// File keeping the sandbox's state across restarts; memory if absent.
-        #[serde(default)]
         state_path: Option<PathBuf>,
         /// Seconds a new eSIM stays pending before it can be installed.
         #[serde(default)]
@@ -31,13 +30,11 @@ pub enum ProviderSpec {
     /// Vellosim: the key is its `X-API-Key`.
     Vellosim {
         /// Defaults to [`vellosim::BASE_URL`].
-        #[serde(default)]
         base_url: Option<String>,
     },
     /// CloudeSIM: the key is its bearer token.
     Cloudesim {
         /// Defaults to [`cloudesim::BASE_URL`].
-        #[serde(default)]
         base_url: Option<String>,
         #[serde(default)]
         units: cloudesim::Units,
@@ -45,7 +42,6 @@ pub enum ProviderSpec {
     /// VeloeSIM (VeloConnect): the key is its API key.
     Veloesim {
         /// Defaults to [`veloesim::BASE_URL`].
-        #[serde(default)]
         base_url: Option<String>,
         #[serde(default)]
         auth: veloesim::AuthScheme,
@@ -53,7 +49,6 @@ pub enum ProviderSpec {
     /// PressOne: a client id and secret.
     Pressone {
         /// Required: PressOne publishes no public base URL; use the one in your account.
-        #[serde(default)]
         base_url: Option<String>,
     },
 }

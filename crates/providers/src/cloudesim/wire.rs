@@ -144,28 +144,19 @@ pub struct WirePackageList {
 #[serde(rename_all = "camelCase")]
 pub struct WirePackage {
     package_code: String,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     price: Option<Value>,
-    #[serde(default)]
     currency_code: Option<String>,
-    #[serde(default)]
     duration: Option<u32>,
-    #[serde(default)]
     duration_unit: Option<String>,
     volume: u64,
-    #[serde(default)]
     location_code: Option<String>,
     /// eSIM Access: the countries' codes, comma-separated.
-    #[serde(default)]
     location: Option<String>,
     #[serde(default, rename = "type")]
     kind: Option<String>,
-    #[serde(default)]
     description: Option<String>,
     /// eSIM Access: 1 means it cannot be topped up.
-    #[serde(default)]
     support_top_up_type: Option<u8>,
 }
 
@@ -296,40 +287,28 @@ pub struct WireEsimList {
 #[serde(rename_all = "camelCase")]
 pub struct WireEsim {
     iccid: String,
-    #[serde(default)]
     esim_tran_no: Option<String>,
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default)]
     esim_status: Option<String>,
-    #[serde(default)]
     smdp_status: Option<String>,
-    #[serde(default)]
     ac: Option<String>,
-    #[serde(default)]
     remaining_volume: Option<u64>,
-    #[serde(default)]
     total_volume: Option<u64>,
-    #[serde(default)]
     order_usage: Option<u64>,
     #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expire_time: Option<String>,
     #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expired_time: Option<String>,
-    #[serde(default)]
     total_duration: Option<u32>,
-    #[serde(default)]
     duration_unit: Option<String>,
     #[serde(default)]
     package_list: Vec<WireEsimPackage>,
-    #[serde(default)]
     apn: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireEsimPackage {
-    #[serde(default)]
     package_code: Option<String>,
 }
 
@@ -418,7 +397,6 @@ impl WireEsim {
 #[derive(Debug, Deserialize)]
 pub struct WireBalance {
     balance: Value,
-    #[serde(default)]
     currency: Option<String>,
 }
 

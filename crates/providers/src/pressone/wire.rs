@@ -153,13 +153,11 @@ pub struct WireDestination {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WireOperator {
-    #[serde(default)]
     title: Option<String>,
     #[serde(default)]
     countries: Vec<WireCountry>,
     #[serde(default)]
     coverages: Vec<WireCoverage>,
-    #[serde(default)]
     rechargeability: Option<bool>,
     #[serde(default)]
     pub packages: Vec<WirePackage>,
@@ -190,20 +188,14 @@ pub struct WirePackage {
     pub id: String,
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
-    #[serde(default)]
     price: Option<Value>,
-    #[serde(default)]
     net_price: Option<Value>,
     /// Binary megabytes; 0 with `is_unlimited`.
-    #[serde(default)]
     amount: Option<Value>,
-    #[serde(default)]
     day: Option<u32>,
     #[serde(default)]
     is_unlimited: bool,
-    #[serde(default)]
     title: Option<String>,
-    #[serde(default)]
     short_info: Option<String>,
 }
 
@@ -372,16 +364,11 @@ impl WireOrder {
 pub struct WireSim {
     pub iccid: String,
     /// The SM-DP+ address only.
-    #[serde(default)]
     lpa: Option<String>,
-    #[serde(default)]
     matching_id: Option<String>,
     /// The full LPA string.
-    #[serde(default)]
     qrcode: Option<String>,
-    #[serde(default)]
     confirmation_code: Option<String>,
-    #[serde(default)]
     apn_value: Option<String>,
     #[serde(default)]
     pub recycled: bool,
@@ -418,15 +405,12 @@ impl WireSim {
 /// `GET /sims/{iccid}/usage`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WireUsage {
-    #[serde(default)]
     remaining: Option<Value>,
-    #[serde(default)]
     total: Option<Value>,
     #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expired_at: Option<String>,
     #[serde(default)]
     is_unlimited: bool,
-    #[serde(default)]
     status: Option<String>,
 }
 
@@ -486,9 +470,7 @@ fn time(text: Option<&str>) -> Result<Option<i64>, ProviderError> {
 /// One entry of `GET /sims/{iccid}/packages`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WireHistory {
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default)]
     remaining: Option<Value>,
     #[serde(default, deserialize_with = "crate::http::lenient_text")]
     activated_at: Option<String>,
@@ -538,7 +520,6 @@ pub struct WireBalances {
 pub struct WireAccount {
     #[serde(alias = "amount")]
     balance: Value,
-    #[serde(default)]
     currency: Option<String>,
 }
 

@@ -94,7 +94,6 @@ pub struct WirePackage {
     package_code: String,
     #[serde(default, alias = "packageName")]
     name: Option<String>,
-    #[serde(default)]
     price: Option<Value>,
     #[serde(default, alias = "currency")]
     currency_code: Option<String>,
@@ -102,23 +101,15 @@ pub struct WirePackage {
     #[serde(default, rename = "originalPriceUSD")]
     original_price_usd: Option<Value>,
     /// The guide's shape: bytes.
-    #[serde(default)]
     volume: Option<u64>,
     /// The API reference's shape: "5GB".
-    #[serde(default)]
     data: Option<String>,
-    #[serde(default)]
     duration: Option<u32>,
-    #[serde(default)]
     duration_unit: Option<String>,
     /// The API reference's shape: days.
-    #[serde(default)]
     validity: Option<u32>,
-    #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
     location_code: Option<String>,
-    #[serde(default)]
     speed: Option<String>,
     #[serde(default)]
     location_network_list: Vec<WireLocation>,
@@ -126,7 +117,6 @@ pub struct WirePackage {
     coverage: Vec<String>,
     #[serde(default)]
     network_providers: Vec<String>,
-    #[serde(default)]
     top_up_available: Option<bool>,
 }
 
@@ -142,7 +132,6 @@ struct WireLocation {
 #[serde(rename_all = "camelCase")]
 struct WireOperator {
     operator_name: String,
-    #[serde(default)]
     network_type: Option<String>,
 }
 
@@ -285,27 +274,17 @@ pub struct WireEsim {
     package_code: String,
     #[serde(default)]
     esim_status: String,
-    #[serde(default)]
     smdp_status: Option<String>,
-    #[serde(default)]
     is_active: Option<bool>,
-    #[serde(default)]
     ac: Option<String>,
-    #[serde(default)]
     activation_code: Option<String>,
-    #[serde(default)]
     smdp_address: Option<String>,
-    #[serde(default)]
     apn: Option<String>,
-    #[serde(default)]
     total_volume: Option<u64>,
-    #[serde(default)]
     order_usage: Option<u64>,
     #[serde(default, rename = "data_usage_remain")]
     data_usage_remain: Option<u64>,
-    #[serde(default)]
     total_duration: Option<u32>,
-    #[serde(default)]
     duration_unit: Option<String>,
     #[serde(default, deserialize_with = "crate::http::lenient_text")]
     expired_time: Option<String>,
@@ -491,7 +470,6 @@ pub struct WirePurchase {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WirePurchasedPackage {
-    #[serde(default)]
     price: Option<Value>,
     #[serde(default, alias = "currencyCode")]
     currency: Option<String>,

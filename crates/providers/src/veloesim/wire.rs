@@ -89,9 +89,7 @@ pub struct WireArea {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireNetwork {
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     brand_name: Option<String>,
     #[serde(default)]
     speed: Vec<String>,
@@ -229,11 +227,8 @@ impl WirePlan {
 #[serde(rename_all = "camelCase")]
 pub struct WireEsim {
     pub iccid: String,
-    #[serde(default)]
     matching_id: Option<String>,
-    #[serde(default)]
     smdp_address: Option<String>,
-    #[serde(default)]
     profile_status: Option<String>,
     #[serde(default, deserialize_with = "crate::http::lenient_text")]
     installed_at: Option<String>,

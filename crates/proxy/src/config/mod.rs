@@ -97,10 +97,8 @@ pub struct Config {
     #[serde(default = "default_usage_ttl")]
     pub usage_ttl_secs: u64,
     /// The demo page folder to serve at `/`, if any.
-    #[serde(default)]
     pub www_dir: Option<PathBuf>,
     /// The built widget folder to serve at `/pkg/`, if any.
-    #[serde(default)]
     pub dist_dir: Option<PathBuf>,
     /// The secret that signs customer tokens; from the environment, never the file, and
     /// never shown by `Debug`.

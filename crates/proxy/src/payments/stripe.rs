@@ -72,7 +72,6 @@ pub struct PaymentIntent {
     /// Lower-case ISO 4217, as Stripe writes it.
     pub currency: String,
     /// For the shopper's browser only: never logged (see `Debug`), never stored.
-    #[serde(default)]
     pub client_secret: Option<String>,
     #[serde(default)]
     pub metadata: HashMap<String, String>,
@@ -97,10 +96,8 @@ pub struct SetupIntent {
     pub id: String,
     /// `requires_payment_method` until the browser confirms it, then `succeeded`.
     pub status: String,
-    #[serde(default)]
     pub payment_method: Option<String>,
     /// For the shopper's browser only: never logged (see `Debug`).
-    #[serde(default)]
     pub client_secret: Option<String>,
 }
 
@@ -350,11 +347,8 @@ fn error(status: u16, body: &[u8]) -> StripeError {
     struct Detail {
         #[serde(default, rename = "type")]
         kind: String,
-        #[serde(default)]
         code: Option<String>,
-        #[serde(default)]
         decline_code: Option<String>,
-        #[serde(default)]
         message: Option<String>,
     }
     let detail = serde_json::from_slice::<Body>(body)
