@@ -7,6 +7,8 @@ use std::time::Duration;
 use esim_core::{Currency, Money};
 use esim_providers::Secret;
 use esim_proxy::payments::stripe::{IntentStatus, NewIntent, Stripe, StripeError};
+use esim_proxy::payments::webhook::{read_event, WebhookError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const KEY: &str = "sk_test_esim_storefront";
 
@@ -211,4 +213,112 @@ async fn a_declined_card_and_a_wrong_key_are_their_own_errors() {
     );
     let e = stripe_.intent("pi_doesnotexist").await.unwrap_err();
     assert!(matches!(e, StripeError::Invalid { .. }), "{e:?}");
+}
+
+/// Reads one HTTP request from `listener` and answers 200: its `Stripe-Signature` and body.
+async fn one_webhook(listener: &tokio::net::TcpListener) -> (Option<String>, Vec<u8>) {
+    let (mut socket, _) = listener.accept().await.unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = socket.read(&mut buf).await.unwrap();
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let header = |name: &str| {
+                head.lines().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.trim()
+                        .eq_ignore_ascii_case(name)
+                        .then(|| v.trim().to_owned())
+                })
+            };
+            let length: usize = header("content-length")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0);
+            if body.len() >= length || n == 0 {
+                let start = raw.len() - body.len();
+                let body = raw[start..start + length.min(body.len())].to_vec();
+                socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await
+                    .unwrap();
+                return (header("stripe-signature"), body);
+            }
+        }
+    }
+}
+
+/// localstripe signs its webhooks as Stripe does: an event it delivers for our PaymentIntent
+/// reads as that PaymentIntent's; changed by a byte, or checked with another secret, it does not.
+#[tokio::test]
+async fn a_webhook_signed_by_localstripe_reads_as_its_event() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/v1/webhooks/stripe",
+        listener.local_addr().unwrap()
+    );
+    let secret = "whsec_esim_storefront_test";
+    let status = reqwest::Client::new()
+        .post(format!("{}/_config/webhooks/esim-signature-test", base()))
+        .form(&[
+            ("url", url.as_str()),
+            ("secret", secret),
+            ("events[]", "payment_intent.amount_capturable_updated"),
+            ("events[]", "payment_intent.succeeded"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "{status}");
+
+    let method = card("4242424242424242").await;
+    let intent = stripe(KEY)
+        .create_intent(&NewIntent {
+            total: eur(900),
+            order_id: "ord_webhook",
+            payment_method: Some(&method),
+            idempotency_key: "ord_webhook-intent",
+        })
+        .await
+        .unwrap();
+    // localstripe tells of a manually captured PaymentIntent once it is captured.
+    stripe(KEY)
+        .capture(&intent.id, "ord_webhook-capture")
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Other tests' PaymentIntents may be delivered here too: wait for ours.
+    let (header, body) = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let (header, body) = one_webhook(&listener).await;
+            let event = read_event(header.as_deref(), &body, secret, now).unwrap();
+            if event.intent.as_deref() == Some(intent.id.as_str()) {
+                assert!(event.id.starts_with("evt_"), "{event:?}");
+                return (header, body);
+            }
+        }
+    })
+    .await
+    .expect("localstripe delivers the event within 30 s");
+
+    let mut changed = body.clone();
+    let last = changed.iter().rposition(|b| b.is_ascii_digit()).unwrap();
+    changed[last] = if changed[last] == b'9' { b'8' } else { b'9' };
+    assert!(matches!(
+        read_event(header.as_deref(), &changed, secret, now),
+        Err(WebhookError::Signature(_))
+    ));
+    assert!(matches!(
+        read_event(header.as_deref(), &body, "whsec_other", now),
+        Err(WebhookError::Signature(_))
+    ));
+    assert!(matches!(
+        read_event(header.as_deref(), &body, secret, now + 3600),
+        Err(WebhookError::Signature(_))
+    ));
 }

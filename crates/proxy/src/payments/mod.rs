@@ -1,5 +1,6 @@
-//! Card payment through Stripe: the client (`stripe.rs`) and the webhook's signature check
-//! (`signature.rs`).
+//! Card payment through Stripe: the client (`stripe.rs`), the webhook's signature check
+//! (`signature.rs`) and its event (`webhook.rs`).
 
 pub mod signature;
 pub mod stripe;
+pub mod webhook;
