@@ -121,15 +121,14 @@ async fn contract(units: Units) {
         .unwrap();
     assert_eq!(topped.total, Volume::Bytes(6 * GB));
     assert_eq!(fake.balance_cents(), 83_00);
-    cloudesim
-        .top_up(&esim.iccid, "TOPUP_JP_1GB_7D", "tu-1")
-        .await
-        .unwrap();
-    assert_eq!(
-        fake.balance_cents(),
-        83_00,
-        "a retried top-up is not bought twice"
-    );
+    common::a_retried_top_up_buys_nothing(
+        &fake,
+        &cloudesim,
+        &esim.iccid,
+        "TOPUP_JP_1GB_7D",
+        "a retried top-up is not bought twice",
+    )
+    .await;
 
     // Cancel: refused once used, refunded while unused.
     let e = cloudesim.cancel(&esim.iccid).await.unwrap_err();

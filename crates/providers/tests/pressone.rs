@@ -143,15 +143,14 @@ async fn the_whole_contract_in_core_units() {
         "shown before the history may be asked again"
     );
     assert_eq!(fake.balance_cents(), 83_00);
-    pressone
-        .top_up(&esim.iccid, &offers[0].code, "tu-1")
-        .await
-        .unwrap();
-    assert_eq!(
-        fake.balance_cents(),
-        83_00,
-        "a retried top-up is found by its description"
-    );
+    common::a_retried_top_up_buys_nothing(
+        &fake,
+        &pressone,
+        &esim.iccid,
+        &offers[0].code,
+        "a retried top-up is found by its description",
+    )
+    .await;
     assert_eq!(
         fake.count(&format!("GET /customer/v2/sims/{}/packages", esim.iccid)),
         1

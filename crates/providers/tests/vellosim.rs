@@ -130,15 +130,14 @@ async fn the_whole_contract_in_core_units() {
     );
     assert_eq!(topped.used, Some(536_870_912));
     assert_eq!(fake.balance_cents(), 83_00);
-    vellosim
-        .top_up(&esim.provider_id, "TOPUP_JP_1GB_7D", "tu-1")
-        .await
-        .unwrap();
-    assert_eq!(
-        fake.balance_cents(),
-        83_00,
-        "a retried top-up is not bought twice"
-    );
+    common::a_retried_top_up_buys_nothing(
+        &fake,
+        &vellosim,
+        &esim.provider_id,
+        "TOPUP_JP_1GB_7D",
+        "a retried top-up is not bought twice",
+    )
+    .await;
 
     // Cancel is not offered.
     let refused = vellosim.cancel(&esim.provider_id).await.unwrap_err();

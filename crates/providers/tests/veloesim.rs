@@ -119,15 +119,14 @@ async fn the_whole_contract_in_core_units() {
     assert_eq!(topped.validity.unwrap().whole_days(), 37);
     assert_eq!(topped.status.lifecycle, Lifecycle::Active);
     assert_eq!(fake.balance_cents(), 83_00);
-    veloesim
-        .top_up(&esim.iccid, &offers[0].code, "tu-1")
-        .await
-        .unwrap();
-    assert_eq!(
-        fake.balance_cents(),
-        83_00,
-        "a retried top-up is not bought twice"
-    );
+    common::a_retried_top_up_buys_nothing(
+        &fake,
+        &veloesim,
+        &esim.iccid,
+        &offers[0].code,
+        "a retried top-up is not bought twice",
+    )
+    .await;
 
     assert_eq!(
         veloesim.cancel(&esim.iccid).await.unwrap_err().kind,

@@ -46,6 +46,20 @@ pub async fn refusals(
     e
 }
 
+/// The top-up under reference "tu-1", sent again, buys nothing more: `why` says how the
+/// adapter knows.
+pub async fn a_retried_top_up_buys_nothing(
+    fake: &Fake,
+    adapter: &dyn Provider,
+    id: &str,
+    code: &str,
+    why: &str,
+) {
+    let before = fake.balance_cents();
+    adapter.top_up(id, code, "tu-1").await.unwrap();
+    assert_eq!(fake.balance_cents(), before, "{why}");
+}
+
 /// A top-up of `code` for an eSIM that has expired at the provider is not allowed.
 pub async fn a_late_top_up_is_refused(fake: &Fake, adapter: &dyn Provider, id: &str, code: &str) {
     fake.expire(id);
