@@ -18,6 +18,40 @@ struct Expect {
     currencies: bool,
 }
 
+/// Each provider as the fake answers by default; the documented-only journeys change one field.
+const VELLOSIM: Expect = Expect {
+    name: "vellosim",
+    documented_only: false,
+    kind: Kind::Vellosim,
+    plan: "JP_5GB_30D",
+    cancel: false,
+    currencies: true,
+};
+const CLOUDESIM: Expect = Expect {
+    name: "cloudesim",
+    documented_only: false,
+    kind: Kind::CloudeSim,
+    plan: "JP_5GB_30D",
+    cancel: true,
+    currencies: false,
+};
+const VELOESIM: Expect = Expect {
+    name: "veloesim",
+    documented_only: false,
+    kind: Kind::VeloeSim,
+    plan: "3002",
+    cancel: false,
+    currencies: false,
+};
+const PRESSONE: Expect = Expect {
+    name: "pressone",
+    documented_only: false,
+    kind: Kind::PressOne,
+    plan: "jp-5gb-30d",
+    cancel: false,
+    currencies: false,
+};
+
 async fn journey(expect: Expect) {
     let fake = Fake::local(expect.kind).await;
     if expect.documented_only {
@@ -171,54 +205,22 @@ async fn journey(expect: Expect) {
 
 #[tokio::test]
 async fn vellosim() {
-    journey(Expect {
-        name: "vellosim",
-        documented_only: false,
-        kind: Kind::Vellosim,
-        plan: "JP_5GB_30D",
-        cancel: false,
-        currencies: true,
-    })
-    .await;
+    journey(VELLOSIM).await;
 }
 
 #[tokio::test]
 async fn cloudesim() {
-    journey(Expect {
-        name: "cloudesim",
-        documented_only: false,
-        kind: Kind::CloudeSim,
-        plan: "JP_5GB_30D",
-        cancel: true,
-        currencies: false,
-    })
-    .await;
+    journey(CLOUDESIM).await;
 }
 
 #[tokio::test]
 async fn veloesim() {
-    journey(Expect {
-        name: "veloesim",
-        documented_only: false,
-        kind: Kind::VeloeSim,
-        plan: "3002",
-        cancel: false,
-        currencies: false,
-    })
-    .await;
+    journey(VELOESIM).await;
 }
 
 #[tokio::test]
 async fn pressone() {
-    journey(Expect {
-        name: "pressone",
-        documented_only: false,
-        kind: Kind::PressOne,
-        plan: "jp-5gb-30d",
-        cancel: false,
-        currencies: false,
-    })
-    .await;
+    journey(PRESSONE).await;
 }
 
 #[tokio::test]
@@ -260,12 +262,8 @@ async fn a_provider_without_its_secret_does_not_start() {
 #[tokio::test]
 async fn vellosim_documented_only() {
     journey(Expect {
-        name: "vellosim",
         documented_only: true,
-        kind: Kind::Vellosim,
-        plan: "JP_5GB_30D",
-        cancel: false,
-        currencies: true,
+        ..VELLOSIM
     })
     .await;
 }
@@ -273,12 +271,8 @@ async fn vellosim_documented_only() {
 #[tokio::test]
 async fn cloudesim_documented_only() {
     journey(Expect {
-        name: "cloudesim",
         documented_only: true,
-        kind: Kind::CloudeSim,
-        plan: "JP_5GB_30D",
-        cancel: true,
-        currencies: false,
+        ..CLOUDESIM
     })
     .await;
 }
@@ -286,12 +280,8 @@ async fn cloudesim_documented_only() {
 #[tokio::test]
 async fn veloesim_documented_only() {
     journey(Expect {
-        name: "veloesim",
         documented_only: true,
-        kind: Kind::VeloeSim,
-        plan: "3002",
-        cancel: false,
-        currencies: false,
+        ..VELOESIM
     })
     .await;
 }
@@ -299,12 +289,8 @@ async fn veloesim_documented_only() {
 #[tokio::test]
 async fn pressone_documented_only() {
     journey(Expect {
-        name: "pressone",
         documented_only: true,
-        kind: Kind::PressOne,
-        plan: "jp-5gb-30d",
-        cancel: false,
-        currencies: false,
+        ..PRESSONE
     })
     .await;
 }
