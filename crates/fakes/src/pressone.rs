@@ -296,12 +296,7 @@ async fn order(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> R
         );
     };
     if shop.charge(plan.cents * quantity as i64).is_err() {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "INSUFFICIENT_CREDIT",
-            Some(11),
-            "Insufficient credit",
-        );
+        return insufficient_credit();
     }
     let id = format!("O{}", shop.ids.next());
     let description = form.get("description").cloned().unwrap_or_default();
@@ -453,12 +448,7 @@ async fn top_up(State(shop): State<Shared>, headers: HeaderMap, body: Bytes) -> 
         );
     }
     if shop.charge(plan.cents).is_err() {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "INSUFFICIENT_CREDIT",
-            Some(11),
-            "Insufficient credit",
-        );
+        return insufficient_credit();
     }
     let id = format!("O{}", shop.ids.next());
     let description = form.get("description").cloned().unwrap_or_default();
@@ -518,4 +508,14 @@ async fn history(State(shop): State<Shared>, Path(iccid): Path<String>) -> Respo
         }));
     }
     wrapped("PACKAGE_HISTORY_RETRIEVED", json!({"data": entries}))
+}
+
+/// PressOne's refusal of a purchase the balance cannot pay for.
+fn insufficient_credit() -> Response {
+    refuse(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "INSUFFICIENT_CREDIT",
+        Some(11),
+        "Insufficient credit",
+    )
 }
