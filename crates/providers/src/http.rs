@@ -45,6 +45,13 @@ impl From<&str> for Secret {
     }
 }
 
+/// A secret read from an answer (a client secret Stripe issues for the shopper's browser).
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
@@ -328,17 +335,18 @@ impl<D: Dialect> Client<D> {
 
     /// Starts a request to `path` with the credential.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let (name, value) = &self.credential;
-        self.http
-            .request(method, path)
-            .header(name.clone(), value.clone())
+        self.signed(self.http.request(method, path))
     }
 
-    /// Starts a request that spends the merchant's money: it may take as long as the
-    /// endpoint's purchase timeout (see [`Http::purchase`]).
+    /// Starts a request that spends the merchant's money, with the credential (see
+    /// [`Http::purchase`]).
     pub fn purchase(&self, method: Method, path: &str) -> RequestBuilder {
-        self.request(method, path)
-            .timeout(self.http.purchase_timeout)
+        self.signed(self.http.purchase(method, path))
+    }
+
+    fn signed(&self, request: RequestBuilder) -> RequestBuilder {
+        let (name, value) = &self.credential;
+        request.header(name.clone(), value.clone())
     }
 
     /// Sends a request and reads its answer as `T`.

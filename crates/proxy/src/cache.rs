@@ -1,6 +1,6 @@
 //! The proxy's caches: moka's `future::Cache`, in which many concurrent misses of one key make
-//! one upstream call (`try_get_with`), with the last value of each key kept besides, for what
-//! is served while a provider asks us to wait.
+//! one upstream call (`try_get_with`); the eSIMs' cache keeps each key's last value besides,
+//! for what is served while a provider asks us to wait.
 
 use std::future::Future;
 use std::hash::Hash;
@@ -12,8 +12,9 @@ const MAX_ENTRIES: u64 = 10_000;
 /// A cache of `V` by `K`, each value fresh for `ttl`.
 pub struct TtlCache<K, V> {
     fresh: moka::future::Cache<K, V>,
-    /// The last value fetched or stored under each key, kept past its freshness.
-    last: moka::future::Cache<K, V>,
+    /// The last value fetched or stored under each key, kept past its freshness (only in a
+    /// cache made [`TtlCache::keeping_last`]).
+    last: Option<moka::future::Cache<K, V>>,
 }
 
 impl<K, V> TtlCache<K, V>
@@ -28,7 +29,15 @@ where
                 .time_to_live(ttl)
                 .max_capacity(MAX_ENTRIES)
                 .build(),
-            last: moka::future::Cache::new(MAX_ENTRIES),
+            last: None,
+        }
+    }
+
+    /// Returns an empty cache that also keeps each key's last value for [`TtlCache::peek`].
+    pub fn keeping_last(ttl: Duration) -> TtlCache<K, V> {
+        TtlCache {
+            last: Some(moka::future::Cache::new(MAX_ENTRIES)),
+            ..TtlCache::new(ttl)
         }
     }
 
@@ -43,28 +52,35 @@ where
         self.fresh
             .try_get_with_by_ref(key, async {
                 let value = fetch().await?;
-                self.last.insert(key.clone(), value.clone()).await;
+                if let Some(last) = &self.last {
+                    last.insert(key.clone(), value.clone()).await;
+                }
                 Ok(value)
             })
             .await
             .map_err(|e| E::clone(&e))
     }
 
-    /// Returns the last value for `key` even if it is no longer fresh, without fetching.
+    /// Returns the last value for `key` even if it is no longer fresh, without fetching
+    /// (always `None` unless the cache keeps its last values).
     pub async fn peek(&self, key: &K) -> Option<V> {
-        self.last.get(key).await
+        self.last.as_ref()?.get(key).await
     }
 
     /// Stores a value fetched elsewhere (the answer to a change), replacing what was cached.
     pub async fn put(&self, key: K, value: V) {
-        self.last.insert(key.clone(), value.clone()).await;
+        if let Some(last) = &self.last {
+            last.insert(key.clone(), value.clone()).await;
+        }
         self.fresh.insert(key, value).await;
     }
 
     /// Forgets `key`, so the next read fetches.
     pub async fn invalidate(&self, key: &K) {
         self.fresh.invalidate(key).await;
-        self.last.invalidate(key).await;
+        if let Some(last) = &self.last {
+            last.invalidate(key).await;
+        }
     }
 }
 
@@ -100,7 +116,7 @@ mod tests {
 
     #[tokio::test]
     async fn failures_are_not_cached_and_values_expire() {
-        let cache: TtlCache<u8, u32> = TtlCache::new(Duration::from_millis(30));
+        let cache: TtlCache<u8, u32> = TtlCache::keeping_last(Duration::from_millis(30));
         assert_eq!(
             cache
                 .get_or_fetch(&1, || async { Err::<u32, _>("down") })

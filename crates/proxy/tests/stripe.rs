@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use esim_core::{Currency, Money};
 use esim_providers::Secret;
-use esim_proxy::payments::stripe::{IntentStatus, NewIntent, Stripe, StripeError};
+use esim_proxy::payments::stripe::{IntentStatus, NewIntent, PaymentIntent, Stripe, StripeError};
 use esim_proxy::payments::webhook::{read_event, WebhookError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -44,6 +44,23 @@ async fn card(number: &str) -> String {
     answer["id"].as_str().expect("a pm_ id").to_owned()
 }
 
+/// A PaymentIntent for `cents` euros of `order`, paid at once with `method` if given.
+async fn new_intent(
+    stripe: &Stripe,
+    order: &str,
+    cents: i64,
+    method: Option<&str>,
+) -> Result<PaymentIntent, StripeError> {
+    stripe
+        .create_intent(&NewIntent {
+            total: eur(cents),
+            order_id: order,
+            payment_method: method,
+            idempotency_key: &format!("{order}-intent"),
+        })
+        .await
+}
+
 fn eur(cents: i64) -> Money {
     Money::from_minor(cents, "EUR".parse::<Currency>().unwrap())
 }
@@ -52,13 +69,7 @@ fn eur(cents: i64) -> Money {
 async fn an_authorized_payment_is_captured_then_refunded() {
     let stripe = stripe(KEY);
     let method = card("4242424242424242").await;
-    let intent = stripe
-        .create_intent(&NewIntent {
-            total: eur(1299),
-            order_id: "ord_capture",
-            payment_method: Some(&method),
-            idempotency_key: "ord_capture-intent",
-        })
+    let intent = new_intent(&stripe, "ord_capture", 1299, Some(&method))
         .await
         .unwrap();
     assert_eq!(intent.status, IntentStatus::RequiresCapture, "{intent:?}");
@@ -66,7 +77,8 @@ async fn an_authorized_payment_is_captured_then_refunded() {
     assert_eq!(intent.metadata["order_id"], "ord_capture");
     assert!(intent
         .client_secret
-        .as_deref()
+        .as_ref()
+        .map(Secret::expose)
         .is_some_and(|s| s.starts_with(&intent.id)));
 
     let read = stripe.intent(&intent.id).await.unwrap();
@@ -99,24 +111,16 @@ async fn a_waiting_intent_is_paid_with_a_card_the_browser_set_up() {
     assert_eq!(setup.status, "requires_payment_method");
     assert!(setup
         .client_secret
-        .as_deref()
+        .as_ref()
+        .map(Secret::expose)
         .is_some_and(|s| s.starts_with(&setup.id)));
-    assert!(!format!("{setup:?}").contains("secret"));
+    let secret = setup.client_secret.as_ref().unwrap().expose();
+    assert!(!format!("{setup:?}").contains(secret), "{setup:?}");
     assert_eq!(stripe.setup(&setup.id).await.unwrap().id, setup.id);
 
     let waiting = |order: &'static str| {
         let stripe = stripe.clone();
-        async move {
-            stripe
-                .create_intent(&NewIntent {
-                    total: eur(1500),
-                    order_id: order,
-                    payment_method: None,
-                    idempotency_key: order,
-                })
-                .await
-                .unwrap()
-        }
+        async move { new_intent(&stripe, order, 1500, None).await.unwrap() }
     };
     let intent = waiting("ord_declined_at_charge").await;
     let declined = card("4000000000000341").await;
@@ -150,13 +154,7 @@ async fn a_waiting_intent_is_paid_with_a_card_the_browser_set_up() {
 async fn a_cancelled_authorization_cannot_be_captured() {
     let stripe = stripe(KEY);
     let method = card("4242424242424242").await;
-    let intent = stripe
-        .create_intent(&NewIntent {
-            total: eur(499),
-            order_id: "ord_cancel",
-            payment_method: Some(&method),
-            idempotency_key: "ord_cancel-intent",
-        })
+    let intent = new_intent(&stripe, "ord_cancel", 499, Some(&method))
         .await
         .unwrap();
     let cancelled = stripe
@@ -174,13 +172,7 @@ async fn a_cancelled_authorization_cannot_be_captured() {
 
 #[tokio::test]
 async fn an_intent_without_a_card_waits_for_one() {
-    let intent = stripe(KEY)
-        .create_intent(&NewIntent {
-            total: eur(700),
-            order_id: "ord_waiting",
-            payment_method: None,
-            idempotency_key: "ord_waiting-intent",
-        })
+    let intent = new_intent(&stripe(KEY), "ord_waiting", 700, None)
         .await
         .unwrap();
     assert_eq!(intent.status, IntentStatus::RequiresPaymentMethod);
@@ -191,13 +183,7 @@ async fn an_intent_without_a_card_waits_for_one() {
 async fn a_declined_card_and_a_wrong_key_are_their_own_errors() {
     let stripe_ = stripe(KEY);
     let declined = card("4000000000000341").await;
-    let e = stripe_
-        .create_intent(&NewIntent {
-            total: eur(500),
-            order_id: "ord_declined",
-            payment_method: Some(&declined),
-            idempotency_key: "ord_declined-intent",
-        })
+    let e = new_intent(&stripe_, "ord_declined", 500, Some(&declined))
         .await
         .unwrap_err();
     assert!(
@@ -274,13 +260,7 @@ async fn a_webhook_signed_by_localstripe_reads_as_its_event() {
     assert!(status.is_success(), "{status}");
 
     let method = card("4242424242424242").await;
-    let intent = stripe(KEY)
-        .create_intent(&NewIntent {
-            total: eur(900),
-            order_id: "ord_webhook",
-            payment_method: Some(&method),
-            idempotency_key: "ord_webhook-intent",
-        })
+    let intent = new_intent(&stripe(KEY), "ord_webhook", 900, Some(&method))
         .await
         .unwrap();
     // localstripe tells of a manually captured PaymentIntent once it is captured.

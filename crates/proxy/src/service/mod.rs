@@ -122,7 +122,7 @@ impl Service {
             packages: TtlCache::new(catalogue_ttl),
             package: TtlCache::new(catalogue_ttl),
             rates: TtlCache::new(catalogue_ttl),
-            esims: TtlCache::new(usage_ttl),
+            esims: TtlCache::keeping_last(usage_ttl),
             responses: TtlCache::new(catalogue_ttl),
             esim_cooling: Default::default(),
             in_progress: Mutex::new(HashSet::new()),

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use esim_core::{Currency, Money};
-use esim_providers::Secret;
+use esim_providers::http::{self, Http};
+use esim_providers::{Endpoint, ErrorKind, ProviderError, Secret};
+use reqwest::Method;
 use serde::Deserialize;
 
 /// Stripe's API.
@@ -63,7 +65,7 @@ impl IntentStatus {
 }
 
 /// A PaymentIntent, as far as the proxy reads it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PaymentIntent {
     pub id: String,
     pub status: IntentStatus,
@@ -71,44 +73,22 @@ pub struct PaymentIntent {
     pub amount: i64,
     /// Lower-case ISO 4217, as Stripe writes it.
     pub currency: String,
-    /// For the shopper's browser only: never logged (see `Debug`), never stored.
-    pub client_secret: Option<String>,
+    /// For the shopper's browser only: a [`Secret`], so never logged; never stored.
+    pub client_secret: Option<Secret>,
     #[serde(default)]
     pub metadata: HashMap<String, String>,
 }
 
-impl std::fmt::Debug for PaymentIntent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PaymentIntent")
-            .field("id", &self.id)
-            .field("status", &self.status)
-            .field("amount", &self.amount)
-            .field("currency", &self.currency)
-            .field("metadata", &self.metadata)
-            .finish_non_exhaustive()
-    }
-}
-
 /// A SetupIntent: what the shopper's browser confirms with the card field
 /// (`stripe.confirmCardSetup`), leaving a payment method (`pm_…`) the proxy then pays with.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct SetupIntent {
     pub id: String,
     /// `requires_payment_method` until the browser confirms it, then `succeeded`.
     pub status: String,
     pub payment_method: Option<String>,
-    /// For the shopper's browser only: never logged (see `Debug`).
-    pub client_secret: Option<String>,
-}
-
-impl std::fmt::Debug for SetupIntent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SetupIntent")
-            .field("id", &self.id)
-            .field("status", &self.status)
-            .field("payment_method", &self.payment_method)
-            .finish_non_exhaustive()
-    }
+    /// For the shopper's browser only: a [`Secret`], so never logged.
+    pub client_secret: Option<Secret>,
 }
 
 /// A refund of a PaymentIntent.
@@ -154,27 +134,21 @@ pub fn from_stripe_amount(amount: i64, currency: Currency) -> Money {
     }
 }
 
-/// The client.
+/// The client, on the project's one HTTP layer (`esim_providers::http::Http`: the base URL
+/// checked, the timeout, transport failures read as kinds, `Retry-After` honoured).
 #[derive(Debug, Clone)]
 pub struct Stripe {
-    http: reqwest::Client,
-    base: String,
+    http: Http,
     key: Secret,
 }
 
 impl Stripe {
     /// A client for the API at `base` (Stripe's, or a stand-in's in tests) with `key`.
     pub fn new(base: &str, key: Secret, timeout: Duration) -> Result<Stripe, StripeError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .user_agent(concat!("esim-storefront/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| StripeError::Unavailable(e.to_string()))?;
-        Ok(Stripe {
-            http,
-            base: base.trim_end_matches('/').to_owned(),
-            key,
-        })
+        let http = Http::new("Stripe", &Endpoint::new(base).with_timeout(timeout))
+            .map_err(transport)?
+            .hiding(&[&key]);
+        Ok(Stripe { http, key })
     }
 
     /// Creates a PaymentIntent for `intent` with manual capture.
@@ -227,15 +201,13 @@ impl Stripe {
     /// Retrieves a SetupIntent (to read the payment method the browser confirmed it with).
     pub async fn setup(&self, id: &str) -> Result<SetupIntent, StripeError> {
         let path = format!("/v1/setup_intents/{}", segment(id)?);
-        self.send(self.http.get(format!("{}{path}", self.base)), None)
-            .await
+        self.send(self.http.get(&path, &[]), None).await
     }
 
     /// Retrieves a PaymentIntent.
     pub async fn intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
         let path = format!("/v1/payment_intents/{}", segment(id)?);
-        self.send(self.http.get(format!("{}{path}", self.base)), None)
-            .await
+        self.send(self.http.get(&path, &[]), None).await
     }
 
     /// Captures an authorized PaymentIntent in full.
@@ -276,7 +248,7 @@ impl Stripe {
         form: &[(&str, String)],
         idempotency_key: Option<&str>,
     ) -> Result<T, StripeError> {
-        let request = self.http.post(format!("{}{path}", self.base)).form(form);
+        let request = self.http.request(Method::POST, path).form(form);
         self.send(request, idempotency_key).await
     }
 
@@ -289,13 +261,11 @@ impl Stripe {
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(transport)?;
-        if (200..300).contains(&status) {
-            serde_json::from_slice(&body).map_err(|e| StripeError::Malformed(e.to_string()))
+        let reply = self.http.send(request).await.map_err(transport)?;
+        if reply.is_success() {
+            serde_json::from_slice(&reply.body).map_err(|e| StripeError::Malformed(e.to_string()))
         } else {
-            Err(error(status, &body))
+            Err(error(reply.status, &reply.body))
         }
     }
 }
@@ -313,26 +283,23 @@ fn expect(intent: PaymentIntent, status: IntentStatus) -> Result<PaymentIntent, 
     }
 }
 
-/// An id safe in a path: Stripe's ids are letters, digits and `_`.
+/// An id safe in a path, by the HTTP layer's one rule ([`http::segment`]).
 fn segment(id: &str) -> Result<&str, StripeError> {
-    if !id.is_empty()
-        && id.len() <= 255
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        Ok(id)
-    } else {
-        Err(StripeError::Invalid {
-            code: "resource_missing".into(),
-            message: format!("{id:?} is not a Stripe id"),
-        })
-    }
+    http::segment("Stripe object", id).map_err(|e| StripeError::Invalid {
+        code: "resource_missing".into(),
+        message: e.message,
+    })
 }
 
-fn transport(e: reqwest::Error) -> StripeError {
-    if e.is_timeout() {
-        StripeError::Timeout
-    } else {
-        StripeError::Unavailable(e.without_url().to_string())
+/// A failure of the HTTP layer, before Stripe answered anything.
+fn transport(e: ProviderError) -> StripeError {
+    match e.kind {
+        ErrorKind::Timeout => StripeError::Timeout,
+        ErrorKind::InvalidRequest => StripeError::Invalid {
+            code: "request".into(),
+            message: e.message,
+        },
+        _ => StripeError::Unavailable(e.message),
     }
 }
 
