@@ -190,8 +190,9 @@ impl Http {
         hidden.push(secret.clone());
     }
 
-    /// `text` with every hidden secret, as sent or percent-encoded, replaced by `***`.
-    fn scrub(&self, text: &str) -> String {
+    /// `text` with every hidden secret, as sent or percent-encoded, replaced by `***` (for a
+    /// client reading its own error bodies, as the Stripe client does).
+    pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in self.hidden.read().iter() {
             let plain = secret.expose().trim();

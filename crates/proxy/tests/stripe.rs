@@ -191,10 +191,11 @@ async fn a_declined_card_and_a_wrong_key_are_their_own_errors() {
         "{e:?}"
     );
 
-    let e = stripe("wrong").intent("pi_anything").await.unwrap_err();
+    let refused = "key_refused_by_the_stand_in_7q";
+    let e = stripe(refused).intent("pi_anything").await.unwrap_err();
     assert!(matches!(e, StripeError::Unauthorized(_)), "{e:?}");
     assert!(
-        !format!("{e:?}").contains(KEY),
+        !format!("{e:?}").contains(refused),
         "the key is in no error: {e:?}"
     );
     let e = stripe_.intent("pi_doesnotexist").await.unwrap_err();

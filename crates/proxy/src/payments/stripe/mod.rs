@@ -265,7 +265,7 @@ impl Stripe {
         if reply.is_success() {
             serde_json::from_slice(&reply.body).map_err(|e| StripeError::Malformed(e.to_string()))
         } else {
-            Err(error(reply.status, &reply.body))
+            Err(self.failure(reply.status, &reply.body))
         }
     }
 }
@@ -289,6 +289,27 @@ fn segment(id: &str) -> Result<&str, StripeError> {
         code: "resource_missing".into(),
         message: e.message,
     })
+}
+
+impl Stripe {
+    /// Stripe's error answer, with the secret key scrubbed from its message should Stripe
+    /// (or a stand-in) ever echo it.
+    fn failure(&self, status: u16, body: &[u8]) -> StripeError {
+        let scrub = |m: String| self.http.scrub(&m);
+        match error(status, body) {
+            StripeError::Unauthorized(m) => StripeError::Unauthorized(scrub(m)),
+            StripeError::Card { code, message } => StripeError::Card {
+                code,
+                message: scrub(message),
+            },
+            StripeError::Invalid { code, message } => StripeError::Invalid {
+                code,
+                message: scrub(message),
+            },
+            StripeError::Unavailable(m) => StripeError::Unavailable(scrub(m)),
+            other => other,
+        }
+    }
 }
 
 /// A failure of the HTTP layer, before Stripe answered anything.

@@ -57,3 +57,27 @@ fn a_client_secret_never_prints() {
     assert!(intent.status.is_paid());
     assert!(!format!("{intent:?}").contains("secret_abc"));
 }
+
+#[test]
+fn an_echoed_key_is_scrubbed_from_errors() {
+    let key = "sk_test_51Hechoed0000key";
+    let stripe = Stripe::new(
+        "http://127.0.0.1:9",
+        Secret::new(key),
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    let body = format!(
+        r#"{{"error":{{"type":"invalid_request_error","message":"Invalid API Key provided: {key}"}}}}"#
+    );
+    let e = stripe.failure(401, body.as_bytes());
+    assert!(
+        matches!(&e, StripeError::Unauthorized(m) if m.contains("***")),
+        "{e:?}"
+    );
+    assert!(!format!("{e:?}").contains(key), "{e:?}");
+    let body = format!(
+        r#"{{"error":{{"type":"card_error","code":"card_declined","message":"declined for {key}"}}}}"#
+    );
+    assert!(!format!("{:?}", stripe.failure(402, body.as_bytes())).contains(key));
+}
