@@ -4,8 +4,8 @@
 //! was loading.
 
 use esim_core::api::{
-    DestinationList, ErrorBody, ErrorCode, Esim, EsimList, Order, OrderRequest, PackageList, Quote,
-    QuoteRequest, Storefront, TopUpRequest,
+    DestinationList, ErrorBody, ErrorCode, Esim, EsimList, Order, OrderRequest, PackageList,
+    PaymentRequest, Quote, QuoteRequest, Storefront, TopUpRequest,
 };
 use esim_core::query::encode;
 use esim_core::{Package, PackageQuery};
@@ -182,6 +182,16 @@ impl Api {
         key: &str,
     ) -> impl Future<Output = Result<Order, ApiError>> {
         self.post("/v1/orders".into(), request, Some(key))
+    }
+
+    /// Pays an order awaiting payment with the card field's payment method, or (with none)
+    /// goes on after the bank's check: `POST /v1/orders/{id}/payment`.
+    pub(crate) fn pay(
+        &self,
+        id: &str,
+        request: &PaymentRequest,
+    ) -> impl Future<Output = Result<Order, ApiError>> {
+        self.post(format!("/v1/orders/{}/payment", encode(id)), request, None)
     }
 
     /// An order as it stands: `GET /v1/orders/{id}`.

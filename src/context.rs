@@ -90,6 +90,12 @@ impl Shop {
         loaded
     }
 
+    /// The element the widget is mounted on (its light DOM holds what cannot live in the
+    /// shadow root: Stripe's card field).
+    pub(crate) fn host(&self) -> HtmlElement {
+        self.host.get_value()
+    }
+
     /// Sends a composed, bubbling `CustomEvent` named `name` from the host element, so the
     /// page hears it through the shadow boundary. The detail is a plain JavaScript object.
     pub(crate) fn emit(&self, name: &str, detail: &impl serde::Serialize) {

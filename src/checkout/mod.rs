@@ -1,9 +1,15 @@
 //! Checkout: the plan, how many, in which currency, where the receipt goes, the proxy's
-//! total, and then the order, followed until the eSIMs can be installed.
+//! total, the card where the shop takes payment (`card.rs`), and then the order, followed
+//! until the eSIMs can be installed.
+
+mod card;
 
 use std::time::Duration;
 
-use esim_core::api::{Order, OrderRequest, OrderState, QuoteRequest};
+use esim_core::api::{
+    ErrorCode, Order, OrderRequest, OrderState, PaymentKind, PaymentRequest, PaymentSettings,
+    PaymentState, QuoteRequest,
+};
 use esim_core::{api::is_valid_email, Package};
 use leptos::prelude::*;
 
@@ -27,6 +33,11 @@ enum Phase {
     Form,
     /// The order request is on its way.
     Placing,
+    /// The card is being set up, paid with, or checked by the bank.
+    Paying,
+    /// The card payment did not go through, and nothing was charged: another card (or the
+    /// same again) may be tried on the same order.
+    Unpaid(Unpaid),
     /// Accepted; eSIMs are being issued.
     Waiting,
     /// The supplier has not confirmed it: the shop is checking it (never charged twice).
@@ -35,6 +46,24 @@ enum Phase {
     Done(Order),
     /// It failed; the same attempt may be retried.
     Failed(ApiError),
+}
+
+/// The view a [`Phase`] shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Form,
+    Waiting,
+    Checking,
+    Done,
+}
+
+/// Why a card payment did not go through.
+#[derive(Debug, Clone, PartialEq)]
+enum Unpaid {
+    /// In the browser, with Stripe.js.
+    Card(card::CardError),
+    /// The proxy's definitive answer (a declined card, the provider refusing the order).
+    Api(ApiError),
 }
 
 /// The checkout panel for one plan.
@@ -56,8 +85,55 @@ pub(crate) fn Checkout(
     // being ordered changes. Renewed in the input handlers themselves, not in an effect: an
     // effect runs later, and could renew the key after an attempt had already taken it.
     let attempt: RwSignal<Option<String>> = RwSignal::new(None);
+    // A card order of this attempt still awaiting payment (the attempt's key, the order's id):
+    // another card is tried on it, never on a second order.
+    let unpaid_order: RwSignal<Option<(String, String)>> = RwSignal::new(None);
 
     let storefront = shop.storefront();
+    // The card field, once a card checkout has shown it; removed with the panel.
+    let card_field: RwSignal<Option<Result<card::CardField, card::CardError>>, LocalStorage> =
+        RwSignal::new_local(None);
+    let payment = move || match storefront.get() {
+        Some(Ok(s)) => s.payment,
+        _ => None,
+    };
+    {
+        let shop = shop.clone();
+        Effect::new(move |mounted: Option<bool>| {
+            if mounted == Some(true) {
+                return true;
+            }
+            let Some(PaymentSettings {
+                kind: PaymentKind::Stripe,
+                publishable_key,
+                js_url,
+            }) = payment()
+            else {
+                return false;
+            };
+            let host = shop.host();
+            leptos::task::spawn_local(async move {
+                let field = card::CardField::mount(&host, &publishable_key, &js_url).await;
+                if let Err(e) = &field {
+                    web_sys::console::warn_1(
+                        &format!("esim-storefront: the card field did not load: {e:?}").into(),
+                    );
+                }
+                if card_field.try_set(Some(field.clone())).is_some() {
+                    // The panel went away while Stripe.js loaded.
+                    if let Ok(field) = field {
+                        field.remove();
+                    }
+                }
+            });
+            true
+        });
+        on_cleanup(move || {
+            if let Some(Some(Ok(field))) = card_field.try_get_untracked() {
+                field.remove();
+            }
+        });
+    }
     let code = package.code.clone();
     let quote = {
         let (api, currency) = (shop.api.clone(), shop.currency);
@@ -92,22 +168,62 @@ pub(crate) fn Checkout(
                 currency: shop.currency.get_untracked().unwrap_or_default(),
                 email: Some(email.get_untracked().trim().to_owned()),
             };
+            let card = match payment() {
+                Some(PaymentSettings {
+                    kind: PaymentKind::Stripe,
+                    ..
+                }) => match card_field.get_untracked() {
+                    Some(Ok(field)) => Some(field),
+                    Some(Err(e)) => {
+                        phase.set(Phase::Unpaid(Unpaid::Card(e)));
+                        return;
+                    }
+                    // Still loading: the button says so and waits.
+                    None => return,
+                },
+                None => None,
+            };
+            let again = unpaid_order
+                .get_untracked()
+                .filter(|(k, _)| card.is_some() && *k == key)
+                .map(|(_, id)| id);
             phase.set(Phase::Placing);
             let shop = shop.clone();
             leptos::task::spawn_local(async move {
                 let api = shop.buyer_api();
-                match api.order(&request, &key).await {
+                let placed = match &again {
+                    // The same order as it stands now (with a SetupIntent for this card).
+                    Some(id) => api.order_by_id(id).await,
+                    None => api.order(&request, &key).await,
+                };
+                match placed {
                     Ok(order) => {
-                        if let Some(token) = &order.guest_token {
-                            shop.remember_guest(token);
+                        if again.is_none() {
+                            if let Some(token) = &order.guest_token {
+                                shop.remember_guest(token);
+                            }
+                            let detail = Ordered {
+                                order_id: &order.id,
+                                total: &order.total,
+                                test: order.test,
+                            };
+                            shop.emit("esim:order", &detail);
                         }
-                        let detail = Ordered {
-                            order_id: &order.id,
-                            total: &order.total,
-                            test: order.test,
+                        let api = shop.buyer_api();
+                        let order = match &card {
+                            Some(field) => {
+                                let _ = unpaid_order.try_set(Some((key.clone(), order.id.clone())));
+                                match pay(order, field, phase, &api).await {
+                                    Some(order) => {
+                                        let _ = unpaid_order.try_set(None);
+                                        order
+                                    }
+                                    None => return,
+                                }
+                            }
+                            None => order,
                         };
-                        shop.emit("esim:order", &detail);
-                        follow(order, phase, shop.buyer_api()).await;
+                        follow(order, phase, api).await;
                     }
                     Err(error) => {
                         shop.emit("esim:error", &Failed::new("order", &error, shop.locale));
@@ -147,16 +263,51 @@ pub(crate) fn Checkout(
     let place = StoredValue::new_local(place);
 
     let form = move || {
-        let failed = match phase.get() {
-            Phase::Failed(error) => Some(view! {
+        // Read in closures of their own: the form stays mounted while an order is placed and
+        // paid (its fields, and the card field shown through its slot, keep their state).
+        let failed = move || {
+            let (text, note) = match phase.get() {
+                Phase::Failed(error) => (
+                    format!("{} {}", locale.t(Msg::OrderFailed), error.message(locale)),
+                    Msg::NotCharged,
+                ),
+                Phase::Unpaid(why) => {
+                    let text = match why {
+                        Unpaid::Api(error) => error.message(locale),
+                        Unpaid::Card(card::CardError::Declined(_)) => {
+                            locale.error(ErrorCode::CardDeclined).to_owned()
+                        }
+                        Unpaid::Card(card::CardError::NotConfirmed(_)) => {
+                            locale.t(Msg::CardNotConfirmed).to_owned()
+                        }
+                        Unpaid::Card(card::CardError::Unavailable) => {
+                            locale.t(Msg::CardUnavailable).to_owned()
+                        }
+                    };
+                    (text, Msg::PaymentNotTaken)
+                }
+                _ => return None,
+            };
+            Some(view! {
                 <div class="error-box" role="alert">
-                    <p>{locale.t(Msg::OrderFailed)} " " {error.message(locale)}</p>
-                    <p class="muted">{locale.t(Msg::NotCharged)}</p>
+                    <p>{text}</p>
+                    <p class="muted">{locale.t(note)}</p>
                 </div>
-            }),
-            _ => None,
+            })
         };
-        let placing = phase.get() == Phase::Placing;
+        let placing = move || matches!(phase.get(), Phase::Placing | Phase::Paying);
+        // Known before the form first shows (see `body`): read once, so that the form is
+        // built once and never rebuilt around the card field.
+        let takes_cards = untrack(payment).is_some();
+        let card_block = takes_cards.then(|| {
+            view! {
+                <div class="field card-field">
+                    <span>{locale.t(Msg::CardLabel)}</span>
+                    <div class="card-box" part="card"><slot name=card::SLOT></slot></div>
+                    <p class="muted card-loading" role="status" hidden=move || card_field.with(Option::is_some)>{locale.t(Msg::CardLoading)}</p>
+                </div>
+            }
+        });
         view! {
             <form class="checkout-form" novalidate on:submit=move |ev| {
                 ev.prevent_default();
@@ -198,31 +349,52 @@ pub(crate) fn Checkout(
                     <span>{locale.t(Msg::Terms)}</span>
                 </label>
                 {move || (tried.get() && !terms.get()).then(|| view! { <p class="field-error" role="alert">{locale.t(Msg::TermsRequired)}</p> })}
+                {card_block}
                 <p class="total-line">{locale.t(Msg::Total)} ": " {total}</p>
-                {move || test_mode().then(|| view! { <p class="test-note" role="note">{locale.t(Msg::TestPayment)}</p> })}
+                {move || test_mode().then(|| {
+                    let note = if takes_cards { Msg::TestCard } else { Msg::TestPayment };
+                    view! { <p class="test-note" role="note">{locale.t(note)}</p> }
+                })}
                 {failed}
                 <button type="submit" class="button" part="button" disabled=placing>
-                    {move || match (phase.get() == Phase::Placing, test_mode()) {
-                        (true, _) => locale.t(Msg::Placing),
-                        (false, true) => locale.t(Msg::PlaceTestOrder),
-                        (false, false) => locale.t(Msg::PlaceOrder),
+                    {move || match (phase.get(), takes_cards, test_mode()) {
+                        (Phase::Placing, _, _) => locale.t(Msg::Placing),
+                        (Phase::Paying, _, _) => locale.t(Msg::Paying),
+                        (_, true, _) => locale.t(Msg::PayNow),
+                        (_, false, true) => locale.t(Msg::PlaceTestOrder),
+                        (_, false, false) => locale.t(Msg::PlaceOrder),
                     }}
                 </button>
             </form>
         }
     };
 
-    let body = move || match phase.get() {
-        Phase::Waiting => view! {
+    // Which view shows, apart from what changes inside the form.
+    let stage = Memo::new(move |_| match phase.get() {
+        Phase::Waiting => Stage::Waiting,
+        Phase::Checking => Stage::Checking,
+        Phase::Done(_) => Stage::Done,
+        _ => Stage::Form,
+    });
+    let body = move || match stage.get() {
+        Stage::Waiting => view! {
             <div role="status"><p>{locale.t(Msg::Provisioning)}</p><Skeleton count=1 /></div>
         }
         .into_any(),
-        Phase::Checking => view! {
+        Stage::Checking => view! {
             <div role="status" class="note"><p>{locale.t(Msg::OrderChecking)}</p></div>
         }
         .into_any(),
-        Phase::Done(order) => view! { <OrderResult order on_back /> }.into_any(),
-        _ => form().into_any(),
+        Stage::Done => match phase.get_untracked() {
+            Phase::Done(order) => view! { <OrderResult order on_back /> }.into_any(),
+            _ => form().into_any(),
+        },
+        // The form waits for the storefront's settings: whether it takes a card decides its
+        // shape.
+        Stage::Form => match storefront.get() {
+            None => view! { <Skeleton count=1 /> }.into_any(),
+            Some(_) => form().into_any(),
+        },
     };
 
     view! {
@@ -235,12 +407,106 @@ pub(crate) fn Checkout(
     }
 }
 
+/// Pays an order awaiting payment with the card field: sets the card up, has the proxy pay
+/// with it, completes the bank's check when asked, then hands the order on to be followed.
+/// `None` when the payment did not go through (the phase says why; nothing was charged).
+async fn pay(
+    mut order: Order,
+    field: &card::CardField,
+    phase: RwSignal<Phase>,
+    api: &crate::api::Api,
+) -> Option<Order> {
+    let unpaid = |why| {
+        let _ = phase.try_set(Phase::Unpaid(why));
+        None
+    };
+    // At most: the card, the bank's check, and the proxy's look after it.
+    for _ in 0..4 {
+        let Some(payment) = order
+            .payment
+            .clone()
+            .filter(|_| order.state == OrderState::AwaitingPayment)
+        else {
+            return Some(order);
+        };
+        let _ = phase.try_set(Phase::Paying);
+        let request = match payment.state {
+            PaymentState::RequiresCard => {
+                let Some(secret) = payment.setup_secret.as_deref() else {
+                    return unpaid(Unpaid::Card(card::CardError::Unavailable));
+                };
+                match field.set_up(secret).await {
+                    Ok(method) => PaymentRequest {
+                        payment_method: Some(method),
+                    },
+                    Err(e) => {
+                        web_sys::console::warn_1(
+                            &format!("esim-storefront: the card was not set up: {e:?}").into(),
+                        );
+                        return unpaid(Unpaid::Card(e));
+                    }
+                }
+            }
+            PaymentState::RequiresAction => {
+                let Some(secret) = payment.client_secret.as_deref() else {
+                    return unpaid(Unpaid::Card(card::CardError::Unavailable));
+                };
+                if let Err(e) = field.authenticate(secret).await {
+                    web_sys::console::warn_1(
+                        &format!("esim-storefront: the bank's check failed: {e:?}").into(),
+                    );
+                    return unpaid(Unpaid::Card(e));
+                }
+                PaymentRequest::default()
+            }
+            _ => return Some(order),
+        };
+        order = match api.pay(&order.id, &request).await {
+            Ok(paid) => paid,
+            // The proxy's own failure: where the money is cannot be said from here.
+            Err(
+                e @ ApiError::Api {
+                    code: ErrorCode::Internal,
+                    ..
+                },
+            ) => {
+                let _ = phase.try_set(Phase::Failed(e));
+                return None;
+            }
+            // The proxy said no: nothing was charged (a declined card, or the provider
+            // refused and the hold was released).
+            Err(e @ ApiError::Api { .. }) => return unpaid(Unpaid::Api(e)),
+            // No answer: the order itself says whether the payment went through.
+            Err(e) => match api.order_by_id(&order.id).await {
+                Ok(read) if read.state == OrderState::AwaitingPayment => {
+                    return unpaid(Unpaid::Api(e))
+                }
+                Ok(read) => read,
+                Err(_) => {
+                    let _ = phase.try_set(Phase::Failed(e));
+                    return None;
+                }
+            },
+        };
+    }
+    Some(order)
+}
+
 /// Follows an order until its eSIMs are ready (or it fails), updating `phase`.
 async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) {
     for _ in 0..POLL_TRIES {
         match order.state {
             OrderState::Completed => {
                 let _ = phase.try_set(Phase::Done(order));
+                return;
+            }
+            OrderState::Failed if order.payment.is_some() => {
+                // A card order that failed has had its payment released.
+                let _ = phase.try_set(Phase::Unpaid(Unpaid::Api(ApiError::Api {
+                    code: ErrorCode::ProviderUnavailable,
+                    detail: order.failure.clone().unwrap_or_default(),
+                    retry_after: None,
+                })));
                 return;
             }
             OrderState::Failed => {
@@ -261,7 +527,7 @@ async fn follow(mut order: Order, phase: RwSignal<Phase>, api: crate::api::Api) 
                 let _ = phase.try_set(Phase::Checking);
                 return;
             }
-            OrderState::Pending => {
+            OrderState::Pending | OrderState::AwaitingPayment => {
                 if phase.try_set(Phase::Waiting).is_some() {
                     // The widget was unmounted: stop asking.
                     return;

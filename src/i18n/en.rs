@@ -51,6 +51,14 @@ impl Words for English {
             TermsRequired => "Please accept the terms to continue.",
             Total => "Total",
             TestPayment => "Test shop: no payment is taken and the eSIM is a test eSIM.",
+            CardLabel => "Card",
+            PayNow => "Pay",
+            Paying => "Paying…",
+            TestCard => "Test shop: pay with the test card 4242 4242 4242 4242 (any future date, any CVC); the eSIM is a test eSIM.",
+            CardLoading => "Loading the secure card field…",
+            CardUnavailable => "The card field could not be loaded. Check your connection and try again.",
+            CardNotConfirmed => "Your bank did not confirm the payment. Try again, or use another card.",
+            PaymentNotTaken => "You have not been charged.",
             PlaceOrder => "Place order",
             PlaceTestOrder => "Place test order",
             Placing => "Placing your order…",
@@ -136,6 +144,8 @@ impl Words for English {
             InsufficientBalance => {
                 "This shop cannot take orders right now. Please try again later."
             }
+            CardDeclined => "Your card was declined. Please check its details or try another card.",
+            PaymentUnavailable => "Card payment is unavailable right now. You have not been charged; please try again shortly.",
             ProviderUnavailable => {
                 "Our eSIM supplier is unavailable right now. Please try again shortly."
             }

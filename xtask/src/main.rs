@@ -19,8 +19,10 @@ usage: cargo xtask <command>
 
 commands:
   dist             build the widget: wasm (size profile) -> wasm-bindgen -> wasm-opt -> target/dist
-  demo [--port N]  build dist, then run the storefront proxy (sandbox provider) serving www/ and
-                   the bundle on 127.0.0.1 (default port 8080)
+  demo [--port N] [--stripe]
+                   build dist, then run the storefront proxy (sandbox provider) serving www/ and
+                   the bundle on 127.0.0.1 (default port 8080); with --stripe, card checkout
+                   against localstripe (installed under target/ on first use)
   bench            measure: proxy throughput against nginx (needs wrk and nginx; installs them as root)
   test             install what is missing, then run every test layer; ends with 'N passed, N failed'
 ";
@@ -48,14 +50,33 @@ fn main() -> ExitCode {
 }
 
 fn demo(args: &[String]) -> Result<ExitCode, String> {
-    let port = match args {
-        [] => 8080,
-        [flag, port] if flag == "--port" => port
-            .parse()
-            .map_err(|_| format!("--port needs a number, got {port:?}"))?,
-        _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
-    };
+    let mut port = 8080;
+    let mut stripe = false;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--stripe" => stripe = true,
+            "--port" => {
+                let value = rest.next().ok_or("--port needs a number")?;
+                port = value
+                    .parse()
+                    .map_err(|_| format!("--port needs a number, got {value:?}"))?;
+            }
+            _ => return Err(format!("unexpected argument {arg:?}\n\n{USAGE}")),
+        }
+    }
     dist::run()?;
+    if stripe {
+        let localstripe = proxy::Localstripe::start()?;
+        let proxy = proxy::ProxyProcess::start_with_cards(port, &localstripe)?;
+        println!(
+            "\nDemo storefront: {}/  (sandbox provider, card payment against localstripe at {}; pay with 4242 4242 4242 4242, any future date and CVC; Ctrl-C to stop)",
+            proxy.url(),
+            localstripe.url()
+        );
+        proxy.wait()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let proxy = proxy::ProxyProcess::start(port)?;
     println!(
         "\nDemo storefront: {}/  (sandbox provider; Ctrl-C to stop)",

@@ -69,6 +69,28 @@ impl ProxyProcess {
         ProxyProcess::spawn(command, 0)
     }
 
+    /// Builds and starts the proxy on `port` (0: a free one) with card checkout against
+    /// `stripe` (localstripe): the sandbox provider, a memory store, test keys that only the
+    /// stand-in accepts.
+    pub fn start_with_cards(port: u16, stripe: &Localstripe) -> Result<ProxyProcess, String> {
+        step("Building the storefront proxy (esim-proxy)");
+        run(cmd("cargo").args(["build", "--package", "esim-proxy"]))?;
+        let config = config_file(
+            "proxy-stripe.toml",
+            &format!(
+                "checkout = \"stripe\"\ndatabase = \":memory:\"\n[provider]\nkind = \"sandbox\"\nprovisioning_delay_secs = 2\n[payments.stripe]\npublishable_key = \"{PUBLISHABLE_TEST_KEY}\"\napi_base = \"{url}\"\njs_url = \"{url}/js.stripe.com/v3/\"\n",
+                url = stripe.url()
+            ),
+        )?;
+        let mut command = Command::new(root().join("target").join("debug").join("esim-proxy"));
+        command
+            .arg("--config")
+            .arg(&config)
+            .env("ESIM_PROXY_STRIPE_SECRET_KEY", SECRET_TEST_KEY)
+            .env("ESIM_PROXY_STRIPE_WEBHOOK_SECRET", WEBHOOK_TEST_SECRET);
+        ProxyProcess::spawn(command, port)
+    }
+
     /// Starts the (already built, debug) sandbox proxy on a free port for API fuzzing: rate
     /// limits and the test balance high enough that thousands of generated orders are all
     /// answered on their merits.
@@ -245,6 +267,12 @@ impl Drop for FakeProvider {
 
 /// A running localstripe (Stripe's API and Stripe.js, stood in for the tests) on a free
 /// loopback port; dropping it stops the process.
+/// The keys the card demo and its tests give localstripe (which accepts any `sk_test_` key):
+/// test values, never a merchant's.
+pub const PUBLISHABLE_TEST_KEY: &str = "pk_test_esim_storefront_demo";
+pub const SECRET_TEST_KEY: &str = "sk_test_esim_storefront_demo";
+pub const WEBHOOK_TEST_SECRET: &str = "whsec_esim_storefront_demo";
+
 pub struct Localstripe {
     child: Child,
     url: String,
@@ -256,8 +284,11 @@ impl Localstripe {
         let bin = crate::tools::localstripe()?;
         let port = shell::free_port()?;
         step(&format!("Starting localstripe on 127.0.0.1:{port}"));
+        // `--from-scratch`: localstripe keeps its state in /tmp/localstripe.pickle, rewritten on
+        // every change and loaded at start; one killed mid-write (every run ends so) leaves a
+        // file the next start cannot read, and state from an earlier run is never wanted.
         let child = Command::new(bin)
-            .args(["--port", &port.to_string()])
+            .args(["--port", &port.to_string(), "--from-scratch"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -80,6 +80,23 @@ pub fn run() -> Result<ExitCode, String> {
         Err(e) => run.could_not_run(name, &format!("build or serve the bundle: {e}")),
     }
 
+    // Card checkout: the same bundle with a proxy taking payment through localstripe, whose
+    // own Stripe.js runs in the page (under the strict policy plus only Stripe's sources).
+    step("End-to-end tests of card checkout: esim-proxy with checkout = \"stripe\" against localstripe, in Chromium");
+    let name = "end-to-end (card checkout)";
+    match Localstripe::start()
+        .and_then(|stripe| ProxyProcess::start_with_cards(0, &stripe).map(|proxy| (stripe, proxy)))
+    {
+        Ok((stripe, proxy)) => run.layer(
+            name,
+            node_tests("tests/e2e-cards/", &proxy)
+                .env("ESIM_LOCALSTRIPE_URL", stripe.url())
+                .env("ESIM_STRIPE_SECRET_KEY", crate::proxy::SECRET_TEST_KEY),
+            tap_counts,
+        ),
+        Err(e) => run.could_not_run(name, &format!("start localstripe and the card proxy: {e}")),
+    }
+
     // The package as a developer uses it: packed, installed into a Vite app, type-checked,
     // built, and served by the proxy in that app's place.
     step("End-to-end test of the npm package in a Vite app");

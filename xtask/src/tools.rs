@@ -126,7 +126,42 @@ const LOCALSTRIPE: &str = "1.15.10";
 /// Installs localstripe (a stand-in for Stripe's API and Stripe.js, test-only) into
 /// `target/py-stripe`; returns its command.
 pub fn localstripe() -> Result<PathBuf, String> {
-    pypi_tool("py-stripe", "localstripe", LOCALSTRIPE)
+    let bin = pypi_tool("py-stripe", "localstripe", LOCALSTRIPE)?;
+    keep_localstripe_js_to_itself()?;
+    Ok(bin)
+}
+
+/// The first line of localstripe's Stripe.js once it is wrapped (see below).
+const WRAPPED: &str =
+    "{ // esim-storefront: a block, so that this file's `class Element` stays its own";
+
+/// localstripe's Stripe.js (`localstripe-v3.js`, served at `/js.stripe.com/v3/`) declares
+/// `class Element` at the top level of a classic script: a global binding that shadows the
+/// DOM's `Element` for every script of the page, so that each `instanceof Element` check
+/// (wasm-bindgen's among them) fails once it has loaded, and the widget stops rendering.
+/// Stripe's own Stripe.js declares nothing of the kind. The copy installed under `target/`
+/// (a test tool only, never shipped) is wrapped in a block, which keeps the class to the file;
+/// `Stripe`, which it assigns without declaring, stays global as before.
+fn keep_localstripe_js_to_itself() -> Result<(), String> {
+    let lib = root().join("target").join("py-stripe").join("lib");
+    let entries = std::fs::read_dir(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+    for entry in entries.flatten() {
+        let js = entry
+            .path()
+            .join("site-packages/localstripe/localstripe-v3.js");
+        let Ok(text) = std::fs::read_to_string(&js) else {
+            continue;
+        };
+        if !text.starts_with(WRAPPED) {
+            std::fs::write(&js, format!("{WRAPPED}\n{text}\n}}\n"))
+                .map_err(|e| format!("cannot write {}: {e}", js.display()))?;
+        }
+        return Ok(());
+    }
+    Err(format!(
+        "localstripe-v3.js not found under {}",
+        lib.display()
+    ))
 }
 
 /// The schemathesis release the API fuzzing layer runs, pinned so that runs compare.

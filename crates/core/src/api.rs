@@ -26,6 +26,29 @@ pub enum CheckoutMode {
     Sandbox,
     /// Orders need a customer token issued by the merchant's backend.
     Customer,
+    /// Anyone may order and pays by card through Stripe; the eSIM is bought only once the
+    /// payment is authorized, and the card is charged only once the eSIM is bought.
+    Stripe,
+}
+
+/// Who takes the shopper's payment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentKind {
+    /// Card payment with Stripe.js.
+    Stripe,
+}
+
+/// How the shopper pays, with what the widget needs for it (public values only).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentSettings {
+    pub kind: PaymentKind,
+    /// The merchant's publishable key (`pk_…`): public by Stripe's design.
+    pub publishable_key: String,
+    /// Where Stripe.js is loaded from.
+    pub js_url: String,
 }
 
 /// What the provider behind this storefront can do; the widget hides the rest.
@@ -60,6 +83,9 @@ pub struct Storefront {
     pub checkout: CheckoutMode,
     /// Whether orders are test orders (sandbox provider or sandbox checkout).
     pub test_mode: bool,
+    /// How the shopper pays, for `checkout = "stripe"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentSettings>,
 }
 
 /// One destination with what it offers.
@@ -176,6 +202,9 @@ pub struct OrderRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
+    /// Waiting for the shopper's card payment (see [`Order::payment`]); nothing is bought
+    /// until it is authorized.
+    AwaitingPayment,
     /// Sent to the provider; eSIMs are not ready yet (poll the order).
     Pending,
     /// Every eSIM was issued.
@@ -208,6 +237,62 @@ pub struct Order {
     /// Why the order failed, fit to show a shopper.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// The card payment of an order paid by card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<OrderPayment>,
+}
+
+/// Where an order's card payment stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// Waiting for a card (`setup_secret` is the card field's to confirm).
+    RequiresCard,
+    /// The bank asks the shopper to confirm (3-D Secure) with `client_secret`.
+    RequiresAction,
+    /// The amount is held on the card; it is taken once the eSIM is bought.
+    Authorized,
+    /// Charged.
+    Captured,
+    /// The hold was released: nothing was charged.
+    Cancelled,
+    /// Charged, then given back.
+    Refunded,
+}
+
+/// An order's card payment, with what the shopper's browser needs to go on with it. The
+/// secrets are Stripe's client secrets, meant for this browser; never the merchant's key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPayment {
+    pub state: PaymentState,
+    /// The PaymentIntent's client secret, while the shopper has something to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// A SetupIntent's client secret, for the card field to confirm, while a card is needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_secret: Option<String>,
+}
+
+/// `POST /v1/orders/{id}/payment`: pay an order awaiting payment with the payment method the
+/// card field gave (`pm_…`), or, without one, go on after the bank's check.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^pm_[A-Za-z0-9_]{1,200}$"))]
+    pub payment_method: Option<String>,
+}
+
+/// Whether `id` reads as a Stripe payment method id, as [`PaymentRequest`]'s schema pattern
+/// says: `pm_` and 1 to 200 letters, digits or underscores.
+pub fn is_payment_method(id: &str) -> bool {
+    id.strip_prefix("pm_").is_some_and(|rest| {
+        (1..=200).contains(&rest.len())
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 /// What a shopper may do with an eSIM now.
@@ -407,6 +492,10 @@ pub enum ErrorCode {
     RateLimited,
     /// The merchant's balance with the provider cannot pay for this.
     InsufficientBalance,
+    /// The card was declined or its check failed; another card may be tried on the order.
+    CardDeclined,
+    /// The payment service is down or did not answer; nothing new was charged.
+    PaymentUnavailable,
     /// The provider is down or answered with an error.
     ProviderUnavailable,
     /// The provider did not answer in time.
@@ -434,7 +523,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidJson,
         ErrorCode::PayloadTooLarge,
@@ -453,6 +542,8 @@ impl ErrorCode {
         ErrorCode::Unsupported,
         ErrorCode::RateLimited,
         ErrorCode::InsufficientBalance,
+        ErrorCode::CardDeclined,
+        ErrorCode::PaymentUnavailable,
         ErrorCode::ProviderUnavailable,
         ErrorCode::ProviderTimeout,
         ErrorCode::ProviderBadResponse,
@@ -481,6 +572,8 @@ impl ErrorCode {
             ErrorCode::Unsupported => "unsupported",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::InsufficientBalance => "insufficient_balance",
+            ErrorCode::CardDeclined => "card_declined",
+            ErrorCode::PaymentUnavailable => "payment_unavailable",
             ErrorCode::ProviderUnavailable => "provider_unavailable",
             ErrorCode::ProviderTimeout => "provider_timeout",
             ErrorCode::ProviderBadResponse => "provider_bad_response",
@@ -499,6 +592,7 @@ impl ErrorCode {
             | ErrorCode::InvalidEmail
             | ErrorCode::IdempotencyKeyRequired => 400,
             ErrorCode::Unauthorized => 401,
+            ErrorCode::CardDeclined => 402,
             ErrorCode::NotFound | ErrorCode::UnknownPackage => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::IdempotencyKeyReused
@@ -509,7 +603,9 @@ impl ErrorCode {
             ErrorCode::Unsupported => 501,
             ErrorCode::RateLimited => 429,
             ErrorCode::InsufficientBalance | ErrorCode::ServerBusy => 503,
-            ErrorCode::ProviderUnavailable | ErrorCode::ProviderBadResponse => 502,
+            ErrorCode::ProviderUnavailable
+            | ErrorCode::ProviderBadResponse
+            | ErrorCode::PaymentUnavailable => 502,
             ErrorCode::ProviderTimeout => 504,
             ErrorCode::Internal => 500,
         }
@@ -555,9 +651,11 @@ pub fn is_valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    email.len() <= 254
+    // Lengths in characters, as the OpenAPI document's `maxLength` and pattern count them
+    // (an address with an accented or non-Latin local part is still one address).
+    email.chars().count() <= 254
         && !local.is_empty()
-        && local.len() <= 64
+        && local.chars().count() <= 64
         && !domain.contains('@')
         && domain.contains('.')
         && domain
@@ -625,12 +723,24 @@ mod tests {
             "traveller+jp@example.com",
             "Ana.María@correo.es",
             " x@y.io ",
+            // 64 characters, more than 64 bytes: as long as the document allows.
+            format!("{}@example.com", "é".repeat(64)).as_str(),
         ] {
             assert!(is_valid_email(good), "{good}");
         }
         for bad in [
-            "", "a", "a@", "@b.co", "a@b", "a@@b.co", "a b@c.co", "a@b..co", "a@.co", "<a@b.co>",
+            "",
+            "a",
+            "a@",
+            "@b.co",
+            "a@b",
+            "a@@b.co",
+            "a b@c.co",
+            "a@b..co",
+            "a@.co",
+            "<a@b.co>",
             "a@b.co;x",
+            format!("{}@example.com", "é".repeat(65)).as_str(),
         ] {
             assert!(!is_valid_email(bad), "{bad}");
         }

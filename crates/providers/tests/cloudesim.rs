@@ -182,18 +182,9 @@ async fn error_journeys_end_in_the_right_kind() {
     let stranger = adapter_with(&fake, "wrong-token", Units::Documented, SHORT);
     let e = common::refusals(&fake, &cloudesim, &stranger, "JP_5GB_30D").await;
     assert!(e.message.contains("Required: $13.00"), "{e}");
-    assert_eq!(
-        cloudesim.package("NOPE").await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
-    assert_eq!(
-        cloudesim.order(&order("x", "NOPE")).await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
-    assert_eq!(
-        cloudesim.esim("8900000").await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
+    common::unknowns_are_not_found(&cloudesim, &["NOPE"], &["8900000"]).await;
+    let e = cloudesim.order(&order("x", "NOPE")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
     let placed = cloudesim.order(&order("ok", "JP_5GB_30D")).await.unwrap();
     let iccid = &placed.esims[0].iccid;
     common::a_late_top_up_is_refused(&fake, &cloudesim, iccid, "TOPUP_JP_1GB_7D").await;

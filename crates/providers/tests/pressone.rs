@@ -206,18 +206,7 @@ async fn error_journeys_end_in_the_right_kind() {
     let stranger = adapter_with(&fake, "wrong-secret", SHORT);
     pressone.balance().await.unwrap();
     common::refusals(&fake, &pressone, &stranger, "jp-5gb-30d").await;
-    assert_eq!(
-        pressone.package("nope").await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
-    assert_eq!(
-        pressone.esim("8900").await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
-    assert_eq!(
-        pressone.esim("../balance").await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
+    common::unknowns_are_not_found(&pressone, &["nope"], &["8900", "../balance"]).await;
     let placed = pressone.order(&order("ok", "jp-5gb-30d")).await.unwrap();
     let iccid = &placed.esims[0].iccid;
     let e = pressone

@@ -208,23 +208,15 @@ async fn error_journeys_end_in_the_right_kind() {
     let e = common::refusals(&fake, &vellosim, &wrong, "JP_5GB_30D").await;
     assert!(e.message.contains("Insufficient balance"));
 
-    for code in ["NOPE_1GB", "../wallet/balance", ""] {
-        let e = vellosim.package(code).await.unwrap_err();
-        assert_eq!(e.kind, ErrorKind::NotFound, "{code:?}");
+    let unknown = ["NOPE_1GB", "../wallet/balance", ""];
+    common::unknowns_are_not_found(&vellosim, &unknown, &["65f1c0de0000000000000099"]).await;
+    for code in unknown {
         let e = vellosim.order(&order(code, code)).await.unwrap_err();
         assert!(
             matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidRequest),
             "{code:?}: {e}"
         );
     }
-    assert_eq!(
-        vellosim
-            .esim("65f1c0de0000000000000099")
-            .await
-            .unwrap_err()
-            .kind,
-        ErrorKind::NotFound
-    );
     let placed = vellosim.order(&order("ok", "JP_5GB_30D")).await.unwrap();
     let id = &placed.esims[0].provider_id;
     let e = vellosim

@@ -152,21 +152,12 @@ async fn error_journeys_end_in_the_right_kind() {
     let stranger = adapter_with(&fake, "wrong", AuthScheme::Apikey, SHORT);
     let plan = veloesim.packages("JP").await.unwrap().remove(0);
     common::refusals(&fake, &veloesim, &stranger, &plan.code).await;
-    for code in ["999999", "JP_1GB", "-1", ""] {
-        assert_eq!(
-            veloesim.package(code).await.unwrap_err().kind,
-            ErrorKind::NotFound,
-            "{code:?}"
-        );
-    }
-    assert_eq!(
-        veloesim.esim("8900").await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
-    assert_eq!(
-        veloesim.esim("../organizations").await.unwrap_err().kind,
-        ErrorKind::NotFound
-    );
+    common::unknowns_are_not_found(
+        &veloesim,
+        &["999999", "JP_1GB", "-1", ""],
+        &["8900", "../organizations"],
+    )
+    .await;
     let placed = veloesim.order(&order("ok", &plan.code)).await.unwrap();
     let iccid = &placed.esims[0].iccid;
     let offer = veloesim.top_up_packages(iccid).await.unwrap().remove(0);

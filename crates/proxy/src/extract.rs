@@ -30,8 +30,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             return Err(too_large());
         }
         let deadline = config.connections.body_timeout();
-        match tokio::time::timeout(deadline, axum::Json::<T>::from_request(req, state)).await {
-            Ok(Ok(axum::Json(value))) => Ok(ApiJson(value)),
+        let read = axum::Json::<serde_json::Value>::from_request(req, state);
+        match tokio::time::timeout(deadline, read).await {
+            // Every request body of this API is an object: serde would also read a struct
+            // from an array of its fields in order (`[]` as a request with nothing in it).
+            Ok(Ok(axum::Json(value))) if !value.is_object() => Err(AppError::new(
+                ErrorCode::InvalidJson,
+                "The request could not be read: the body must be a JSON object.",
+            )),
+            Ok(Ok(axum::Json(value))) => serde_json::from_value(value).map(ApiJson).map_err(|e| {
+                AppError::new(
+                    ErrorCode::InvalidJson,
+                    format!("The request could not be read: {e}."),
+                )
+            }),
             Ok(Err(rejection)) => Err(json_error(rejection)),
             Err(_) => Err(AppError::new(
                 ErrorCode::RequestTimeout,

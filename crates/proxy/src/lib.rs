@@ -25,7 +25,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware;
 use axum::Router;
-use esim_core::api::ErrorCode;
+use esim_core::api::{CheckoutMode, ErrorCode};
 use esim_providers::sandbox::Sandbox;
 use esim_providers::Provider;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -40,8 +40,22 @@ use routes::AppState;
 pub use service::Service;
 pub use store::Store;
 
-/// The Content-Security-Policy of the demo pages: no inline script or style, wasm allowed.
-const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The Content-Security-Policy of the demo pages: no inline script or style, wasm allowed;
+/// with a card checkout, exactly the sources Stripe.js needs (see
+/// [`config::StripeConfig::csp_sources`]) and nothing else.
+fn page_csp(config: &Config) -> String {
+    let (script, frame, connect) = match (&config.checkout, &config.payments.stripe) {
+        (CheckoutMode::Stripe, Some(stripe)) => stripe.csp_sources(),
+        _ => Default::default(),
+    };
+    let with = |list: Vec<String>| list.iter().map(|s| format!(" {s}")).collect::<String>();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; style-src 'self'; img-src 'self' data:; connect-src 'self'{}; frame-src 'self'{}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        with(script),
+        with(connect),
+        with(frame)
+    )
+}
 
 /// A running proxy's parts, for the binary and for tests.
 pub struct Proxy {
@@ -132,7 +146,8 @@ pub fn app(state: AppState) -> Router {
             .fallback_service(ServeDir::new(www).precompressed_br())
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(PAGE_CSP),
+                HeaderValue::from_str(&page_csp(config))
+                    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
             ));
         router = router.merge(pages);
     }

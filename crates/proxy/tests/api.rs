@@ -577,6 +577,32 @@ async fn the_openapi_document_describes_every_route_and_type() {
     let codes = schemas["ErrorCode"]["enum"].as_array().unwrap();
     assert_eq!(codes.len(), esim_core::api::ErrorCode::ALL.len());
 
+    // An order's answer links to what it leads to, each link naming an operation there is,
+    // with its `id` from the answer's body.
+    let operations: Vec<&serde_json::Value> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|operation| operation.get("operationId"))
+        .collect();
+    for (path, status) in [
+        ("/v1/orders", "201"),
+        ("/v1/orders/{id}/payment", "201"),
+        ("/v1/orders/{id}/payment", "202"),
+    ] {
+        let links = paths[path]["post"]["responses"][status]["links"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path} {status} has no links"));
+        for name in ["Order", "Payment", "Esim", "TopUps", "TopUp", "Cancel"] {
+            let link = &links[name];
+            assert!(
+                operations.contains(&&link["operationId"]),
+                "{path} {status} {name}: {link}"
+            );
+            let id = link["parameters"]["id"].as_str().unwrap();
+            assert!(id.starts_with("$response.body#/"), "{id}");
+        }
+    }
+
     // Every currency a request names is one this storefront prices in (or empty, for its
     // default); the currencies of answers are left as they are.
     let mut limited = config();

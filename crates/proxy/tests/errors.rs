@@ -40,6 +40,9 @@ async fn bad_input_gets_a_4xx_json_error() {
         (post("/v1/orders", json!(null)).raw_body("{\"package_code\": ").key("a"), StatusCode::BAD_REQUEST, "invalid_json"),
         (post("/v1/orders", json!({"package_code": "JP-1GB-7D"})).key("b"), StatusCode::BAD_REQUEST, "invalid_json"),
         (post("/v1/orders", json!({"package_code": "JP-1GB-7D", "quantity": -1, "currency": "USD"})).key("c"), StatusCode::BAD_REQUEST, "invalid_json"),
+        // A struct's fields in order are still not an object.
+        (post("/v1/orders", json!(["JP-1GB-7D", 1, "USD"])).key("c2"), StatusCode::BAD_REQUEST, "invalid_json"),
+        (post("/v1/quotes", json!([])), StatusCode::BAD_REQUEST, "invalid_json"),
         (post("/v1/orders", json!({"package_code": "NOPE", "quantity": 1, "currency": "USD"})).key("d"), StatusCode::NOT_FOUND, "unknown_package"),
         (post("/v1/orders", json!({"package_code": "JP-1GB-7D", "quantity": 0, "currency": "USD"})).key("e"), StatusCode::BAD_REQUEST, "invalid_quantity"),
         (post("/v1/orders", json!({"package_code": "JP-1GB-7D", "quantity": 1000, "currency": "USD"})).key("f"), StatusCode::BAD_REQUEST, "invalid_quantity"),
@@ -567,7 +570,8 @@ async fn what_the_provider_cannot_do_is_hidden_and_refused() {
 
 #[tokio::test]
 async fn every_error_code_but_internal_is_reachable() {
-    // Each code asserted in a test of this file, of api.rs or of connections.rs; `internal` is reserved for
+    // Each code asserted in a test of this file, of api.rs, connections.rs or card_checkout.rs;
+    // `internal` is reserved for
     // failures of the proxy itself (a broken database), which no request can cause.
     let reached: BTreeSet<&str> = [
         "bad_request",
@@ -588,6 +592,8 @@ async fn every_error_code_but_internal_is_reachable() {
         "unsupported",
         "rate_limited",
         "insufficient_balance",
+        "card_declined",
+        "payment_unavailable",
         "provider_unavailable",
         "provider_timeout",
         "provider_bad_response",

@@ -2,6 +2,8 @@
 //! sets `ESIM_LOCALSTRIPE_URL`): create, retrieve, capture, cancel, refund, a declined card,
 //! and a refused key.
 
+mod common;
+
 use std::time::Duration;
 
 use esim_core::{Currency, Money};
@@ -13,10 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const KEY: &str = "sk_test_esim_storefront";
 
 fn base() -> String {
-    std::env::var("ESIM_LOCALSTRIPE_URL").expect(
-        "ESIM_LOCALSTRIPE_URL names a running localstripe: `cargo xtask test` starts one \
-         (or run `localstripe --port 8420` and set ESIM_LOCALSTRIPE_URL=http://127.0.0.1:8420)",
-    )
+    common::localstripe_url()
 }
 
 fn stripe(key: &str) -> Stripe {

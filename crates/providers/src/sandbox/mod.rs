@@ -161,6 +161,9 @@ pub struct Sandbox {
     config: SandboxConfig,
     state: Mutex<State>,
     faults: Mutex<VecDeque<Fault>>,
+    /// Purchases asked for, a repeated reference included: what a caller that must buy once
+    /// is checked by.
+    purchases_asked: std::sync::atomic::AtomicUsize,
 }
 
 impl Sandbox {
@@ -199,7 +202,15 @@ impl Sandbox {
             config,
             state: Mutex::new(state),
             faults: Mutex::new(VecDeque::new()),
+            purchases_asked: Default::default(),
         })
+    }
+
+    /// How many purchases were asked of this sandbox (since it started), each call counted,
+    /// those under a reference it already had included.
+    pub fn purchases_asked(&self) -> usize {
+        self.purchases_asked
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Makes the next provider call misbehave; several faults apply to successive calls.
@@ -442,6 +453,8 @@ impl Provider for Sandbox {
     }
 
     async fn order(&self, request: &OrderRequest) -> Result<ProviderOrder, ProviderError> {
+        self.purchases_asked
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let lose_response = self.fault().await?;
         let now = self.clock.now();
         let mut state = self.state.lock();

@@ -46,6 +46,19 @@ pub async fn refusals(
     e
 }
 
+/// What the provider does not know is not found: each of `packages` as a package, each of
+/// `esims` as an eSIM (path-like ones too: they must never reach another endpoint).
+pub async fn unknowns_are_not_found(adapter: &dyn Provider, packages: &[&str], esims: &[&str]) {
+    for code in packages {
+        let e = adapter.package(code).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound, "package {code:?}: {e}");
+    }
+    for id in esims {
+        let e = adapter.esim(id).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound, "eSIM {id:?}: {e}");
+    }
+}
+
 /// The top-up under reference "tu-1", sent again, buys nothing more: `why` says how the
 /// adapter knows.
 pub async fn a_retried_top_up_buys_nothing(

@@ -10,7 +10,9 @@ use esim_providers::{Credentials, Missing, ProviderSpec, Secret};
 use serde::Deserialize;
 
 mod connections;
+mod payments;
 pub use connections::Connections;
+pub use payments::{Payments, StripeConfig, STRIPE_SECRET_KEY_ENV, STRIPE_WEBHOOK_SECRET_ENV};
 
 /// The environment variable holding the secret that signs customer tokens.
 pub const TOKEN_SECRET_ENV: &str = "ESIM_PROXY_TOKEN_SECRET";
@@ -38,6 +40,9 @@ pub struct Config {
     /// Who may order.
     #[serde(default = "default_checkout")]
     pub checkout: CheckoutMode,
+    /// How shoppers pay, for `checkout = "stripe"`.
+    #[serde(default)]
+    pub payments: Payments,
     /// Currencies prices may be shown in (those the rates also know); empty means all.
     #[serde(default)]
     pub currencies: Vec<Currency>,
@@ -90,6 +95,10 @@ pub struct Config {
     /// before it is held for the merchant's review.
     #[serde(default = "default_review_after")]
     pub review_after_secs: u64,
+    /// Seconds a card order may wait for its payment before its PaymentIntent is cancelled
+    /// (and the order failed, not charged).
+    #[serde(default = "default_payment_window")]
+    pub payment_window_secs: u64,
     /// Seconds the catalogue and rates are cached.
     #[serde(default = "default_catalogue_ttl")]
     pub catalogue_ttl_secs: u64,
@@ -218,9 +227,13 @@ impl Config {
         config
     }
 
-    /// Reads the provider's secrets, and a base URL override, from the environment.
+    /// Reads the provider's secrets, and a base URL override, from the environment; and the
+    /// payment service's secrets where it is configured.
     pub fn read_provider_env(&mut self) -> Result<(), String> {
         self.credentials = credentials_from_env();
+        if let Some(stripe) = &mut self.payments.stripe {
+            stripe.read_env();
+        }
         if let Some(url) = std::env::var(PROVIDER_URL_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -262,6 +275,16 @@ impl Config {
         {
             return Err(format!("{TOKEN_SECRET_ENV} must be at least 32 bytes"));
         }
+        match (&self.checkout, &self.payments.stripe) {
+            (CheckoutMode::Stripe, None) => {
+                return Err("checkout = \"stripe\" needs a [payments.stripe] section with the publishable_key".into())
+            }
+            (CheckoutMode::Stripe, Some(stripe)) => stripe.validate()?,
+            (_, Some(_)) => {
+                return Err("[payments.stripe] is set but checkout is not \"stripe\": set checkout = \"stripe\" to take card payment, or remove the section".into())
+            }
+            (_, None) => {}
+        }
         self.connections.validate()?;
         if self.writes_per_minute == 0 || self.quotes_per_minute == 0 {
             return Err("writes_per_minute and quotes_per_minute must be at least 1".into());
@@ -297,6 +320,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// What the widget needs to take payment (public values only), for a card checkout.
+    pub fn payment_settings(&self) -> Option<esim_core::api::PaymentSettings> {
+        let stripe = self.payments.stripe.as_ref()?;
+        (self.checkout == CheckoutMode::Stripe).then(|| esim_core::api::PaymentSettings {
+            kind: esim_core::api::PaymentKind::Stripe,
+            publishable_key: stripe.publishable_key.trim().to_owned(),
+            js_url: stripe.js_url.clone(),
+        })
     }
 
     /// Returns whether this storefront is in test mode (sandbox provider or checkout).
@@ -340,6 +373,9 @@ fn default_purchase_timeout() -> u64 {
 }
 fn default_review_after() -> u64 {
     600
+}
+fn default_payment_window() -> u64 {
+    30 * 60
 }
 fn default_catalogue_ttl() -> u64 {
     300

@@ -140,3 +140,76 @@ fn edges_parse_with_their_defaults() {
     zero.checkout = CheckoutMode::Sandbox;
     assert!(zero.validate().unwrap_err().contains("max_connections"));
 }
+
+#[test]
+fn a_card_checkout_says_what_it_is_missing() {
+    let mut config: Config = toml::from_str(
+        r#"
+        checkout = "stripe"
+        [provider]
+        kind = "sandbox"
+        "#,
+    )
+    .unwrap();
+    assert!(config.validate().unwrap_err().contains("[payments.stripe]"));
+    config = toml::from_str(
+        r#"
+        checkout = "stripe"
+        [provider]
+        kind = "sandbox"
+        [payments.stripe]
+        publishable_key = "pk_test_abc"
+        "#,
+    )
+    .unwrap();
+    let stripe = config.payments.stripe.clone().unwrap();
+    assert_eq!(stripe.api_base, "https://api.stripe.com");
+    assert_eq!(stripe.js_url, "https://js.stripe.com/v3/");
+    let with = |secret: Option<&str>, webhook: Option<&str>| {
+        let mut c = config.clone();
+        let s = c.payments.stripe.as_mut().unwrap();
+        s.secret_key = secret.map(Secret::from);
+        s.webhook_secret = webhook.map(Secret::from);
+        c.validate()
+    };
+    assert!(with(None, Some("whsec_1"))
+        .unwrap_err()
+        .contains(STRIPE_SECRET_KEY_ENV));
+    assert!(with(Some("sk_test_1"), None)
+        .unwrap_err()
+        .contains(STRIPE_WEBHOOK_SECRET_ENV));
+    let mixed = with(Some("sk_live_1"), Some("whsec_1")).unwrap_err();
+    assert!(
+        mixed.contains("test key") && mixed.contains("live key"),
+        "{mixed}"
+    );
+    let swapped = with(Some("pk_test_1"), Some("whsec_1")).unwrap_err();
+    assert!(swapped.contains("publishable key belongs"), "{swapped}");
+    assert!(
+        !swapped.contains("pk_test_1"),
+        "the value is not echoed: {swapped}"
+    );
+    assert_eq!(with(Some("sk_test_1"), Some("whsec_1")), Ok(()));
+    let settings = config.payment_settings().unwrap();
+    assert_eq!(
+        settings,
+        esim_core::api::PaymentSettings {
+            kind: esim_core::api::PaymentKind::Stripe,
+            publishable_key: "pk_test_abc".into(),
+            js_url: "https://js.stripe.com/v3/".into()
+        }
+    );
+
+    // A secret key where the publishable one goes is refused without being shown.
+    let mut leaked = config.clone();
+    leaked.payments.stripe.as_mut().unwrap().publishable_key = "sk_live_secretvalue".into();
+    let e = leaked.validate().unwrap_err();
+    assert!(
+        e.contains("publishable_key") && !e.contains("secretvalue"),
+        "{e}"
+    );
+    // Card settings without a card checkout are a mistake, said so.
+    let mut unused = config.clone();
+    unused.checkout = CheckoutMode::Sandbox;
+    assert!(unused.validate().unwrap_err().contains("checkout is not"));
+}

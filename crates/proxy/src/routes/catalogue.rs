@@ -35,6 +35,7 @@ pub async fn storefront(State(state): State<AppState>) -> AppResult<Response> {
         },
         checkout: service.config.checkout,
         test_mode: service.config.test_mode(),
+        payment: service.config.payment_settings(),
     })))
 }
 

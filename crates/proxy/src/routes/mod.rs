@@ -5,7 +5,10 @@
 mod catalogue;
 mod esims;
 mod orders;
+mod payments;
 mod sandbox;
+
+pub use payments::STRIPE_WEBHOOK_PATH;
 
 use std::sync::{Arc, OnceLock};
 
@@ -36,6 +39,8 @@ pub fn router(sandbox: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::quote))
         .routes(routes!(orders::create_order))
         .routes(routes!(orders::order))
+        .routes(routes!(orders::pay))
+        .routes(routes!(payments::stripe_webhook))
         .routes(routes!(esims::esims))
         .routes(routes!(esims::esim))
         .routes(routes!(esims::top_ups, esims::top_up))
@@ -56,6 +61,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .get_or_init(|| {
             let mut document = router(true).into_openapi();
             utoipa::Modify::modify(&EdgeErrors, &mut document);
+            utoipa::Modify::modify(&OrderLinks, &mut document);
             document
         })
         .clone()
@@ -230,6 +236,83 @@ impl utoipa::Modify for EdgeErrors {
                     );
                     add("413", "payload_too_large");
                     add("429", "rate_limited: see Retry-After");
+                }
+            }
+        }
+    }
+}
+
+/// Says what an order's answer leads to, as OpenAPI links, so that a client (and an API
+/// fuzzer's stateful phase) can follow it: the order itself, its payment, and its first eSIM
+/// (read, top-ups offered, topped up, cancelled). Both answers of placing and of paying
+/// carry them.
+struct OrderLinks;
+
+impl utoipa::Modify for OrderLinks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::link::LinkBuilder;
+        use utoipa::openapi::RefOr;
+        let link = |operation: &str, value: &str, description: &str| {
+            LinkBuilder::new()
+                .operation_id(operation)
+                .parameter("id", value)
+                .description(description)
+                .build()
+        };
+        let links = [
+            ("Order", link("order", "$response.body#/id", "The order")),
+            (
+                "Payment",
+                link("pay", "$response.body#/id", "Paying the order by card"),
+            ),
+            (
+                "Esim",
+                link("esim", "$response.body#/esims/0/id", "Its first eSIM"),
+            ),
+            (
+                "TopUps",
+                link(
+                    "top_ups",
+                    "$response.body#/esims/0/id",
+                    "The top-ups its first eSIM can take",
+                ),
+            ),
+            (
+                "TopUp",
+                link(
+                    "top_up",
+                    "$response.body#/esims/0/id",
+                    "Topping its first eSIM up",
+                ),
+            ),
+            (
+                "Cancel",
+                link(
+                    "cancel",
+                    "$response.body#/esims/0/id",
+                    "Cancelling its first eSIM",
+                ),
+            ),
+        ];
+        for (path, statuses) in [
+            ("/v1/orders", &["201"][..]),
+            ("/v1/orders/{id}/payment", &["201", "202"][..]),
+        ] {
+            let Some(post) = openapi
+                .paths
+                .paths
+                .get_mut(path)
+                .and_then(|item| item.post.as_mut())
+            else {
+                continue;
+            };
+            for status in statuses {
+                if let Some(RefOr::T(response)) = post.responses.responses.get_mut(*status) {
+                    for (name, link) in &links {
+                        response
+                            .links
+                            .insert((*name).to_owned(), RefOr::T(link.clone()));
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use esim_core::api::{ErrorBody, Order, OrderRequest};
+use esim_core::api::{ErrorBody, Order, OrderRequest, PaymentRequest};
 
 use super::{json_answer, AppState};
 use crate::error::AppResult;
@@ -35,4 +35,20 @@ pub async fn order(
     ApiPath(id): ApiPath<String>,
 ) -> AppResult<Json<Order>> {
     Ok(Json(state.service.order(&caller, &id).await?))
+}
+
+/// Pays an order awaiting payment with the payment method its card field gave (`pm_…`), or,
+/// with none, goes on after the bank's check (3-D Secure). Answers as placing an order does:
+/// the order paid and being bought, or still awaiting payment with what the browser needs
+/// next. An order already paid answers as it stands.
+#[utoipa::path(post, path = "/v1/orders/{id}/payment", params(("id" = String, Path)), request_body = PaymentRequest,
+    responses((status = 201, body = Order), (status = 202, body = Order), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 402, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody), (status = 504, body = ErrorBody)))]
+pub async fn pay(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<PaymentRequest>,
+) -> AppResult<Response> {
+    Ok(json_answer(state.service.pay(&caller, &id, req).await?))
 }

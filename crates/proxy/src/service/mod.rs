@@ -7,6 +7,7 @@ mod catalogue;
 mod esims;
 mod idempotency;
 mod orders;
+mod payments;
 mod reconcile;
 
 pub use orders::validate_quantity;
@@ -32,13 +33,16 @@ use crate::auth::{self, Owner};
 use crate::cache::TtlCache;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
-use crate::store::{EsimRow, NewIdempotency, OrderRow, OrderStatus, Store};
+use crate::payments::stripe::Stripe;
+use crate::store::{EsimRow, NewIdempotency, OrderRow, OrderStatus, Payment, Store};
 
 /// Everything a request needs, shared by all of them.
 pub struct Service {
     pub config: Config,
     pub provider: Arc<dyn Provider>,
     pub store: Store,
+    /// Stripe, for `checkout = "stripe"`.
+    stripe: Option<Stripe>,
     markup: Markup,
     destinations: TtlCache<(), Vec<Destination>>,
     packages: TtlCache<String, Vec<Package>>,
@@ -113,10 +117,24 @@ impl Service {
         let markup = config.markup.to_markup()?;
         let catalogue_ttl = Duration::from_secs(config.catalogue_ttl_secs);
         let usage_ttl = Duration::from_secs(config.usage_ttl_secs);
+        let stripe = match (&config.checkout, &config.payments.stripe) {
+            (CheckoutMode::Stripe, Some(stripe)) => {
+                let key = stripe.secret_key.clone().ok_or_else(|| {
+                    format!(
+                        "checkout = \"stripe\" needs {}",
+                        crate::config::STRIPE_SECRET_KEY_ENV
+                    )
+                })?;
+                let timeout = Duration::from_secs(config.provider_timeout_secs.max(1));
+                Some(Stripe::new(&stripe.api_base, key, timeout).map_err(|e| e.to_string())?)
+            }
+            _ => None,
+        };
         Ok(Service {
             config,
             provider,
             store,
+            stripe,
             markup,
             destinations: TtlCache::new(catalogue_ttl),
             packages: TtlCache::new(catalogue_ttl),
@@ -143,9 +161,15 @@ impl Service {
         }
     }
 
-    /// Returns the provider's capabilities.
+    /// Returns what this shop offers: the provider's capabilities, less what a card checkout
+    /// cannot charge or refund yet (top-ups, and cancels, which refund).
     pub fn capabilities(&self) -> Capabilities {
-        self.provider.capabilities()
+        let mut caps = self.provider.capabilities();
+        if self.config.checkout == CheckoutMode::Stripe {
+            caps.top_up = false;
+            caps.cancel = false;
+        }
+        caps
     }
 
     /// Identifies the caller from an `Authorization: Bearer` value.

@@ -86,11 +86,17 @@ impl Service {
                     .order(order_id)
                     .await?
                     .ok_or_else(|| AppError::internal("idempotency row without its order"))?;
+                if order.status == OrderStatus::AwaitingPayment {
+                    // The same order and PaymentIntent again, never a second of either.
+                    drop(guard);
+                    return self.answer(&order.id, None, row.guest_token).await;
+                }
                 let done = match self.running_purchase(&order.id) {
                     Some(done) => Some(done),
                     // Refused for certain (the merchant's balance or credentials, or never
                     // placed): nothing was bought, so the same attempt may try again.
-                    None if order.status == OrderStatus::Failed => {
+                    // (Not an order paid by card: its payment was released with its failure.)
+                    None if order.status == OrderStatus::Failed && order.payment.is_none() => {
                         self.store.reopen_order(order.id.clone(), now()).await?;
                         Some(self.start_purchase(order.clone(), row.guest_token.clone()))
                     }
@@ -112,6 +118,7 @@ impl Service {
                 (Owner::Guest(id), Some(token))
             }
         };
+        let cards = self.takes_cards();
         let order = OrderRow {
             reference: format!("esf_{}", uuid::Uuid::new_v4().simple()),
             id: order_id,
@@ -122,13 +129,27 @@ impl Service {
             currency: currency.code().to_owned(),
             email,
             test: self.config.test_mode(),
-            status: OrderStatus::InFlight,
+            status: if cards {
+                OrderStatus::AwaitingPayment
+            } else {
+                OrderStatus::InFlight
+            },
             failure: None,
             provider_order_id: None,
             created_at: now(),
+            payment: cards.then_some(Payment::Open),
+            payment_intent: None,
+            setup_intent: None,
         };
         // Written before the provider is called: whatever happens next can be reconciled.
         self.store.insert_order(order.clone(), now()).await?;
+        if cards {
+            // Bought once paid: the answer carries what the card field needs.
+            let opened = self.open_payment(&order).await;
+            drop(guard);
+            opened?;
+            return self.answer(&order.id, None, guest_token).await;
+        }
         let done = self.start_purchase(order.clone(), guest_token.clone());
         drop(guard);
         self.answer(&order.id, Some(done), guest_token).await
@@ -149,6 +170,7 @@ impl Service {
         view.guest_token = guest_token;
         // Accepted by the provider: created. Sent with its outcome not known yet: accepted.
         let status = match view.state {
+            OrderState::AwaitingPayment => 201,
             OrderState::Pending if view.esims.is_empty() => {
                 let row = self.store.order(order_id.to_owned()).await?;
                 if row.is_some_and(|r| r.status == OrderStatus::Pending) {
@@ -196,7 +218,11 @@ impl Service {
     }
 
     /// Sends an order to the provider, once, and records what came of it.
-    pub(super) async fn purchase(&self, order: &OrderRow, guest_token: Option<String>) -> Outcome {
+    pub(super) async fn purchase(
+        self: &Arc<Self>,
+        order: &OrderRow,
+        guest_token: Option<String>,
+    ) -> Outcome {
         let request = ProviderOrderRequest {
             reference: order.reference.clone(),
             package_code: order.package_code.clone(),
@@ -206,6 +232,7 @@ impl Service {
             Ok(placed) => {
                 crash_point_after_provider_order();
                 self.settle(order, &placed).await?;
+                self.collect(&order.id).await;
                 let mut view = self.order_view(order.id.clone()).await?;
                 view.guest_token = None;
                 let body =
@@ -222,13 +249,16 @@ impl Service {
                 // Failures that belong to the request itself are its final answer; the
                 // merchant's own problems (credentials, balance) may be fixed, so a retry of
                 // the same checkout attempt tries again, with the same reference.
-                let final_answer = matches!(
-                    e.kind,
-                    ErrorKind::NotFound
-                        | ErrorKind::InvalidRequest
-                        | ErrorKind::NotAllowed
-                        | ErrorKind::Unsupported
-                );
+                // An order paid by card has its payment released with the failure: a retry
+                // would have to pay again, so the failure is final too.
+                let final_answer = order.payment.is_some()
+                    || matches!(
+                        e.kind,
+                        ErrorKind::NotFound
+                            | ErrorKind::InvalidRequest
+                            | ErrorKind::NotAllowed
+                            | ErrorKind::Unsupported
+                    );
                 let error: AppError = match e.kind {
                     ErrorKind::NotFound => {
                         AppError::new(ErrorCode::UnknownPackage, "That package is no longer sold.")
@@ -264,7 +294,8 @@ impl Service {
         }
     }
 
-    /// Records that an order failed, and why; it has no eSIMs.
+    /// Records that an order failed, and why; it has no eSIMs. A payment held for it is
+    /// released.
     pub(super) async fn fail_order(&self, id: &str, reason: impl Into<String>) -> AppResult<()> {
         self.store
             .settle_order(
@@ -276,20 +307,30 @@ impl Service {
                 now(),
             )
             .await?;
+        self.collect(id).await;
         Ok(())
     }
 
-    /// Returns an order the caller owns, finding out first where it stands if it is not settled.
-    pub async fn order(&self, caller: &Caller, id: &str) -> AppResult<Order> {
+    /// An order the caller owns.
+    pub(super) async fn owned_order(&self, caller: &Caller, id: &str) -> AppResult<OrderRow> {
         let owner = caller.owner()?.key();
-        let row = self
-            .store
+        self.store
             .order(id.to_owned())
             .await?
             .filter(|o| o.owner == owner)
-            .ok_or_else(|| AppError::not_found("order"))?;
+            .ok_or_else(|| AppError::not_found("order"))
+    }
+
+    /// Returns an order the caller owns, finding out first where it stands if it is not
+    /// settled (at the provider, or, awaiting payment, at Stripe).
+    pub async fn order(self: &Arc<Self>, caller: &Caller, id: &str) -> AppResult<Order> {
+        let row = self.owned_order(caller, id).await?;
         if row.unresolved() {
             self.check(&row, false).await;
+        } else if row.status == OrderStatus::AwaitingPayment {
+            if let Err(e) = self.refresh_payment(&row).await {
+                tracing::warn!(order = %row.id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""), "could not read an order's payment");
+            }
         }
         self.order_view(row.id).await
     }
@@ -306,9 +347,11 @@ impl Service {
         }
         let currency =
             Currency::from_code(&row.currency).map_err(|e| AppError::internal(e.to_string()))?;
+        let payment = self.payment_view(&row).await?;
         Ok(Order {
             id: row.id,
             state: match row.status {
+                OrderStatus::AwaitingPayment => OrderState::AwaitingPayment,
                 OrderStatus::InFlight | OrderStatus::Pending => OrderState::Pending,
                 OrderStatus::Completed => OrderState::Completed,
                 OrderStatus::Failed => OrderState::Failed,
@@ -322,6 +365,7 @@ impl Service {
             esims,
             guest_token: None,
             failure: row.failure,
+            payment,
         })
     }
 }

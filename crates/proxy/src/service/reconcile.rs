@@ -10,7 +10,7 @@ impl Service {
     /// the provider cannot be asked, or has not shown it within `review_after_secs`. Asks at
     /// most every few seconds per order unless `now`. Errors are logged: the order stays as
     /// it was, to be asked about again.
-    pub async fn check(&self, order: &OrderRow, now_please: bool) {
+    pub async fn check(self: &Arc<Self>, order: &OrderRow, now_please: bool) {
         if self.running_purchase(&order.id).is_some() {
             return;
         }
@@ -33,7 +33,7 @@ impl Service {
         }
     }
 
-    pub(super) async fn check_now(&self, order: &OrderRow) -> AppResult<()> {
+    pub(super) async fn check_now(self: &Arc<Self>, order: &OrderRow) -> AppResult<()> {
         let Some(order) = self
             .store
             .order(order.id.clone())
@@ -53,6 +53,7 @@ impl Service {
         let found = self.provider.recover_order(&lookup).await?;
         if let Some(found) = found {
             self.settle(&order, &found).await?;
+            self.collect(&order.id).await;
             let view = self.order_view(order.id.clone()).await?;
             if matches!(view.state, OrderState::Completed | OrderState::Failed) {
                 let body =
@@ -70,6 +71,16 @@ impl Service {
         }
         let waited = now() - order.created_at;
         let review = match self.capabilities().recovery {
+            Recovery::Exact
+                if order.payment == Some(Payment::Authorized)
+                    && self.running_purchase(&order.id).is_none() =>
+            {
+                // Paid for, and certainly never placed (a restart between the payment and
+                // the provider call): bought now, under the same reference, once.
+                tracing::info!(order = %order.id, "a paid order never reached the provider: buying it now");
+                self.start_purchase(order.clone(), None);
+                return Ok(());
+            }
             Recovery::Exact => {
                 self.fail_order(&order.id, "Not placed: the supplier has no such order.")
                     .await?;
@@ -144,7 +155,8 @@ impl Service {
 
     /// Finds out where every unresolved order stands that no task of this process is placing
     /// (at start: those an earlier run left). Returns how many changed state.
-    pub async fn reconcile(&self) -> AppResult<usize> {
+    pub async fn reconcile(self: &Arc<Self>) -> AppResult<usize> {
+        self.sweep_payments(true).await?;
         let mut changed = 0;
         for order in self.store.orders_unresolved().await? {
             self.check(&order, true).await;
@@ -158,7 +170,8 @@ impl Service {
 
     /// Asks about the unresolved orders that are due (the running proxy does this every few
     /// seconds, so that an order settles, or is held for review, without anyone asking).
-    pub async fn sweep(&self) -> AppResult<()> {
+    pub async fn sweep(self: &Arc<Self>) -> AppResult<()> {
+        self.sweep_payments(false).await?;
         for order in self.store.orders_unresolved().await? {
             self.check(&order, false).await;
         }
@@ -230,6 +243,7 @@ impl Service {
                 esims,
             };
             self.settle(&order, &placed).await?;
+            self.collect(id).await;
         }
         let view = self.order_view(id.to_owned()).await?;
         let body = serde_json::to_string(&view).map_err(|e| AppError::internal(e.to_string()))?;

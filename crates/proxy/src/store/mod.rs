@@ -7,11 +7,13 @@
 //! blocking pool so that a slow disk never stalls the async runtime.
 //!
 //! Rooms: `schema.rs` (migrations), `rows.rs` (what is stored, read back), `orders.rs`,
-//! `esims.rs`, `idempotency.rs` (keys and guests).
+//! `esims.rs`, `idempotency.rs` (keys and guests), `payments.rs` (card payments and the Stripe
+//! events acted on).
 
 mod esims;
 mod idempotency;
 mod orders;
+mod payments;
 mod rows;
 mod schema;
 #[cfg(test)]
@@ -23,7 +25,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-pub use rows::{EsimRow, IdempotencyRow, NewIdempotency, OrderRow, OrderStatus};
+pub use rows::{EsimRow, IdempotencyRow, NewIdempotency, OrderRow, OrderStatus, Payment};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

@@ -11,8 +11,8 @@ impl Store {
         self.call(move |c| {
             c.execute(
                 "INSERT INTO orders (id, reference, owner, package_code, quantity, total_minor, currency, email, test,
-                                     state, failure, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                                     state, failure, created_at, updated_at, payment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
                 params![
                     order.id,
                     order.reference,
@@ -25,7 +25,8 @@ impl Store {
                     order.test,
                     order.status.as_str(),
                     order.failure,
-                    now
+                    now,
+                    order.payment.map(|p| p.as_str())
                 ],
             )?;
             Ok(())
@@ -90,15 +91,23 @@ impl Store {
         self.orders_in(&["needs_review"]).await
     }
 
-    async fn orders_in(&self, states: &'static [&'static str]) -> StoreResult<Vec<OrderRow>> {
+    pub(super) async fn orders_in(
+        &self,
+        states: &'static [&'static str],
+    ) -> StoreResult<Vec<OrderRow>> {
+        let list = states
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.orders_where(format!("state IN ({list})")).await
+    }
+
+    /// The orders matching `condition` (SQL written here, never from input), oldest first.
+    pub(super) async fn orders_where(&self, condition: String) -> StoreResult<Vec<OrderRow>> {
         self.call(move |c| {
-            let list = states
-                .iter()
-                .map(|s| format!("'{s}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
             let mut stmt = c.prepare(&format!(
-                "{ORDER_SELECT} WHERE state IN ({list}) ORDER BY created_at, id"
+                "{ORDER_SELECT} WHERE {condition} ORDER BY created_at, id"
             ))?;
             let rows = stmt
                 .query_map([], order_row)?

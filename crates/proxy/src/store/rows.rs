@@ -5,6 +5,9 @@ use rusqlite::Row;
 /// Where an order is, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderStatus {
+    /// Written with its PaymentIntent; waiting for the shopper's card. Nothing is sent to the
+    /// provider until the payment is authorized.
+    AwaitingPayment,
     /// Written; the provider call has not answered yet (or the answer was lost).
     InFlight,
     /// The provider accepted it; eSIMs are still being issued.
@@ -20,6 +23,7 @@ pub enum OrderStatus {
 impl OrderStatus {
     pub(super) fn as_str(&self) -> &'static str {
         match self {
+            OrderStatus::AwaitingPayment => "awaiting_payment",
             OrderStatus::InFlight => "in_flight",
             OrderStatus::Pending => "pending",
             OrderStatus::Completed => "completed",
@@ -30,11 +34,48 @@ impl OrderStatus {
 
     pub(super) fn parse(text: &str) -> OrderStatus {
         match text {
+            "awaiting_payment" => OrderStatus::AwaitingPayment,
             "pending" => OrderStatus::Pending,
             "completed" => OrderStatus::Completed,
             "failed" => OrderStatus::Failed,
             "needs_review" => OrderStatus::NeedsReview,
             _ => OrderStatus::InFlight,
+        }
+    }
+}
+
+/// Where an order's card payment stands, as stored (`NULL` for an order not paid by card).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payment {
+    /// The PaymentIntent exists (or is being created); no money is held yet.
+    Open,
+    /// The amount is held on the card: to be captured once the provider accepted the order,
+    /// released if it refused.
+    Authorized,
+    Captured,
+    /// Released or never taken: nothing was charged.
+    Cancelled,
+    Refunded,
+}
+
+impl Payment {
+    pub(super) fn as_str(&self) -> &'static str {
+        match self {
+            Payment::Open => "open",
+            Payment::Authorized => "authorized",
+            Payment::Captured => "captured",
+            Payment::Cancelled => "cancelled",
+            Payment::Refunded => "refunded",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Payment {
+        match text {
+            "authorized" => Payment::Authorized,
+            "captured" => Payment::Captured,
+            "cancelled" => Payment::Cancelled,
+            "refunded" => Payment::Refunded,
+            _ => Payment::Open,
         }
     }
 }
@@ -57,6 +98,12 @@ pub struct OrderRow {
     pub provider_order_id: Option<String>,
     /// When it was written, just before it was sent.
     pub created_at: i64,
+    /// Its card payment, for an order paid by card.
+    pub payment: Option<Payment>,
+    /// Its PaymentIntent (`pi_…`), once created.
+    pub payment_intent: Option<String>,
+    /// The SetupIntent (`seti_…`) its card field confirms now.
+    pub setup_intent: Option<String>,
 }
 
 impl OrderRow {
@@ -117,7 +164,7 @@ pub struct NewIdempotency {
 }
 
 pub(super) const ORDER_SELECT: &str = "SELECT id, reference, owner, package_code, quantity, total_minor, currency, email, test, state,
-    failure, created_at, provider_order_id FROM orders";
+    failure, created_at, provider_order_id, payment, payment_intent, setup_intent FROM orders";
 pub(super) const ESIM_SELECT: &str =
     "SELECT id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation FROM esims";
 
@@ -137,6 +184,12 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
         failure: r.get(10)?,
         created_at: r.get(11)?,
         provider_order_id: r.get(12)?,
+        payment: r
+            .get::<_, Option<String>>(13)?
+            .as_deref()
+            .map(Payment::parse),
+        payment_intent: r.get(14)?,
+        setup_intent: r.get(15)?,
     })
 }
 

@@ -67,6 +67,19 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE esims ADD COLUMN activation TEXT;
 "#,
+    // Card payment: the order's PaymentIntent and the SetupIntent its card field confirms,
+    // where the payment stands, and the Stripe events already acted on.
+    r#"
+    ALTER TABLE orders ADD COLUMN payment TEXT;
+    ALTER TABLE orders ADD COLUMN payment_intent TEXT;
+    ALTER TABLE orders ADD COLUMN setup_intent TEXT;
+    CREATE UNIQUE INDEX orders_by_payment_intent ON orders(payment_intent);
+    CREATE INDEX orders_by_payment ON orders(payment);
+    CREATE TABLE payment_events (
+        id TEXT PRIMARY KEY,
+        received_at INTEGER NOT NULL
+    );
+"#,
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {

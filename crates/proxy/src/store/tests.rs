@@ -17,6 +17,9 @@ fn order(id: &str) -> OrderRow {
         failure: None,
         provider_order_id: None,
         created_at: 10,
+        payment: None,
+        payment_intent: None,
+        setup_intent: None,
     }
 }
 
@@ -194,4 +197,91 @@ async fn a_file_database_survives_reopening_and_migrates_once() {
         .unwrap()
         .is_none());
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_paid_order_is_taken_for_buying_once_and_its_payment_moves_forward_only() {
+    let store = Store::open(":memory:").unwrap();
+    let mut row = order("o1");
+    row.status = OrderStatus::AwaitingPayment;
+    row.payment = Some(Payment::Open);
+    store.insert_order(row, 10).await.unwrap();
+    store
+        .set_intents("o1".into(), Some("pi_1".into()), Some("seti_1".into()), 11)
+        .await
+        .unwrap();
+    // A second SetupIntent replaces the first; the PaymentIntent stays.
+    store
+        .set_intents("o1".into(), None, Some("seti_2".into()), 12)
+        .await
+        .unwrap();
+    let found = store.order_by_intent("pi_1".into()).await.unwrap().unwrap();
+    assert_eq!(found.setup_intent.as_deref(), Some("seti_2"));
+    assert_eq!(found.status, OrderStatus::AwaitingPayment);
+    assert!(store
+        .order_by_intent("pi_other".into())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.orders_awaiting_payment().await.unwrap().len(), 1);
+    assert!(
+        store.orders_unresolved().await.unwrap().is_empty(),
+        "never asked about at the provider before it is paid"
+    );
+
+    // Ten at once see the payment: one takes the order.
+    let mut takes = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let store = store.clone();
+        takes.spawn(async move { store.take_paid_order("o1".into(), 13).await.unwrap() });
+    }
+    assert_eq!(takes.join_all().await.iter().filter(|t| **t).count(), 1);
+    let taken = store.order("o1".into()).await.unwrap().unwrap();
+    assert_eq!(taken.status, OrderStatus::InFlight);
+    assert_eq!(taken.payment, Some(Payment::Authorized));
+    assert!(
+        !store
+            .fail_unpaid_order("o1".into(), "late".into(), 14)
+            .await
+            .unwrap(),
+        "a paid order is not failed as unpaid"
+    );
+    assert!(
+        store.orders_to_collect().await.unwrap().is_empty(),
+        "not answered yet"
+    );
+    store
+        .settle_order(
+            "o1".into(),
+            OrderStatus::Completed,
+            None,
+            Some("P1".into()),
+            vec![],
+            15,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.orders_to_collect().await.unwrap().len(), 1);
+    assert!(store
+        .move_payment("o1".into(), Payment::Authorized, Payment::Captured, 16)
+        .await
+        .unwrap());
+    assert!(!store
+        .move_payment("o1".into(), Payment::Authorized, Payment::Cancelled, 17)
+        .await
+        .unwrap());
+    let done = store.order("o1".into()).await.unwrap().unwrap();
+    assert_eq!(done.payment, Some(Payment::Captured));
+    assert!(store.orders_to_collect().await.unwrap().is_empty());
+
+    assert!(!store.payment_event_seen("evt_1".into()).await.unwrap());
+    store
+        .record_payment_event("evt_1".into(), 18)
+        .await
+        .unwrap();
+    store
+        .record_payment_event("evt_1".into(), 19)
+        .await
+        .unwrap();
+    assert!(store.payment_event_seen("evt_1".into()).await.unwrap());
 }

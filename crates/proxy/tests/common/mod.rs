@@ -36,6 +36,14 @@ pub fn config() -> Config {
     config
 }
 
+/// The running localstripe that `cargo xtask test` starts for this layer.
+pub fn localstripe_url() -> String {
+    std::env::var("ESIM_LOCALSTRIPE_URL").expect(
+        "ESIM_LOCALSTRIPE_URL names a running localstripe: `cargo xtask test` starts one \
+         (or run `localstripe --port 8420 --from-scratch` and set ESIM_LOCALSTRIPE_URL=http://127.0.0.1:8420)",
+    )
+}
+
 pub fn harness() -> Harness {
     harness_with(config(), SandboxConfig::default())
 }

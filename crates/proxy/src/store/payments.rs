@@ -1,0 +1,131 @@
+//! Card payments: an order's PaymentIntent and SetupIntent, the one step from "awaiting
+//! payment" to "in flight" (taken once, whoever sees the payment first), where the money
+//! stands, and the Stripe events already acted on.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::rows::*;
+use super::{Store, StoreResult};
+
+impl Store {
+    /// Records an order's PaymentIntent and the SetupIntent its card field confirms (each
+    /// only where given).
+    pub async fn set_intents(
+        &self,
+        id: String,
+        payment_intent: Option<String>,
+        setup_intent: Option<String>,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE orders SET payment_intent = COALESCE(?2, payment_intent),
+                                   setup_intent = COALESCE(?3, setup_intent), updated_at = ?4
+                 WHERE id = ?1",
+                params![id, payment_intent, setup_intent, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Takes a paid order from awaiting payment to in flight, its payment authorized. Returns
+    /// whether this call took it: of every request, webhook and sweep that sees the payment,
+    /// exactly one does, and only that one sends the order to the provider.
+    pub async fn take_paid_order(&self, id: String, now: i64) -> StoreResult<bool> {
+        self.call(move |c| {
+            let changed = c.execute(
+                "UPDATE orders SET state = 'in_flight', payment = 'authorized', updated_at = ?2
+                 WHERE id = ?1 AND state = 'awaiting_payment'",
+                params![id, now],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// Fails an order that was never paid (its PaymentIntent cancelled): nothing was bought
+    /// and nothing charged. Returns whether it was still awaiting payment.
+    pub async fn fail_unpaid_order(&self, id: String, why: String, now: i64) -> StoreResult<bool> {
+        self.call(move |c| {
+            let changed = c.execute(
+                "UPDATE orders SET state = 'failed', failure = ?2, payment = 'cancelled', updated_at = ?3
+                 WHERE id = ?1 AND state = 'awaiting_payment'",
+                params![id, why, now],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// Moves an order's payment from `from` to `to`; returns whether it was in `from`.
+    pub async fn move_payment(
+        &self,
+        id: String,
+        from: Payment,
+        to: Payment,
+        now: i64,
+    ) -> StoreResult<bool> {
+        self.call(move |c| {
+            let changed = c.execute(
+                "UPDATE orders SET payment = ?3, updated_at = ?4 WHERE id = ?1 AND payment = ?2",
+                params![id, from.as_str(), to.as_str(), now],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// The order paid with `payment_intent`, if it is one of ours.
+    pub async fn order_by_intent(&self, payment_intent: String) -> StoreResult<Option<OrderRow>> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                &format!("{ORDER_SELECT} WHERE payment_intent = ?1"),
+                params![payment_intent],
+                order_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Orders waiting for the shopper's payment, oldest first.
+    pub async fn orders_awaiting_payment(&self) -> StoreResult<Vec<OrderRow>> {
+        self.orders_in(&["awaiting_payment"]).await
+    }
+
+    /// Orders whose authorized payment is to be captured (the provider accepted them) or
+    /// released (it refused): held, with the provider's answer known.
+    pub async fn orders_to_collect(&self) -> StoreResult<Vec<OrderRow>> {
+        self.orders_where(
+            "payment = 'authorized' AND state IN ('pending', 'completed', 'failed')".into(),
+        )
+        .await
+    }
+
+    /// Whether the Stripe event `id` was acted on already.
+    pub async fn payment_event_seen(&self, id: String) -> StoreResult<bool> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT 1 FROM payment_events WHERE id = ?1",
+                params![id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+        .await
+    }
+
+    /// Records that the Stripe event `id` was acted on.
+    pub async fn record_payment_event(&self, id: String, now: i64) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO payment_events (id, received_at) VALUES (?1, ?2)",
+                params![id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
