@@ -82,6 +82,25 @@ async fn shows_the_proxys_total_and_requires_email_and_terms() {
 }
 
 #[wasm_bindgen_test]
+async fn the_currency_shown_is_the_shops_default_until_the_shopper_picks_one() {
+    // No currency named on the element, and a shop whose default is not its first currency
+    // (a browser selects the first option by itself): the select shows the default.
+    let mut routes = shop_routes(completed_order());
+    routes["/v1/storefront"]["body"]["default_currency"] = json!("EUR");
+    let el = open_checkout(routes).await;
+    wait_for(&el, ".total").await;
+    let selects = el
+        .shadow_root()
+        .unwrap()
+        .query_selector_all(".checkout-form select")
+        .unwrap();
+    // The quantity, then the currency.
+    let currency: web_sys::HtmlSelectElement = selects.item(1).unwrap().dyn_into().unwrap();
+    assert_eq!(currency.value(), "EUR");
+    assert_eq!(currency.selected_index(), 1);
+}
+
+#[wasm_bindgen_test]
 async fn a_failed_order_is_explained_and_retried_with_the_same_key() {
     let failure = json!({"status": 504, "body": {"error": {"code": "provider_timeout",
         "message": "Our eSIM supplier is taking too long to answer."}}});

@@ -251,6 +251,16 @@ pub(crate) fn Checkout(
             .collect::<Vec<_>>(),
         _ => Vec::new(),
     };
+    // The currency shown: the shopper's, or else the one the proxy prices in when none is
+    // named (what an order without a currency is priced in), so the select is never blank.
+    let chosen = move || {
+        shop.currency
+            .get()
+            .unwrap_or_else(|| match storefront.get() {
+                Some(Ok(s)) => s.default_currency.code().to_owned(),
+                _ => String::new(),
+            })
+    };
     let test_mode = move || matches!(storefront.get(), Some(Ok(s)) if s.test_mode);
     let total = move || match quote.get() {
         None => view! { <span class="muted">{locale.t(Msg::Loading)}</span> }.into_any(),
@@ -325,12 +335,16 @@ pub(crate) fn Checkout(
                 </label>
                 <label class="field">
                     <span>{locale.t(Msg::Currency)}</span>
-                    <select prop:value=move || shop.currency.get().unwrap_or_default()
-                        on:change=move |ev| {
+                    <select on:change=move |ev| {
                             attempt.set(None);
                             shop.currency.set(Some(event_target_value(&ev)));
                         }>
-                        {move || currencies().into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+                        // Each option says whether it is chosen: a value set on the select
+                        // before its options are there selects nothing.
+                        {move || currencies().into_iter().map(|c| {
+                            let selected = c == chosen();
+                            view! { <option value=c.clone() prop:selected=selected>{c.clone()}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="field">
