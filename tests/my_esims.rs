@@ -287,6 +287,21 @@ async fn cancelling_an_unused_esim_shows_it_cancelled() {
     assert_eq!(all(&el, ".open-cancel").len(), 0);
 }
 
+#[wasm_bindgen_test]
+async fn cancelling_an_esim_paid_by_card_says_what_is_refunded() {
+    let mut cancelled = with_actions(esim("a", "cancelled", 0, 1 << 30, None), false, false);
+    cancelled["status"]["lifecycle"] = json!("cancelled");
+    cancelled["refund"] = json!({"amount": {"minor": 450, "currency": "EUR"}, "state": "refunded"});
+    let el = open_one(
+        with_actions(esim("a", "ready", 0, 1 << 30, None), false, true),
+        json!({"POST /v1/esims/a/cancel": {"status": 200, "body": cancelled}}),
+    )
+    .await;
+    click(&el, ".open-cancel").await;
+    click(&el, ".confirm-cancel").await;
+    wait_for_text(&el, ".notice", "€4.50 is refunded to your card").await;
+}
+
 /// Opens the details of an eSIM in use (1 MB of 1 GB used), which may be topped up but not
 /// cancelled.
 async fn open_used_esim() -> web_sys::HtmlElement {

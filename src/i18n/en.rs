@@ -205,4 +205,12 @@ impl Words for English {
     fn top_up_question(&self, what: &str, price: &str) -> String {
         format!("Add {what} to this eSIM for {price}?")
     }
+
+    fn cancelled_refund(&self, price: &str, made: bool) -> String {
+        if made {
+            format!("The eSIM is cancelled and {price} is refunded to your card. Your bank shows it within a few days.")
+        } else {
+            format!("The eSIM is cancelled. Your refund of {price} is on its way to your card.")
+        }
+    }
 }

@@ -194,4 +194,12 @@ impl Words for Spanish {
     fn top_up_question(&self, what: &str, price: &str) -> String {
         format!("¿Añadir {what} a esta eSIM por {price}?")
     }
+
+    fn cancelled_refund(&self, price: &str, made: bool) -> String {
+        if made {
+            format!("La eSIM está cancelada y se han reembolsado {price} en tu tarjeta. Tu banco lo mostrará en unos días.")
+        } else {
+            format!("La eSIM está cancelada. El reembolso de {price} está en camino a tu tarjeta.")
+        }
+    }
 }

@@ -195,6 +195,16 @@ impl Words for French {
         format!("Ajouter {what} à cette eSIM pour {price} ?")
     }
 
+    fn cancelled_refund(&self, price: &str, made: bool) -> String {
+        if made {
+            format!("L’eSIM est annulée et {price} est remboursé sur votre carte. Votre banque l’affichera sous quelques jours.")
+        } else {
+            format!(
+                "L’eSIM est annulée. Le remboursement de {price} est en route vers votre carte."
+            )
+        }
+    }
+
     fn volume_unit(&self, unit: VolumeUnit) -> &'static str {
         match unit {
             VolumeUnit::B => "o",

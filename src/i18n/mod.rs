@@ -235,6 +235,12 @@ impl Locale {
         in_words!(self, w => w.top_up_question(what, price))
     }
 
+    /// After a cancel paid by card: "The eSIM is cancelled and €4.50 is refunded to your
+    /// card." (`made`), or that the refund is on its way.
+    pub(crate) fn cancelled_refund(&self, price: &str, made: bool) -> String {
+        in_words!(self, w => w.cancelled_refund(price, made))
+    }
+
     /// Writes a date (Unix seconds) the locale's way, with `Intl.DateTimeFormat`.
     pub(crate) fn date(&self, unix_seconds: i64) -> String {
         intl::date(self.tag(), unix_seconds)
@@ -300,6 +306,8 @@ trait Words {
     fn retry_in(&self, seconds: u64) -> String;
     /// "Add 3 GB to this eSIM for $9.00?".
     fn top_up_question(&self, what: &str, price: &str) -> String;
+    /// The eSIM is cancelled and so much refunded to the card (or, not `made`, on its way).
+    fn cancelled_refund(&self, price: &str, made: bool) -> String;
     /// A data unit's symbol ("GB"; "Go" in French).
     fn volume_unit(&self, unit: VolumeUnit) -> &'static str {
         unit.as_str()

@@ -3,7 +3,7 @@
 //! Shift+Tab cycle between its buttons (the browser alone would let focus leave for its own
 //! toolbar), and focus goes back to the button that opened it.
 
-use esim_core::api::{ErrorCode, Esim};
+use esim_core::api::{ErrorCode, Esim, RefundState};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -87,7 +87,14 @@ pub(super) fn CancelEsim(
                     if let Some(d) = dialog.get_untracked() {
                         d.close();
                     }
-                    on_change.run((esim, locale.t(Msg::CancelDone).to_owned()));
+                    let said = match &esim.refund {
+                        Some(refund) => locale.cancelled_refund(
+                            &locale.price(refund.amount),
+                            refund.state == RefundState::Refunded,
+                        ),
+                        None => locale.t(Msg::CancelDone).to_owned(),
+                    };
+                    on_change.run((esim, said));
                 }
                 Err(e) => {
                     shop.emit("esim:error", &Failed::new("cancel", &e, locale));

@@ -393,6 +393,29 @@ pub struct Esim {
     pub history: Vec<PackageUse>,
     /// Whether it came from a test order.
     pub test: bool,
+    /// The card refund of a cancelled eSIM paid by card: its share of the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<EsimRefund>,
+}
+
+/// What a cancelled eSIM paid by card gives back to the card.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EsimRefund {
+    /// The eSIM's share of its order's total.
+    pub amount: Money,
+    pub state: RefundState,
+}
+
+/// Where a refund stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundState {
+    /// Owed and being made (the payment service was out of reach): made shortly, by itself.
+    Pending,
+    /// Made: the card's bank shows it within days.
+    Refunded,
 }
 
 impl Esim {
@@ -766,6 +789,7 @@ mod tests {
             install: None,
             history: Vec::new(),
             test: true,
+            refund: None,
         }
     }
 

@@ -430,9 +430,113 @@ async fn the_storefront_tells_the_widget_how_to_take_payment_and_nothing_secret(
         !text.contains(KEY) && !text.contains(WEBHOOK_SECRET),
         "{text}"
     );
-    // What cannot be charged by card yet is not offered.
+    // What cannot be charged by card yet is not offered; a cancel refunds the card.
     assert_eq!(storefront.json["features"]["top_up"], false);
-    assert_eq!(storefront.json["features"]["cancel"], false);
+    assert_eq!(storefront.json["features"]["cancel"], true);
+}
+
+#[tokio::test]
+async fn cancelling_an_unused_esim_refunds_the_card_once() {
+    let h = card_harness(SandboxConfig::default());
+    let (created, token) = card_order(&h, "card-refund").await;
+    let order = created.json["id"].as_str().unwrap().to_owned();
+    let intent = intent_of(&created.json);
+    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
+    let method = set_up_card(setup, "4242424242424242").await.unwrap();
+    pay(&h, &token, &order, Some(&method)).await;
+    let done = settled(&h, &token, &order).await;
+    assert_eq!(done["payment"]["state"], "captured", "{done}");
+    let total = done["total"].clone();
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    assert!(done["esims"][0].get("refund").is_none(), "{done}");
+
+    let cancelled = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
+        .token(&token)
+        .send(&h.router)
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    assert_eq!(cancelled.json["status"]["lifecycle"], "cancelled");
+    assert_eq!(cancelled.json["refund"]["state"], "refunded");
+    assert_eq!(cancelled.json["refund"]["amount"], total, "the whole order");
+
+    let refunds = stripe().refunds(&intent).await.unwrap();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0].amount, total["minor"].as_i64().unwrap());
+    assert_eq!(refunds[0].metadata["esim_id"], esim);
+
+    // Asked again, swept, read: refunded once, and the order says so.
+    let again = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
+        .token(&token)
+        .send(&h.router)
+        .await;
+    assert_ne!(
+        again.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        again.json
+    );
+    h.service.sweep().await.unwrap();
+    assert_eq!(stripe().refunds(&intent).await.unwrap().len(), 1);
+    let read = read_order(&h, &token, &order).await;
+    assert_eq!(read.json["payment"]["state"], "refunded", "{}", read.json);
+    assert_eq!(read.json["esims"][0]["refund"]["state"], "refunded");
+}
+
+#[tokio::test]
+async fn a_refund_stripe_could_not_make_is_made_by_the_sweep() {
+    // Stripe out of reach when the eSIM is cancelled: cancelled all the same, the refund
+    // shown pending, then made once Stripe answers again.
+    let db = std::env::temp_dir().join(format!(
+        "esim-refund-later-{}-{}.sqlite",
+        std::process::id(),
+        now()
+    ));
+    let clock = std::sync::Arc::new(esim_providers::sandbox::ManualClock::new(START));
+    let sandbox = std::sync::Arc::new(
+        esim_providers::sandbox::Sandbox::with_clock(SandboxConfig::default(), clock.clone())
+            .unwrap(),
+    );
+    let proxy = |api_base: &str| {
+        let mut config = card_config(api_base);
+        config.database = db.to_string_lossy().into_owned();
+        esim_proxy::build_with(config, sandbox.clone(), Some(sandbox.clone())).unwrap()
+    };
+    let up = proxy(&base());
+    let h = Harness {
+        router: up.router,
+        sandbox: sandbox.clone(),
+        clock,
+        service: up.service,
+    };
+    let unreachable = proxy("http://127.0.0.1:9");
+    let (created, token) = card_order(&h, "card-refund-later").await;
+    let order = created.json["id"].as_str().unwrap().to_owned();
+    let intent = intent_of(&created.json);
+    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
+    let method = set_up_card(setup, "4242424242424242").await.unwrap();
+    pay(&h, &token, &order, Some(&method)).await;
+    let done = settled(&h, &token, &order).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+
+    let cancelled = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
+        .token(&token)
+        .send(&unreachable.router)
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    assert_eq!(cancelled.json["refund"]["state"], "pending");
+    assert!(stripe().refunds(&intent).await.unwrap().is_empty());
+
+    h.service.sweep().await.unwrap();
+    let _ = std::fs::remove_file(&db);
+    let refunds = stripe().refunds(&intent).await.unwrap();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    let read = get(&format!("/v1/esims/{esim}"))
+        .token(&token)
+        .send(&h.router)
+        .await;
+    assert_eq!(read.json["refund"]["state"], "refunded", "{}", read.json);
+    h.service.sweep().await.unwrap();
+    assert_eq!(stripe().refunds(&intent).await.unwrap().len(), 1, "once");
 }
 
 #[tokio::test]

@@ -91,11 +91,24 @@ async fn an_authorized_payment_is_captured_then_refunded() {
     assert_eq!(captured.amount, 1299);
 
     let refund = stripe
-        .refund(&intent.id, "ord_capture-refund")
+        .refund(&intent.id, Some(500), "esim_a", "ord_capture-refund-a")
         .await
         .unwrap();
-    assert_eq!(refund.amount, 1299);
+    assert_eq!(refund.amount, 500, "a part, as asked");
     assert_eq!(refund.status, "succeeded");
+    let rest = stripe
+        .refund(&intent.id, None, "esim_b", "ord_capture-refund-b")
+        .await
+        .unwrap();
+    assert_eq!(rest.status, "succeeded");
+    let made = stripe.refunds(&intent.id).await.unwrap();
+    let mut by_esim: Vec<(String, i64)> = made
+        .iter()
+        .map(|r| (r.metadata["esim_id"].clone(), r.amount))
+        .collect();
+    by_esim.sort();
+    assert_eq!(by_esim[0], ("esim_a".to_owned(), 500));
+    assert_eq!(by_esim[1].0, "esim_b");
 }
 
 /// The flow the widget drives: the order's PaymentIntent waits for a card the browser set up;

@@ -95,6 +95,7 @@ impl Service {
                 .ok()
                 .map(|p| p.validity);
         }
+        let refund = self.refund_view(&row.id, esim.status.lifecycle).await;
         let caps = self.capabilities();
         let may_install = esim.status.may_install() && esim.activation.is_some();
         let usage = esim.used.filter(|_| caps.usage).map(|used| Usage {
@@ -129,6 +130,7 @@ impl Service {
             usage,
             validity: esim.validity,
             expires_at: esim.expires_at,
+            refund,
             history: esim.history,
             test: row.test,
         }
@@ -322,7 +324,9 @@ impl Service {
         }
     }
 
-    /// Cancels an unused eSIM the caller owns.
+    /// Cancels an unused eSIM the caller owns. One paid by card is refunded its share of the
+    /// order, owed in the store before the provider is asked, so that it is made even if
+    /// this request does not see it through.
     pub async fn cancel(&self, caller: &Caller, id: &str) -> AppResult<Esim> {
         if !self.capabilities().cancel {
             return Err(AppError::new(
@@ -331,18 +335,29 @@ impl Service {
             ));
         }
         let row = self.owned_esim(caller, id).await?;
-        let esim = self
-            .provider
-            .cancel(&row.provider_id)
-            .await
-            .map_err(|e| match e.kind {
-                ErrorKind::NotAllowed => AppError::new(
-                    ErrorCode::NotAllowed,
-                    "This eSIM can no longer be cancelled: it has been installed or used.",
-                )
-                .because(e.to_string()),
-                _ => e.into(),
-            })?;
+        let owed = self.owe_refund(&row).await?;
+        let esim = match self.provider.cancel(&row.provider_id).await {
+            Ok(esim) => esim,
+            Err(e) => {
+                if let Some(owed) = owed.as_ref().filter(|_| is_definitive(&e.kind)) {
+                    // Refused: refunded only if it was cancelled before all the same.
+                    if let Err(e) = self.settle_refund(owed, true).await {
+                        tracing::warn!(esim = %row.id, error = %e.message, "could not settle a refused cancel's refund");
+                    }
+                }
+                return Err(match e.kind {
+                    ErrorKind::NotAllowed => AppError::new(
+                        ErrorCode::NotAllowed,
+                        "This eSIM can no longer be cancelled: it has been installed or used.",
+                    )
+                    .because(e.to_string()),
+                    _ => e.into(),
+                });
+            }
+        };
+        if let Some(owed) = &owed {
+            self.refund_now(owed).await;
+        }
         Ok(self.updated(&row, esim).await)
     }
 }

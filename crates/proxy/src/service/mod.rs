@@ -9,6 +9,7 @@ mod idempotency;
 mod orders;
 mod payments;
 mod reconcile;
+mod refunds;
 
 pub use orders::validate_quantity;
 
@@ -162,12 +163,11 @@ impl Service {
     }
 
     /// Returns what this shop offers: the provider's capabilities, less what a card checkout
-    /// cannot charge or refund yet (top-ups, and cancels, which refund).
+    /// cannot charge yet (top-ups).
     pub fn capabilities(&self) -> Capabilities {
         let mut caps = self.provider.capabilities();
         if self.config.checkout == CheckoutMode::Stripe {
             caps.top_up = false;
-            caps.cancel = false;
         }
         caps
     }

@@ -14,7 +14,7 @@ use crate::payments::webhook;
 
 impl Service {
     /// The Stripe client, or why this shop takes no card payment.
-    fn stripe(&self) -> AppResult<&Stripe> {
+    pub(super) fn stripe(&self) -> AppResult<&Stripe> {
         self.stripe.as_ref().ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, "This shop does not take card payment.")
         })
@@ -335,7 +335,7 @@ impl Service {
                 self.collect(&row.id).await;
             }
         }
-        Ok(())
+        self.sweep_refunds().await
     }
 
     /// `POST /v1/webhooks/stripe`: a Stripe event, acted on once, and only by what Stripe

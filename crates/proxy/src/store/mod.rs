@@ -25,7 +25,9 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-pub use rows::{EsimRow, IdempotencyRow, NewIdempotency, OrderRow, OrderStatus, Payment};
+pub use rows::{
+    EsimRow, IdempotencyRow, NewIdempotency, OrderRow, OrderStatus, Payment, RefundRow,
+};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

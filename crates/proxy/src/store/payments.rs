@@ -128,4 +128,133 @@ impl Store {
         })
         .await
     }
+
+    /// Records that a cancelled eSIM's share of its order is owed back to the card, before
+    /// the provider is asked to cancel it. Returns the refund as stored: an earlier one for
+    /// the same eSIM stands.
+    pub async fn owe_refund(&self, refund: RefundRow, now: i64) -> StoreResult<RefundRow> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO refunds
+                     (esim_id, order_id, amount_minor, currency, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'owed', ?5, ?5)",
+                params![
+                    refund.esim_id,
+                    refund.order_id,
+                    refund.amount_minor,
+                    refund.currency,
+                    now
+                ],
+            )?;
+            Ok(c.query_row(
+                &format!("{REFUND_SELECT} WHERE esim_id = ?1"),
+                params![refund.esim_id],
+                refund_row,
+            )?)
+        })
+        .await
+    }
+
+    /// The refund of an eSIM, if one is owed or was made.
+    pub async fn refund_of(&self, esim_id: String) -> StoreResult<Option<RefundRow>> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                &format!("{REFUND_SELECT} WHERE esim_id = ?1"),
+                params![esim_id],
+                refund_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Refunds owed and not made yet (being made, too), oldest first.
+    pub async fn refunds_owed(&self) -> StoreResult<Vec<RefundRow>> {
+        self.call(|c| {
+            let mut stmt = c.prepare(&format!(
+                "{REFUND_SELECT} WHERE state IN ('owed', 'refunding') ORDER BY created_at, esim_id"
+            ))?;
+            let rows = stmt
+                .query_map([], refund_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Takes an owed refund to make it: of every request and sweep that would, exactly one
+    /// does (a claim older than `stale_before` was left by a run that died: taken over).
+    /// Returns whether this call took it.
+    pub async fn claim_refund(
+        &self,
+        esim_id: String,
+        now: i64,
+        stale_before: i64,
+    ) -> StoreResult<bool> {
+        self.call(move |c| {
+            let changed = c.execute(
+                "UPDATE refunds SET state = 'refunding', updated_at = ?2
+                 WHERE esim_id = ?1
+                   AND (state = 'owed' OR (state = 'refunding' AND updated_at < ?3))",
+                params![esim_id, now, stale_before],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// Gives back a claimed refund that could not be made now, owed again.
+    pub async fn release_refund(&self, esim_id: String, now: i64) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE refunds SET state = 'owed', updated_at = ?2
+                 WHERE esim_id = ?1 AND state = 'refunding'",
+                params![esim_id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records that Stripe made an owed refund; once every eSIM of the order is refunded,
+    /// the order's payment is too. Returns whether it was still owed.
+    pub async fn mark_refunded(
+        &self,
+        esim_id: String,
+        refund_id: String,
+        now: i64,
+    ) -> StoreResult<bool> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let changed = tx.execute(
+                "UPDATE refunds SET state = 'refunded', refund_id = ?2, updated_at = ?3
+                 WHERE esim_id = ?1 AND state IN ('owed', 'refunding')",
+                params![esim_id, refund_id, now],
+            )?;
+            tx.execute(
+                "UPDATE orders SET payment = 'refunded', updated_at = ?2
+                 WHERE payment = 'captured'
+                   AND id = (SELECT order_id FROM refunds WHERE esim_id = ?1)
+                   AND quantity = (SELECT COUNT(*) FROM refunds
+                                   WHERE order_id = orders.id AND state = 'refunded')",
+                params![esim_id, now],
+            )?;
+            tx.commit()?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// Forgets an owed refund whose eSIM was not cancelled after all (the provider refused,
+    /// or never did it).
+    pub async fn forget_refund(&self, esim_id: String) -> StoreResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "DELETE FROM refunds WHERE esim_id = ?1 AND state = 'owed'",
+                params![esim_id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 }

@@ -133,6 +133,21 @@ pub struct EsimRow {
     pub activation: Option<String>,
 }
 
+/// The refund of a cancelled eSIM paid by card: its share of the order's total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRow {
+    pub esim_id: String,
+    pub order_id: String,
+    /// In the order's currency, ISO 4217 minor units.
+    pub amount_minor: i64,
+    pub currency: String,
+    /// Owed (the eSIM is being or was cancelled, Stripe has not refunded yet) or made.
+    pub refunded: bool,
+    /// Stripe's refund (`re_…`), once made.
+    pub refund_id: Option<String>,
+    pub created_at: i64,
+}
+
 /// A stored idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRow {
@@ -206,5 +221,20 @@ pub(super) fn esim_row(r: &Row<'_>) -> rusqlite::Result<EsimRow> {
         test: r.get(8)?,
         created_at: r.get(9)?,
         activation: r.get(10)?,
+    })
+}
+
+pub(super) const REFUND_SELECT: &str =
+    "SELECT esim_id, order_id, amount_minor, currency, state, refund_id, created_at FROM refunds";
+
+pub(super) fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
+    Ok(RefundRow {
+        esim_id: r.get(0)?,
+        order_id: r.get(1)?,
+        amount_minor: r.get(2)?,
+        currency: r.get(3)?,
+        refunded: r.get::<_, String>(4)? == "refunded",
+        refund_id: r.get(5)?,
+        created_at: r.get(6)?,
     })
 }

@@ -80,6 +80,22 @@ const MIGRATIONS: &[&str] = &[
         received_at INTEGER NOT NULL
     );
 "#,
+    // Refunds of cancelled eSIMs paid by card: written ("owed") before the provider is asked
+    // to cancel, so that a cancel whose refund did not follow (a crash, Stripe out of reach)
+    // is refunded by the sweep; "refunded" once Stripe made it.
+    r#"
+    CREATE TABLE refunds (
+        esim_id TEXT PRIMARY KEY REFERENCES esims(id),
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        amount_minor INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        state TEXT NOT NULL,
+        refund_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX refunds_by_state ON refunds(state);
+"#,
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {

@@ -97,6 +97,8 @@ pub struct Refund {
     pub id: String,
     pub amount: i64,
     pub status: String,
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
 }
 
 /// A PaymentIntent to create: for exactly an order's total, captured by hand once the eSIM is
@@ -232,14 +234,38 @@ impl Stripe {
         expect(intent, IntentStatus::Canceled)
     }
 
-    /// Refunds a captured PaymentIntent in full.
+    /// Refunds `amount` (Stripe's units; the whole charge if `None`) of a captured
+    /// PaymentIntent, recording what it is for (`for_esim`) in its metadata, so that
+    /// [`Stripe::refunds`] can tell later whether it was made.
     pub async fn refund(
         &self,
         intent_id: &str,
+        amount: Option<i64>,
+        for_esim: &str,
         idempotency_key: &str,
     ) -> Result<Refund, StripeError> {
-        let form = [("payment_intent", segment(intent_id)?.to_owned())];
+        let mut form = vec![
+            ("payment_intent", segment(intent_id)?.to_owned()),
+            ("metadata[esim_id]", for_esim.to_owned()),
+        ];
+        if let Some(amount) = amount {
+            form.push(("amount", amount.to_string()));
+        }
         self.post("/v1/refunds", &form, Some(idempotency_key)).await
+    }
+
+    /// The refunds made of a PaymentIntent (Stripe's first page of 100: an order has at most
+    /// [`esim_core::api::MAX_QUANTITY`]).
+    pub async fn refunds(&self, intent_id: &str) -> Result<Vec<Refund>, StripeError> {
+        #[derive(Deserialize)]
+        struct List {
+            data: Vec<Refund>,
+        }
+        let query = [("payment_intent", segment(intent_id)?), ("limit", "100")];
+        let list: List = self
+            .send(self.http.get("/v1/refunds", &query), None)
+            .await?;
+        Ok(list.data)
     }
 
     async fn post<T: serde::de::DeserializeOwned>(
