@@ -483,6 +483,69 @@ async fn cancelling_an_unused_esim_refunds_the_card_once() {
 }
 
 #[tokio::test]
+async fn each_cancelled_esim_of_an_order_gets_its_share_and_the_shares_make_the_total() {
+    let h = card_harness(SandboxConfig::default());
+    let created = post(
+        "/v1/orders",
+        json!({"package_code": "JP-1GB-7D", "quantity": 3, "currency": "EUR"}),
+    )
+    .key("card-refund-three")
+    .send(&h.router)
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let token = created.json["guest_token"].as_str().unwrap().to_owned();
+    let order = created.json["id"].as_str().unwrap().to_owned();
+    let intent = intent_of(&created.json);
+    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
+    let method = set_up_card(setup, "4242424242424242").await.unwrap();
+    pay(&h, &token, &order, Some(&method)).await;
+    let done = settled(&h, &token, &order).await;
+    let total = done["total"]["minor"].as_i64().unwrap();
+    let esims: Vec<String> = done["esims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(esims.len(), 3);
+
+    let mut shares = Vec::new();
+    for (n, esim) in esims.iter().enumerate() {
+        let cancelled = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
+            .token(&token)
+            .send(&h.router)
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+        shares.push(
+            cancelled.json["refund"]["amount"]["minor"]
+                .as_i64()
+                .unwrap(),
+        );
+        let read = read_order(&h, &token, &order).await;
+        let expected = if n == 2 { "refunded" } else { "captured" };
+        assert_eq!(
+            read.json["payment"]["state"],
+            expected,
+            "after {} cancels",
+            n + 1
+        );
+    }
+    assert_eq!(shares.iter().sum::<i64>(), total, "{shares:?} of {total}");
+    assert!(
+        shares.iter().all(|s| (s - total / 3).abs() <= 1),
+        "{shares:?}"
+    );
+    let made: i64 = stripe()
+        .refunds(&intent)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.amount)
+        .sum();
+    assert_eq!(made, total, "refunded at Stripe exactly what was charged");
+}
+
+#[tokio::test]
 async fn a_refund_stripe_could_not_make_is_made_by_the_sweep() {
     // Stripe out of reach when the eSIM is cancelled: cancelled all the same, the refund
     // shown pending, then made once Stripe answers again.
