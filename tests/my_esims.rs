@@ -267,15 +267,7 @@ async fn a_cancel_the_proxy_refuses_is_explained_in_the_dialog() {
 
 #[wasm_bindgen_test]
 async fn cancelling_an_unused_esim_shows_it_cancelled() {
-    let mut cancelled = with_actions(esim("a", "cancelled", 0, 1 << 30, None), false, false);
-    cancelled["status"]["lifecycle"] = json!("cancelled");
-    let el = open_one(
-        with_actions(esim("a", "ready", 0, 1 << 30, None), false, true),
-        json!({"POST /v1/esims/a/cancel": {"status": 200, "body": cancelled}}),
-    )
-    .await;
-    click(&el, ".open-cancel").await;
-    click(&el, ".confirm-cancel").await;
+    let el = cancel_answered(cancelled_esim()).await;
     wait_for_text(&el, ".notice", "The eSIM is cancelled.").await;
     assert_eq!(all(&el, ".esim-detail .status"), ["Cancelled"]);
     assert!(el
@@ -289,17 +281,29 @@ async fn cancelling_an_unused_esim_shows_it_cancelled() {
 
 #[wasm_bindgen_test]
 async fn cancelling_an_esim_paid_by_card_says_what_is_refunded() {
+    let mut cancelled = cancelled_esim();
+    cancelled["refund"] = json!({"amount": {"minor": 450, "currency": "EUR"}, "state": "refunded"});
+    let el = cancel_answered(cancelled).await;
+    wait_for_text(&el, ".notice", "€4.50 is refunded to your card").await;
+}
+
+/// An unused eSIM "a", cancelled.
+fn cancelled_esim() -> serde_json::Value {
     let mut cancelled = with_actions(esim("a", "cancelled", 0, 1 << 30, None), false, false);
     cancelled["status"]["lifecycle"] = json!("cancelled");
-    cancelled["refund"] = json!({"amount": {"minor": 450, "currency": "EUR"}, "state": "refunded"});
+    cancelled
+}
+
+/// Opens an unused eSIM "a" and cancels it, the proxy answering `answer`.
+async fn cancel_answered(answer: serde_json::Value) -> web_sys::HtmlElement {
     let el = open_one(
         with_actions(esim("a", "ready", 0, 1 << 30, None), false, true),
-        json!({"POST /v1/esims/a/cancel": {"status": 200, "body": cancelled}}),
+        json!({"POST /v1/esims/a/cancel": {"status": 200, "body": answer}}),
     )
     .await;
     click(&el, ".open-cancel").await;
     click(&el, ".confirm-cancel").await;
-    wait_for_text(&el, ".notice", "€4.50 is refunded to your card").await;
+    el
 }
 
 /// Opens the details of an eSIM in use (1 MB of 1 GB used), which may be topped up but not

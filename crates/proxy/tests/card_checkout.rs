@@ -53,9 +53,14 @@ fn stripe() -> Stripe {
 
 /// Places a card order of one `JP-1GB-7D` under `key`: (answer, guest token).
 async fn card_order(h: &Harness, key: &str) -> (Answer, String) {
+    card_order_of(h, key, 1).await
+}
+
+/// Places a card order of `quantity` `JP-1GB-7D` under `key`: (answer, guest token).
+async fn card_order_of(h: &Harness, key: &str, quantity: u32) -> (Answer, String) {
     let answer = post(
         "/v1/orders",
-        json!({"package_code": "JP-1GB-7D", "quantity": 1, "currency": "EUR"}),
+        json!({"package_code": "JP-1GB-7D", "quantity": quantity, "currency": "EUR"}),
     )
     .key(key)
     .send(&h.router)
@@ -133,6 +138,38 @@ async fn settled(h: &Harness, token: &str, order: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("order {order} did not settle");
+}
+
+/// A card order, paid with a card that is accepted and settled.
+struct Paid {
+    token: String,
+    order: String,
+    intent: String,
+    /// The order as read once settled.
+    done: Value,
+}
+
+/// Places a card order of `quantity` under `key` and pays it with 4242 4242 4242 4242.
+async fn paid_order(h: &Harness, key: &str, quantity: u32) -> Paid {
+    let (created, token) = card_order_of(h, key, quantity).await;
+    let order = created.json["id"].as_str().unwrap().to_owned();
+    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
+    let method = set_up_card(setup, "4242424242424242").await.unwrap();
+    pay(h, &token, &order, Some(&method)).await;
+    let done = settled(h, &token, &order).await;
+    Paid {
+        intent: intent_of(&created.json),
+        token,
+        order,
+        done,
+    }
+}
+
+async fn cancel(router: &axum::Router, token: &str, esim: &str) -> Answer {
+    post(&format!("/v1/esims/{esim}/cancel"), json!({}))
+        .token(token)
+        .send(router)
+        .await
 }
 
 #[tokio::test]
@@ -438,22 +475,18 @@ async fn the_storefront_tells_the_widget_how_to_take_payment_and_nothing_secret(
 #[tokio::test]
 async fn cancelling_an_unused_esim_refunds_the_card_once() {
     let h = card_harness(SandboxConfig::default());
-    let (created, token) = card_order(&h, "card-refund").await;
-    let order = created.json["id"].as_str().unwrap().to_owned();
-    let intent = intent_of(&created.json);
-    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
-    let method = set_up_card(setup, "4242424242424242").await.unwrap();
-    pay(&h, &token, &order, Some(&method)).await;
-    let done = settled(&h, &token, &order).await;
+    let Paid {
+        token,
+        order,
+        intent,
+        done,
+    } = paid_order(&h, "card-refund", 1).await;
     assert_eq!(done["payment"]["state"], "captured", "{done}");
     let total = done["total"].clone();
     let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
     assert!(done["esims"][0].get("refund").is_none(), "{done}");
 
-    let cancelled = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
-        .token(&token)
-        .send(&h.router)
-        .await;
+    let cancelled = cancel(&h.router, &token, &esim).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
     assert_eq!(cancelled.json["status"]["lifecycle"], "cancelled");
     assert_eq!(cancelled.json["refund"]["state"], "refunded");
@@ -465,16 +498,9 @@ async fn cancelling_an_unused_esim_refunds_the_card_once() {
     assert_eq!(refunds[0].metadata["esim_id"], esim);
 
     // Asked again, swept, read: refunded once, and the order says so.
-    let again = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
-        .token(&token)
-        .send(&h.router)
-        .await;
-    assert_ne!(
-        again.status,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "{}",
-        again.json
-    );
+    let again = cancel(&h.router, &token, &esim).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.json);
+    assert_eq!(again.code(), "not_allowed");
     h.service.sweep().await.unwrap();
     assert_eq!(stripe().refunds(&intent).await.unwrap().len(), 1);
     let read = read_order(&h, &token, &order).await;
@@ -485,21 +511,12 @@ async fn cancelling_an_unused_esim_refunds_the_card_once() {
 #[tokio::test]
 async fn each_cancelled_esim_of_an_order_gets_its_share_and_the_shares_make_the_total() {
     let h = card_harness(SandboxConfig::default());
-    let created = post(
-        "/v1/orders",
-        json!({"package_code": "JP-1GB-7D", "quantity": 3, "currency": "EUR"}),
-    )
-    .key("card-refund-three")
-    .send(&h.router)
-    .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
-    let token = created.json["guest_token"].as_str().unwrap().to_owned();
-    let order = created.json["id"].as_str().unwrap().to_owned();
-    let intent = intent_of(&created.json);
-    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
-    let method = set_up_card(setup, "4242424242424242").await.unwrap();
-    pay(&h, &token, &order, Some(&method)).await;
-    let done = settled(&h, &token, &order).await;
+    let Paid {
+        token,
+        order,
+        intent,
+        done,
+    } = paid_order(&h, "card-refund-three", 3).await;
     let total = done["total"]["minor"].as_i64().unwrap();
     let esims: Vec<String> = done["esims"]
         .as_array()
@@ -511,10 +528,7 @@ async fn each_cancelled_esim_of_an_order_gets_its_share_and_the_shares_make_the_
 
     let mut shares = Vec::new();
     for (n, esim) in esims.iter().enumerate() {
-        let cancelled = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
-            .token(&token)
-            .send(&h.router)
-            .await;
+        let cancelled = cancel(&h.router, &token, esim).await;
         assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
         shares.push(
             cancelled.json["refund"]["amount"]["minor"]
@@ -546,6 +560,39 @@ async fn each_cancelled_esim_of_an_order_gets_its_share_and_the_shares_make_the_
 }
 
 #[tokio::test]
+async fn an_installed_esim_is_not_cancelled_and_nothing_is_refunded() {
+    let h = card_harness(SandboxConfig::default());
+    let Paid {
+        token,
+        intent,
+        done,
+        ..
+    } = paid_order(&h, "card-refund-installed", 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    let installed = post(&format!("/v1/sandbox/esims/{esim}/install"), json!({}))
+        .token(&token)
+        .send(&h.router)
+        .await;
+    assert_eq!(
+        installed.json["status"]["lifecycle"], "active",
+        "{}",
+        installed.json
+    );
+
+    let refused = cancel(&h.router, &token, &esim).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.json);
+    assert_eq!(refused.code(), "not_allowed");
+    h.service.sweep().await.unwrap();
+    assert!(stripe().refunds(&intent).await.unwrap().is_empty());
+    let read = get(&format!("/v1/esims/{esim}"))
+        .token(&token)
+        .send(&h.router)
+        .await;
+    assert!(read.json.get("refund").is_none(), "{}", read.json);
+    assert_eq!(read.json["status"]["lifecycle"], "active");
+}
+
+#[tokio::test]
 async fn a_refund_stripe_could_not_make_is_made_by_the_sweep() {
     // Stripe out of reach when the eSIM is cancelled: cancelled all the same, the refund
     // shown pending, then made once Stripe answers again.
@@ -572,19 +619,15 @@ async fn a_refund_stripe_could_not_make_is_made_by_the_sweep() {
         service: up.service,
     };
     let unreachable = proxy("http://127.0.0.1:9");
-    let (created, token) = card_order(&h, "card-refund-later").await;
-    let order = created.json["id"].as_str().unwrap().to_owned();
-    let intent = intent_of(&created.json);
-    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
-    let method = set_up_card(setup, "4242424242424242").await.unwrap();
-    pay(&h, &token, &order, Some(&method)).await;
-    let done = settled(&h, &token, &order).await;
+    let Paid {
+        token,
+        intent,
+        done,
+        ..
+    } = paid_order(&h, "card-refund-later", 1).await;
     let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
 
-    let cancelled = post(&format!("/v1/esims/{esim}/cancel"), json!({}))
-        .token(&token)
-        .send(&unreachable.router)
-        .await;
+    let cancelled = cancel(&unreachable.router, &token, &esim).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
     assert_eq!(cancelled.json["refund"]["state"], "pending");
     assert!(stripe().refunds(&intent).await.unwrap().is_empty());

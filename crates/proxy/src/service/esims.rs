@@ -340,8 +340,9 @@ impl Service {
             Ok(esim) => esim,
             Err(e) => {
                 if let Some(owed) = owed.as_ref().filter(|_| is_definitive(&e.kind)) {
-                    // Refused: refunded only if it was cancelled before all the same.
-                    if let Err(e) = self.settle_refund(owed, true).await {
+                    // Refused: refunded if it was cancelled before all the same; otherwise
+                    // left owed, for the sweep to forget once no cancel can still be running.
+                    if let Err(e) = self.settle_refund(owed).await {
                         tracing::warn!(esim = %row.id, error = %e.message, "could not settle a refused cancel's refund");
                     }
                 }

@@ -69,10 +69,16 @@ impl Service {
         Ok(upto(index + 1) - upto(index))
     }
 
-    /// Makes an owed refund now, if this call can claim it. A failure leaves it owed, for
-    /// the sweep to make; it is logged, not the shopper's error: the eSIM is cancelled.
+    /// Once the provider cancelled the eSIM: makes its refund now, if this call can claim
+    /// it. Owed again first (a no-op unless the sweep forgot it meanwhile), so a cancel that
+    /// happened is never left unrefunded. A failure leaves it owed, for the sweep to make; it
+    /// is logged, not the shopper's error: the eSIM is cancelled.
     pub(super) async fn refund_now(&self, owed: &RefundRow) {
-        if let Err(e) = self.make_refund(owed).await {
+        let made = async {
+            let owed = self.store.owe_refund(owed.clone(), now()).await?;
+            self.make_refund(&owed).await
+        };
+        if let Err(e) = made.await {
             tracing::warn!(esim = %owed.esim_id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""), "a cancelled eSIM's refund could not be made yet; trying again");
         }
     }
@@ -134,19 +140,20 @@ impl Service {
     }
 
     /// Settles a refund owed earlier (the sweep, and a cancel the provider refused): made if
-    /// its eSIM is cancelled at the provider; forgotten if it is not, once `settled` says the
-    /// cancel is over (refused now, or older than the grace).
-    pub(super) async fn settle_refund(&self, owed: &RefundRow, settled: bool) -> AppResult<()> {
+    /// its eSIM is cancelled at the provider, as the provider says now (never a cached view);
+    /// forgotten if it is not and the cancel is older than the grace. Only then: a cancel
+    /// still running elsewhere may yet succeed, and its refund must still be owed when it does.
+    pub(super) async fn settle_refund(&self, owed: &RefundRow) -> AppResult<()> {
         let esim = self
             .store
             .esim(owed.esim_id.clone())
             .await?
             .ok_or_else(|| AppError::internal("a refund without its eSIM"))?;
-        let at_provider = self.provider_esim(&esim.provider_id, true).await?;
+        let at_provider = self.provider.esim(&esim.provider_id).await?;
         if at_provider.status.lifecycle == esim_core::Lifecycle::Cancelled {
             self.make_refund(owed).await
         } else {
-            if settled || now() - owed.created_at > REFUND_GRACE_SECS {
+            if now() - owed.created_at > REFUND_GRACE_SECS {
                 self.store.forget_refund(owed.esim_id.clone()).await?;
             }
             Ok(())
@@ -156,7 +163,7 @@ impl Service {
     /// Makes the refunds owed (the sweep): those whose request did not finish them.
     pub(super) async fn sweep_refunds(&self) -> AppResult<()> {
         for owed in self.store.refunds_owed().await? {
-            if let Err(e) = self.settle_refund(&owed, false).await {
+            if let Err(e) = self.settle_refund(&owed).await {
                 tracing::warn!(esim = %owed.esim_id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""), "could not settle a cancelled eSIM's refund");
             }
         }

@@ -146,26 +146,15 @@ impl Store {
                     now
                 ],
             )?;
-            Ok(c.query_row(
-                &format!("{REFUND_SELECT} WHERE esim_id = ?1"),
-                params![refund.esim_id],
-                refund_row,
-            )?)
+            Ok(refund_in(c, &refund.esim_id)?
+                .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows)?)
         })
         .await
     }
 
     /// The refund of an eSIM, if one is owed or was made.
     pub async fn refund_of(&self, esim_id: String) -> StoreResult<Option<RefundRow>> {
-        self.call(move |c| {
-            Ok(c.query_row(
-                &format!("{REFUND_SELECT} WHERE esim_id = ?1"),
-                params![esim_id],
-                refund_row,
-            )
-            .optional()?)
-        })
-        .await
+        self.call(move |c| Ok(refund_in(c, &esim_id)?)).await
     }
 
     /// Refunds owed and not made yet (being made, too), oldest first.
@@ -216,8 +205,8 @@ impl Store {
         .await
     }
 
-    /// Records that Stripe made an owed refund; once every eSIM of the order is refunded,
-    /// the order's payment is too. Returns whether it was still owed.
+    /// Records that Stripe made an owed refund; once every eSIM of the order is refunded (the
+    /// eSIMs its total is split over), the order's payment is too. Returns whether it was still owed.
     pub async fn mark_refunded(
         &self,
         esim_id: String,
@@ -235,8 +224,9 @@ impl Store {
                 "UPDATE orders SET payment = 'refunded', updated_at = ?2
                  WHERE payment = 'captured'
                    AND id = (SELECT order_id FROM refunds WHERE esim_id = ?1)
-                   AND quantity = (SELECT COUNT(*) FROM refunds
-                                   WHERE order_id = orders.id AND state = 'refunded')",
+                   AND (SELECT COUNT(*) FROM esims WHERE order_id = orders.id)
+                     = (SELECT COUNT(*) FROM refunds
+                        WHERE order_id = orders.id AND state = 'refunded')",
                 params![esim_id, now],
             )?;
             tx.commit()?;
@@ -257,4 +247,14 @@ impl Store {
         })
         .await
     }
+}
+
+/// The refund of an eSIM, if one is owed or was made.
+fn refund_in(c: &rusqlite::Connection, esim_id: &str) -> rusqlite::Result<Option<RefundRow>> {
+    c.query_row(
+        &format!("{REFUND_SELECT} WHERE esim_id = ?1"),
+        params![esim_id],
+        refund_row,
+    )
+    .optional()
 }

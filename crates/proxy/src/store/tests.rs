@@ -285,3 +285,78 @@ async fn a_paid_order_is_taken_for_buying_once_and_its_payment_moves_forward_onl
         .unwrap();
     assert!(store.payment_event_seen("evt_1".into()).await.unwrap());
 }
+
+#[tokio::test]
+async fn a_refund_is_claimed_once_taken_over_when_stale_and_refunds_the_order_with_its_last_esim() {
+    let store = Store::open(":memory:").unwrap();
+    let mut row = order("o1");
+    row.payment = Some(Payment::Captured);
+    row.quantity = 2;
+    store.insert_order(row, 10).await.unwrap();
+    store
+        .settle_order(
+            "o1".into(),
+            OrderStatus::Completed,
+            None,
+            None,
+            vec![esim("e1", "o1"), esim("e2", "o1")],
+            11,
+        )
+        .await
+        .unwrap();
+    let owed = |id: &str, amount| RefundRow {
+        esim_id: id.into(),
+        order_id: "o1".into(),
+        amount_minor: amount,
+        currency: "USD".into(),
+        refunded: false,
+        refund_id: None,
+        created_at: 0,
+    };
+    let first = store.owe_refund(owed("e1", 299), 20).await.unwrap();
+    assert_eq!((first.amount_minor, first.created_at), (299, 20));
+    // Owed again (another amount, later): the first stands.
+    let again = store.owe_refund(owed("e1", 599), 30).await.unwrap();
+    assert_eq!(again, first);
+
+    // Ten at once would make it: one claims it; a claim older than the grace is taken over.
+    let mut claims = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let store = store.clone();
+        claims.spawn(async move { store.claim_refund("e1".into(), 40, 0).await.unwrap() });
+    }
+    assert_eq!(claims.join_all().await.iter().filter(|c| **c).count(), 1);
+    assert!(!store.claim_refund("e1".into(), 41, 40).await.unwrap());
+    assert!(store.claim_refund("e1".into(), 200, 41).await.unwrap());
+    // A claimed refund is not forgotten, and counts as still owed.
+    store.forget_refund("e1".into()).await.unwrap();
+    assert_eq!(store.refunds_owed().await.unwrap().len(), 1);
+
+    assert!(store
+        .mark_refunded("e1".into(), "re_1".into(), 201)
+        .await
+        .unwrap());
+    assert!(!store
+        .mark_refunded("e1".into(), "re_1".into(), 202)
+        .await
+        .unwrap());
+    let order_of = || async { store.order("o1".into()).await.unwrap().unwrap().payment };
+    assert_eq!(
+        order_of().await,
+        Some(Payment::Captured),
+        "one of two eSIMs"
+    );
+    store.owe_refund(owed("e2", 300), 210).await.unwrap();
+    store.forget_refund("e2".into()).await.unwrap();
+    assert!(store.refund_of("e2".into()).await.unwrap().is_none());
+    store.owe_refund(owed("e2", 300), 220).await.unwrap();
+    assert!(store.claim_refund("e2".into(), 221, 0).await.unwrap());
+    store.release_refund("e2".into(), 222).await.unwrap();
+    assert!(store.claim_refund("e2".into(), 223, 0).await.unwrap());
+    store
+        .mark_refunded("e2".into(), "re_2".into(), 224)
+        .await
+        .unwrap();
+    assert_eq!(order_of().await, Some(Payment::Refunded));
+    assert!(store.refunds_owed().await.unwrap().is_empty());
+}
