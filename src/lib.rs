@@ -4,6 +4,7 @@
 
 mod api;
 mod browse;
+mod card;
 mod checkout;
 mod context;
 mod elements;

@@ -256,3 +256,145 @@ async fn a_purchase_refused_after_payment_says_not_charged() {
     assert!(text.contains("cannot take orders"), "{text}");
     assert!(text.contains("You have not been charged"), "{text}");
 }
+
+/// An eSIM of the shopper's, `total` bytes, listing `plans` in its history.
+fn my_esim(total: u64, plans: usize) -> serde_json::Value {
+    let plan = json!({"package_code": "JP-1GB-7D", "title": "Japan 1GB", "data": 1u64 << 30,
+        "validity": {"amount": 7, "unit": "day"}, "added_at": 1_790_000_000, "top_up": false});
+    let mut history = vec![plan.clone(); plans];
+    if plans > 1 {
+        history[1]["top_up"] = json!(true);
+    }
+    json!({"id": "esim_a", "iccid": "8988247000000000017", "order_id": "ord_0", "package_code": "JP-1GB-7D",
+        "title": "Japan 1GB", "destination": "JP",
+        "status": {"lifecycle": "active", "profile": "installed", "raw": "X"},
+        "usage": {"total": total, "used": 0, "remaining": total, "updated_at": 1},
+        "validity": {"amount": 7, "unit": "day"}, "expires_at": null,
+        "actions": {"install": false, "top_up": true, "cancel": false}, "install": null,
+        "history": history, "test": false})
+}
+
+fn top_up_order(
+    state: &str,
+    payment: serde_json::Value,
+    esims: serde_json::Value,
+) -> serde_json::Value {
+    json!({"id": "ord_t", "state": state, "package_code": "TOPUP-JP-1GB-7D", "quantity": 1,
+        "total": {"minor": 699, "currency": "USD"}, "created_at": 1, "test": false,
+        "esims": esims, "payment": payment, "top_up_of": "esim_a"})
+}
+
+fn top_up_awaiting(setup: &str) -> serde_json::Value {
+    top_up_order(
+        "awaiting_payment",
+        json!({"state": "requires_card", "client_secret": "pi_t_secret_x", "setup_secret": setup}),
+        json!([]),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_top_up_in_a_card_shop_is_paid_on_its_own_order_and_a_declined_card_retries_it() {
+    fake_stripe_js(json!([
+        {"error": {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}},
+        {"setupIntent": {"payment_method": "pm_good"}}
+    ]));
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .set_item("esim-storefront:v1:guest-token:", "gst_card")
+        .unwrap();
+    fake_fetch(json!({
+        "/v1/storefront": card_storefront(),
+        "/v1/esims": {"status": 200, "body": {"esims": [my_esim(1 << 30, 1)]}},
+        "GET /v1/esims/esim_a/topups": {"status": 200, "body": {"currency": "USD", "packages": [
+            package("TOPUP-JP-1GB-7D", json!(1u64 << 30), 7, 699, "")]}},
+        "POST /v1/orders": {"status": 201, "body": top_up_awaiting("seti_t_secret_a")},
+        // Read again for the next card, then followed once paid.
+        "GET /v1/orders/ord_t": [
+            {"status": 200, "body": top_up_awaiting("seti_t_secret_b")},
+            {"status": 200, "body": top_up_order("completed", json!({"state": "captured"}), json!([my_esim(2 << 30, 2)]))}
+        ],
+        "/v1/orders/ord_t/payment": {"status": 202, "body": top_up_order("pending", json!({"state": "authorized"}), json!([]))},
+    }));
+    let el = host();
+    esim_storefront::mount(
+        el.clone(),
+        js_sys::JSON::parse(r#"{"panel":"my-esims","locale":"en"}"#).unwrap(),
+    )
+    .unwrap();
+    click(&el, ".open-esim").await;
+    click(&el, ".add-data").await;
+    click(&el, ".top-up-option").await;
+    wait_for(&el, ".confirm .card-box").await;
+    // The top-up's own card field, in the light DOM, through the confirmation's slot.
+    let mut field = None;
+    for _ in 0..100 {
+        field = el
+            .query_selector("[slot=esim-top-up-card] .fake-card")
+            .unwrap();
+        if field.is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let holder = field
+        .expect("the card field mounted")
+        .parent_element()
+        .unwrap();
+    let parent: web_sys::Element = el.clone().into();
+    assert_eq!(holder.parent_element().unwrap(), parent);
+    let slot = holder.assigned_slot().expect("shown through a slot");
+    assert_eq!(
+        slot.get_attribute("name").as_deref(),
+        Some("esim-top-up-card")
+    );
+    assert_eq!(all(&el, ".confirm-top-up"), ["Pay"]);
+
+    click(&el, ".confirm-top-up").await;
+    let text = wait_for(&el, ".confirm .error")
+        .await
+        .text_content()
+        .unwrap();
+    assert!(text.contains("Your card was declined"), "{text}");
+    assert!(text.contains("You have not been charged"), "{text}");
+    assert!(
+        !requests().iter().any(|r| r.ends_with("/payment")),
+        "nothing paid"
+    );
+
+    click(&el, ".confirm-top-up").await;
+    wait_for_text(&el, ".notice", "Top-up added.").await;
+    assert_eq!(all(&el, ".history .badge"), ["Top-up"]);
+    let orders = requests()
+        .iter()
+        .filter(|r| r.starts_with("POST") && r.ends_with("/v1/orders"))
+        .count();
+    assert_eq!(orders, 1, "one order for the top-up: {:?}", requests());
+    assert!(
+        !requests()
+            .iter()
+            .any(|r| r.starts_with("POST") && r.ends_with("/topups")),
+        "never added without payment: {:?}",
+        requests()
+    );
+    let setups: Vec<String> = stripe_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("setup ") || c.starts_with("mount "))
+        .collect();
+    assert_eq!(
+        setups,
+        [
+            "mount esim-top-up-card",
+            "setup seti_t_secret_a card",
+            "setup seti_t_secret_b card"
+        ]
+    );
+    assert!(
+        el.query_selector("[slot=esim-top-up-card]")
+            .unwrap()
+            .is_none(),
+        "the card field goes with the confirmation"
+    );
+}

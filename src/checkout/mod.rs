@@ -1,19 +1,17 @@
 //! Checkout: the plan, how many, in which currency, where the receipt goes, the proxy's
-//! total, the card where the shop takes payment (`card.rs`), and then the order, followed
+//! total, the card where the shop takes payment (`crate::card`), and then the order, followed
 //! until the eSIMs can be installed.
-
-mod card;
 
 use std::time::Duration;
 
 use esim_core::api::{
-    ErrorCode, Order, OrderRequest, OrderState, PaymentKind, PaymentRequest, PaymentSettings,
-    PaymentState, QuoteRequest,
+    ErrorCode, Order, OrderRequest, OrderState, PaymentKind, PaymentSettings, QuoteRequest,
 };
 use esim_core::{api::is_valid_email, Package};
 use leptos::prelude::*;
 
 use crate::api::ApiError;
+use crate::card::{self, NotPaid, Unpaid};
 use crate::context::{use_shop, Failed, Ordered};
 use crate::fetched::Fetched;
 use crate::i18n::Msg;
@@ -55,15 +53,6 @@ enum Stage {
     Waiting,
     Checking,
     Done,
-}
-
-/// Why a card payment did not go through.
-#[derive(Debug, Clone, PartialEq)]
-enum Unpaid {
-    /// In the browser, with Stripe.js.
-    Card(card::CardError),
-    /// The proxy's definitive answer (a declined card, the provider refusing the order).
-    Api(ApiError),
 }
 
 /// The checkout panel for one plan.
@@ -113,7 +102,8 @@ pub(crate) fn Checkout(
             };
             let host = shop.host();
             leptos::task::spawn_local(async move {
-                let field = card::CardField::mount(&host, &publishable_key, &js_url).await;
+                let field =
+                    card::CardField::mount(&host, &publishable_key, &js_url, card::SLOT).await;
                 if let Err(e) = &field {
                     web_sys::console::warn_1(
                         &format!("esim-storefront: the card field did not load: {e:?}").into(),
@@ -167,6 +157,7 @@ pub(crate) fn Checkout(
                 quantity: quantity.get_untracked(),
                 currency: shop.currency.get_untracked().unwrap_or_default(),
                 email: Some(email.get_untracked().trim().to_owned()),
+                top_up_of: None,
             };
             let card = match payment() {
                 Some(PaymentSettings {
@@ -213,12 +204,22 @@ pub(crate) fn Checkout(
                         let order = match &card {
                             Some(field) => {
                                 let _ = unpaid_order.try_set(Some((key.clone(), order.id.clone())));
-                                match pay(order, field, phase, &api).await {
-                                    Some(order) => {
+                                let paying = || {
+                                    let _ = phase.try_set(Phase::Paying);
+                                };
+                                match card::pay(order, field, &api, paying).await {
+                                    Ok(order) => {
                                         let _ = unpaid_order.try_set(None);
                                         order
                                     }
-                                    None => return,
+                                    Err(NotPaid::Unpaid(why)) => {
+                                        let _ = phase.try_set(Phase::Unpaid(why));
+                                        return;
+                                    }
+                                    Err(NotPaid::Failed(e)) => {
+                                        let _ = phase.try_set(Phase::Failed(e));
+                                        return;
+                                    }
                                 }
                             }
                             None => order,
@@ -281,21 +282,7 @@ pub(crate) fn Checkout(
                     format!("{} {}", locale.t(Msg::OrderFailed), error.message(locale)),
                     Msg::NotCharged,
                 ),
-                Phase::Unpaid(why) => {
-                    let text = match why {
-                        Unpaid::Api(error) => error.message(locale),
-                        Unpaid::Card(card::CardError::Declined(_)) => {
-                            locale.error(ErrorCode::CardDeclined).to_owned()
-                        }
-                        Unpaid::Card(card::CardError::NotConfirmed(_)) => {
-                            locale.t(Msg::CardNotConfirmed).to_owned()
-                        }
-                        Unpaid::Card(card::CardError::Unavailable) => {
-                            locale.t(Msg::CardUnavailable).to_owned()
-                        }
-                    };
-                    (text, Msg::PaymentNotTaken)
-                }
+                Phase::Unpaid(why) => (why.message(locale), Msg::PaymentNotTaken),
                 _ => return None,
             };
             Some(view! {
@@ -419,91 +406,6 @@ pub(crate) fn Checkout(
             {body}
         </section>
     }
-}
-
-/// Pays an order awaiting payment with the card field: sets the card up, has the proxy pay
-/// with it, completes the bank's check when asked, then hands the order on to be followed.
-/// `None` when the payment did not go through (the phase says why; nothing was charged).
-async fn pay(
-    mut order: Order,
-    field: &card::CardField,
-    phase: RwSignal<Phase>,
-    api: &crate::api::Api,
-) -> Option<Order> {
-    let unpaid = |why| {
-        let _ = phase.try_set(Phase::Unpaid(why));
-        None
-    };
-    // At most: the card, the bank's check, and the proxy's look after it.
-    for _ in 0..4 {
-        let Some(payment) = order
-            .payment
-            .clone()
-            .filter(|_| order.state == OrderState::AwaitingPayment)
-        else {
-            return Some(order);
-        };
-        let _ = phase.try_set(Phase::Paying);
-        let request = match payment.state {
-            PaymentState::RequiresCard => {
-                let Some(secret) = payment.setup_secret.as_deref() else {
-                    return unpaid(Unpaid::Card(card::CardError::Unavailable));
-                };
-                match field.set_up(secret).await {
-                    Ok(method) => PaymentRequest {
-                        payment_method: Some(method),
-                    },
-                    Err(e) => {
-                        web_sys::console::warn_1(
-                            &format!("esim-storefront: the card was not set up: {e:?}").into(),
-                        );
-                        return unpaid(Unpaid::Card(e));
-                    }
-                }
-            }
-            PaymentState::RequiresAction => {
-                let Some(secret) = payment.client_secret.as_deref() else {
-                    return unpaid(Unpaid::Card(card::CardError::Unavailable));
-                };
-                if let Err(e) = field.authenticate(secret).await {
-                    web_sys::console::warn_1(
-                        &format!("esim-storefront: the bank's check failed: {e:?}").into(),
-                    );
-                    return unpaid(Unpaid::Card(e));
-                }
-                PaymentRequest::default()
-            }
-            _ => return Some(order),
-        };
-        order = match api.pay(&order.id, &request).await {
-            Ok(paid) => paid,
-            // The proxy's own failure: where the money is cannot be said from here.
-            Err(
-                e @ ApiError::Api {
-                    code: ErrorCode::Internal,
-                    ..
-                },
-            ) => {
-                let _ = phase.try_set(Phase::Failed(e));
-                return None;
-            }
-            // The proxy said no: nothing was charged (a declined card, or the provider
-            // refused and the hold was released).
-            Err(e @ ApiError::Api { .. }) => return unpaid(Unpaid::Api(e)),
-            // No answer: the order itself says whether the payment went through.
-            Err(e) => match api.order_by_id(&order.id).await {
-                Ok(read) if read.state == OrderState::AwaitingPayment => {
-                    return unpaid(Unpaid::Api(e))
-                }
-                Ok(read) => read,
-                Err(_) => {
-                    let _ = phase.try_set(Phase::Failed(e));
-                    return None;
-                }
-            },
-        };
-    }
-    Some(order)
 }
 
 /// Follows an order until its eSIMs are ready (or it fails), updating `phase`.

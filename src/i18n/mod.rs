@@ -102,6 +102,8 @@ pub(crate) enum Msg {
     OrderFailed,
     NotCharged,
     OrderChecking,
+    /// A top-up paid by card that the supplier has not confirmed yet.
+    TopUpChecking,
     OrderReady,
     ScanQr,
     InstallIphone,
@@ -146,6 +148,8 @@ pub(crate) enum Msg {
     Cancelling,
     CancelDone,
     CancelNotAllowed,
+    /// An unused eSIM that was topped up by card: cancelled by the shop only.
+    CancelAfterTopUp,
     Close,
     TabShop,
     FindPlan,

@@ -158,7 +158,12 @@ pub(super) fn EsimDetail(
     // Memos, so that a refresh that changes only usage does not reset a top-up in progress.
     let id = current.with_untracked(|e| e.id.clone());
     let may_top_up = Memo::new(move |_| current.with(|e| e.actions.top_up));
-    let cancel_state = Memo::new(move |_| current.with(|e| (e.actions.cancel, e.status.lifecycle)));
+    let cancel_state = Memo::new(move |_| {
+        current.with(|e| {
+            let topped_up = e.history.iter().any(|p| p.top_up);
+            (e.actions.cancel, e.status.lifecycle, topped_up)
+        })
+    });
     let top_up = {
         let id = id.clone();
         move || {
@@ -170,11 +175,20 @@ pub(super) fn EsimDetail(
     // Why an eSIM cannot be cancelled is worth saying only where the provider cancels at all.
     let provider_cancels = shop.storefront();
     let cancel = move || match cancel_state.get() {
-        (true, _) => view! { <CancelEsim esim_id=id.clone() on_change /> }.into_any(),
-        (false, Lifecycle::Ready | Lifecycle::Active | Lifecycle::Depleted)
-            if provider_cancels.with(|s| matches!(s, Some(Ok(s)) if s.features.cancel)) =>
-        {
-            view! { <p class="hint cancel-note">{locale.t(Msg::CancelNotAllowed)}</p> }.into_any()
+        (true, _, _) => view! { <CancelEsim esim_id=id.clone() on_change /> }.into_any(),
+        (
+            false,
+            lifecycle @ (Lifecycle::Ready | Lifecycle::Active | Lifecycle::Depleted),
+            topped_up,
+        ) if provider_cancels.with(|s| matches!(s, Some(Ok(s)) if s.features.cancel)) => {
+            // Unused but refused: a card shop refunds an eSIM's own price only, so one that
+            // was topped up is cancelled by the shop, not here.
+            let why = if lifecycle == Lifecycle::Ready && topped_up {
+                Msg::CancelAfterTopUp
+            } else {
+                Msg::CancelNotAllowed
+            };
+            view! { <p class="hint cancel-note">{locale.t(why)}</p> }.into_any()
         }
         _ => ().into_any(),
     };

@@ -151,3 +151,49 @@ test("the 3-D Secure card: localstripe's challenge, then the eSIM", async () => 
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("a top-up paid by card: its own PaymentIntent, captured once, the data added once", async () => {
+  const { page, orders } = await openCheckout({ width: 390, height: 844 });
+  const placed = [];
+  page.on("response", async (response) => {
+    if (response.request().method() === "POST" && new URL(response.url()).pathname === "/v1/orders") {
+      placed.push((await response.json()).id);
+    }
+  });
+  await typeCard(page, "4242424242424242");
+  await page.locator(".checkout-form button[type=submit]").click();
+  await page.locator(".ready").waitFor({ timeout: 20000 });
+  // The checkout's card field goes with it; my eSIMs offers to add data.
+  await page.locator("#tab-esims").click();
+  await page.locator(".open-esim").click();
+  await page.locator(".esim-detail").waitFor();
+  assert.equal(await page.locator(".history li").count(), 1);
+  await page.locator(".add-data").click();
+  await page.locator(".top-up-option").first().click();
+  await page.locator("esim-store > [slot=esim-top-up-card] input[placeholder=number]").waitFor();
+  assert.equal(await page.locator(".confirm-top-up").textContent(), "Pay");
+  for (const [field, value] of [["number", "4242424242424242"], ["exp_month", "12"], ["exp_year", "34"], ["cvc", "123"], ["postal_code", "75001"]]) {
+    await page.locator(`esim-store > [slot=esim-top-up-card] input[placeholder=${field}]`).fill(value);
+  }
+  await page.screenshot({ path: `${screenshotDir}/cards-5-top-up-phone.png`, fullPage: true });
+  const opening = await sandboxBalance();
+  await page.locator(".confirm-top-up").click();
+  await page.locator(".notice", { hasText: "Top-up added." }).waitFor({ timeout: 20000 });
+  await page.locator(".history .badge", { hasText: "Top-up" }).waitFor();
+  assert.equal(await page.locator(".history li").count(), 2, "the plan and its top-up");
+  await page.screenshot({ path: `${screenshotDir}/cards-6-topped-up-phone.png`, fullPage: true });
+  assert.equal(await page.locator("esim-store > [slot=esim-top-up-card]").count(), 0, "the card field goes with the confirmation");
+  // Its refund would be the eSIM's own price only: the shop cancels it, not the shopper.
+  assert.equal(await page.locator(".open-cancel").count(), 0);
+  assert.match(await page.locator(".cancel-note").textContent(), /has been topped up/);
+
+  const topUp = placed.find((id) => !orders.includes(id));
+  assert.ok(topUp, `a top-up order of its own: ${placed}`);
+  const intents = await intentsOf(topUp);
+  assert.equal(intents.length, 1, "one PaymentIntent for the top-up");
+  assert.equal(intents[0].status, "succeeded", "captured");
+  const spent = opening - (await sandboxBalance());
+  assert.ok(spent > 0 && spent < intents[0].amount && 2 * spent > intents[0].amount, `one wholesale top-up: ${spent} of ${intents[0].amount}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -195,6 +195,11 @@ pub struct OrderRequest {
         )
     )]
     pub email: Option<String>,
+    /// A top-up, in a shop that takes cards: the id of the shopper's eSIM (`esim_…`) that
+    /// `package_code`, one of its top-ups, is added to. Paid like an order; buys no eSIM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub top_up_of: Option<String>,
 }
 
 /// Where an order is.
@@ -240,6 +245,9 @@ pub struct Order {
     /// The card payment of an order paid by card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<OrderPayment>,
+    /// For a top-up paid by card: the eSIM it adds to (which `esims` shows once it has).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_up_of: Option<String>,
 }
 
 /// Where an order's card payment stands.

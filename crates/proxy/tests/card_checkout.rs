@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::*;
 use esim_core::api::CheckoutMode;
-use esim_providers::sandbox::SandboxConfig;
+use esim_providers::sandbox::{Fault, SandboxConfig};
 use esim_providers::Secret;
 use esim_proxy::config::StripeConfig;
 use esim_proxy::payments::stripe::{IntentStatus, Stripe};
@@ -467,8 +467,8 @@ async fn the_storefront_tells_the_widget_how_to_take_payment_and_nothing_secret(
         !text.contains(KEY) && !text.contains(WEBHOOK_SECRET),
         "{text}"
     );
-    // What cannot be charged by card yet is not offered; a cancel refunds the card.
-    assert_eq!(storefront.json["features"]["top_up"], false);
+    // A top-up is paid by card as an order; a cancel refunds the card.
+    assert_eq!(storefront.json["features"]["top_up"], true);
     assert_eq!(storefront.json["features"]["cancel"], true);
 }
 
@@ -864,4 +864,309 @@ async fn paying_an_order_with_nothing_left_to_pay_answers_the_order_in_any_shop(
             .code(),
         "not_found"
     );
+}
+
+/// The first top-up that fits `esim`, priced in euros: (code, price as the answer gives it).
+async fn a_top_up_of(h: &Harness, token: &str, esim: &str) -> (String, Value) {
+    let options = get(&format!("/v1/esims/{esim}/topups?currency=EUR"))
+        .token(token)
+        .send(&h.router)
+        .await;
+    assert_eq!(options.status, StatusCode::OK, "{}", options.json);
+    let first = options.json["packages"][0].clone();
+    (
+        first["code"].as_str().unwrap().to_owned(),
+        first["price"].clone(),
+    )
+}
+
+/// Places a top-up of `esim` with `code` as a card order under `key`.
+async fn top_up_order(h: &Harness, token: &str, esim: &str, code: &str, key: &str) -> Answer {
+    post(
+        "/v1/orders",
+        json!({"package_code": code, "quantity": 1, "currency": "EUR", "top_up_of": esim}),
+    )
+    .key(key)
+    .token(token)
+    .send(&h.router)
+    .await
+}
+
+/// Confirms a card for an order awaiting payment (as the card field does) and pays with it.
+async fn pay_with_card(h: &Harness, token: &str, created: &Value, number: &str) -> Answer {
+    let setup = created["payment"]["setup_secret"].as_str().unwrap();
+    let method = set_up_card(setup, number).await.unwrap();
+    pay(h, token, created["id"].as_str().unwrap(), Some(&method)).await
+}
+
+/// How many plans an eSIM's history lists: the first, and each top-up added.
+async fn plans_of(h: &Harness, token: &str, esim: &str) -> usize {
+    let read = get(&format!("/v1/esims/{esim}?refresh=true"))
+        .token(token)
+        .send(&h.router)
+        .await;
+    read.json["history"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn a_top_up_is_paid_by_card_added_once_and_charged_once() {
+    let h = card_harness(SandboxConfig::default());
+    let Paid { token, done, .. } = paid_order(&h, "card-topup-esim", 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(done["esims"][0]["actions"]["top_up"], true, "{done}");
+    let storefront = get("/v1/storefront").send(&h.router).await;
+    assert_eq!(storefront.json["features"]["top_up"], true);
+
+    // The top-up endpoint of shops without cards adds without payment: refused here.
+    let (code, price) = a_top_up_of(&h, &token, &esim).await;
+    let unpaid = post(
+        &format!("/v1/esims/{esim}/topups"),
+        json!({"package_code": code, "currency": "EUR"}),
+    )
+    .key("card-topup-direct")
+    .token(&token)
+    .send(&h.router)
+    .await;
+    assert_eq!(unpaid.status, StatusCode::CONFLICT, "{}", unpaid.json);
+    assert_eq!(unpaid.code(), "not_allowed");
+    let before = balance(&h).await;
+    let asked = h.sandbox.purchases_asked();
+
+    let created = top_up_order(&h, &token, &esim, &code, "card-topup-1").await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    assert_eq!(created.json["state"], "awaiting_payment");
+    assert_eq!(created.json["top_up_of"], esim.as_str());
+    assert_eq!(
+        created.json["total"], price,
+        "priced as the top-up is shown"
+    );
+    assert!(
+        created.json.get("guest_token").is_none(),
+        "{}",
+        created.json
+    );
+    let intent = intent_of(&created.json);
+    let at_stripe = stripe().intent(&intent).await.unwrap();
+    assert_eq!(at_stripe.amount, price["minor"].as_i64().unwrap());
+    assert_eq!(at_stripe.metadata["order_id"], created.json["id"]);
+    assert_eq!(balance(&h).await, before, "nothing added before payment");
+
+    // Replayed: the same order and PaymentIntent.
+    let replay = top_up_order(&h, &token, &esim, &code, "card-topup-1").await;
+    assert_eq!(replay.json["id"], created.json["id"]);
+    assert_eq!(intent_of(&replay.json), intent);
+
+    // A declined card adds nothing; another card on the same order does.
+    // (Declined as the browser sets it up: localstripe lets no second card be tried on a
+    // PaymentIntent that declined one, which Stripe does.)
+    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
+    let declined = set_up_card(setup, "4000000000000002").await.unwrap_err();
+    assert_eq!(declined["error"]["code"], "card_declined", "{declined}");
+    assert_eq!(plans_of(&h, &token, &esim).await, 1);
+    let order = created.json["id"].as_str().unwrap();
+    let paid = pay_with_card(&h, &token, &created.json, "4242424242424242").await;
+    assert!(paid.status.is_success(), "{}", paid.json);
+    let topped = settled(&h, &token, order).await;
+    assert_eq!(topped["state"], "completed", "{topped}");
+    assert_eq!(topped["payment"]["state"], "captured");
+    assert_eq!(topped["esims"].as_array().unwrap().len(), 1);
+    assert_eq!(topped["esims"][0]["id"], esim.as_str(), "the same eSIM");
+    assert_eq!(topped["esims"][0]["history"].as_array().unwrap().len(), 2);
+    let captured = stripe().intent(&intent).await.unwrap();
+    assert_eq!(captured.status, IntentStatus::Succeeded);
+    assert_eq!(captured.amount, at_stripe.amount);
+    let charged = balance(&h).await;
+    assert!(charged < before, "the provider charged the merchant");
+
+    // Paid again, told again, swept: added once.
+    let twice = pay(&h, &token, order, None).await;
+    assert_eq!(twice.json["state"], "completed", "{}", twice.json);
+    let event = signed_event("evt_topup_after_capture", &intent, now());
+    assert_eq!(webhook(&h, &event).await.status, StatusCode::OK);
+    h.service.sweep().await.unwrap();
+    assert_eq!(balance(&h).await, charged);
+    assert_eq!(plans_of(&h, &token, &esim).await, 2);
+    assert_eq!(h.sandbox.purchases_asked(), asked, "no eSIM bought");
+    assert_eq!(esim_count(&h, &token).await, 1);
+
+    // Its refund would be the first order's share only: not cancelled by the shopper.
+    let read = get(&format!("/v1/esims/{esim}"))
+        .token(&token)
+        .send(&h.router)
+        .await;
+    assert_eq!(read.json["actions"]["cancel"], false, "{}", read.json);
+    let refused = cancel(&h.router, &token, &esim).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.json);
+    assert!(stripe().refunds(&intent).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_top_up_is_only_for_the_esims_owner_and_what_fits_it() {
+    let h = card_harness(SandboxConfig::default());
+    let Paid { token, done, .. } = paid_order(&h, "card-topup-owner", 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    let (code, _) = a_top_up_of(&h, &token, &esim).await;
+    let anonymous = post(
+        "/v1/orders",
+        json!({"package_code": code, "quantity": 1, "currency": "EUR", "top_up_of": esim}),
+    )
+    .key("card-topup-anon")
+    .send(&h.router)
+    .await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        anonymous.json
+    );
+    let (_, stranger) = card_order(&h, "card-topup-stranger").await;
+    let theirs = top_up_order(&h, &stranger, &esim, &code, "card-topup-theirs").await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.json);
+    let unfit = top_up_order(&h, &token, &esim, "JP-1GB-7D", "card-topup-unfit").await;
+    assert_eq!(unfit.code(), "unknown_package", "{}", unfit.json);
+    let two = post(
+        "/v1/orders",
+        json!({"package_code": code, "quantity": 2, "currency": "EUR", "top_up_of": esim}),
+    )
+    .key("card-topup-two")
+    .token(&token)
+    .send(&h.router)
+    .await;
+    assert_eq!(two.code(), "invalid_quantity", "{}", two.json);
+}
+
+#[tokio::test]
+async fn a_top_up_the_provider_refuses_after_payment_releases_the_hold() {
+    let h = card_harness(SandboxConfig::default());
+    let Paid { token, done, .. } = paid_order(&h, "card-topup-refused", 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    let (code, _) = a_top_up_of(&h, &token, &esim).await;
+    let created = top_up_order(&h, &token, &esim, &code, "card-topup-refused-1").await;
+    let intent = intent_of(&created.json);
+    let before = balance(&h).await;
+    // The eSIM read before sending goes through; the top-up itself is refused.
+    h.sandbox.inject_fault(Fault::Slow(Duration::ZERO));
+    h.sandbox.inject_fault(Fault::Unauthorized);
+    let refused = pay_with_card(&h, &token, &created.json, "4242424242424242").await;
+    assert!(
+        refused.status.is_client_error() || refused.status.is_server_error(),
+        "{}",
+        refused.json
+    );
+    let order = created.json["id"].as_str().unwrap();
+    let read = settled(&h, &token, order).await;
+    assert_eq!(read["state"], "failed", "{read}");
+    assert_eq!(read["payment"]["state"], "cancelled", "not charged");
+    assert_eq!(
+        stripe().intent(&intent).await.unwrap().status,
+        IntentStatus::Canceled
+    );
+    assert_eq!(balance(&h).await, before);
+    assert_eq!(plans_of(&h, &token, &esim).await, 1);
+}
+
+#[tokio::test]
+async fn a_top_up_whose_answer_was_lost_is_found_on_the_esim_and_charged_once() {
+    let h = card_harness(SandboxConfig::default());
+    let Paid { token, done, .. } = paid_order(&h, "card-topup-lost", 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    let (code, _) = a_top_up_of(&h, &token, &esim).await;
+    let created = top_up_order(&h, &token, &esim, &code, "card-topup-lost-1").await;
+    let intent = intent_of(&created.json);
+    let before = balance(&h).await;
+    h.sandbox.inject_fault(Fault::Slow(Duration::ZERO));
+    h.sandbox.inject_fault(Fault::LoseResponse);
+    pay_with_card(&h, &token, &created.json, "4242424242424242").await;
+    let order = created.json["id"].as_str().unwrap();
+    let read = settled(&h, &token, order).await;
+    assert_eq!(read["state"], "completed", "{read}");
+    assert_eq!(read["payment"]["state"], "captured");
+    assert_eq!(
+        stripe().intent(&intent).await.unwrap().status,
+        IntentStatus::Succeeded
+    );
+    h.service.sweep().await.unwrap();
+    assert_eq!(plans_of(&h, &token, &esim).await, 2, "added once");
+    assert!(balance(&h).await < before);
+}
+
+#[tokio::test]
+async fn a_top_up_that_cannot_be_confirmed_is_held_for_review_and_not_charged() {
+    let mut config = card_config(&base());
+    config.review_after_secs = 0;
+    let h = harness_with(config, SandboxConfig::default());
+    let Paid { token, done, .. } = paid_order(&h, "card-topup-unknown", 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    let (code, _) = a_top_up_of(&h, &token, &esim).await;
+    let created = top_up_order(&h, &token, &esim, &code, "card-topup-unknown-1").await;
+    let intent = intent_of(&created.json);
+    // Sent, and no answer: not added, and nothing says it will not be.
+    h.sandbox.inject_fault(Fault::Slow(Duration::ZERO));
+    h.sandbox
+        .inject_fault(Fault::Hang(Duration::from_millis(10)));
+    pay_with_card(&h, &token, &created.json, "4242424242424242").await;
+    // Past the review window (whole seconds), looked at again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    h.service.reconcile().await.unwrap();
+    let order = created.json["id"].as_str().unwrap();
+    let read = read_order(&h, &token, order).await;
+    assert_eq!(read.json["state"], "needs_review", "{}", read.json);
+    assert_eq!(
+        read.json["payment"]["state"], "authorized",
+        "held, not taken"
+    );
+    assert_eq!(
+        stripe().intent(&intent).await.unwrap().status,
+        IntentStatus::RequiresCapture
+    );
+    // The merchant finds it was not added: released.
+    let wrong = h
+        .service
+        .settle_by_hand(order, &["8900000000000000000".into()])
+        .await;
+    assert!(wrong.is_err(), "only the topped-up eSIM's ICCID settles it");
+    h.service.settle_by_hand(order, &[]).await.unwrap();
+    let read = read_order(&h, &token, order).await;
+    assert_eq!(read.json["state"], "failed", "{}", read.json);
+    assert_eq!(read.json["payment"]["state"], "cancelled");
+    assert_eq!(
+        stripe().intent(&intent).await.unwrap().status,
+        IntentStatus::Canceled
+    );
+    assert_eq!(plans_of(&h, &token, &esim).await, 1);
+}
+
+#[tokio::test]
+async fn a_paid_top_up_a_restart_left_unsent_is_sent_once() {
+    // A restart between the payment being taken and the top-up being measured and sent:
+    // paid at Stripe and taken in the store, and nothing else.
+    let h = card_harness(SandboxConfig::default());
+    let Paid { token, done, .. } = paid_order(&h, "card-topup-restart", 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    let (code, _) = a_top_up_of(&h, &token, &esim).await;
+    let created = top_up_order(&h, &token, &esim, &code, "card-topup-restart-1").await;
+    let order = created.json["id"].as_str().unwrap().to_owned();
+    let intent = intent_of(&created.json);
+    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
+    let method = set_up_card(setup, "4242424242424242").await.unwrap();
+    let held = stripe()
+        .pay_with(&intent, &method, "card-topup-restart-pay")
+        .await
+        .unwrap();
+    assert_eq!(held.status, IntentStatus::RequiresCapture);
+    assert!(h
+        .service
+        .store
+        .take_paid_order(order.clone(), now())
+        .await
+        .unwrap());
+    let before = balance(&h).await;
+
+    h.service.reconcile().await.unwrap();
+    let read = settled(&h, &token, &order).await;
+    assert_eq!(read["state"], "completed", "{read}");
+    assert_eq!(read["payment"]["state"], "captured");
+    h.service.reconcile().await.unwrap();
+    assert_eq!(plans_of(&h, &token, &esim).await, 2, "sent once");
+    assert!(balance(&h).await < before);
 }

@@ -10,11 +10,12 @@ use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use crate::service::Caller;
 
-/// Places an order. The same Idempotency-Key and body answer the first response again.
+/// Places an order (or, in a shop that takes cards, a top-up of one of the caller's eSIMs:
+/// `top_up_of`). The same Idempotency-Key and body answer the first response again.
 #[utoipa::path(post, path = "/v1/orders", request_body = OrderRequest,
     params(("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,255}$", description = "Unique per checkout attempt, reused by its retries")),
     responses((status = 201, body = Order), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 501, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 pub async fn create_order(
     State(state): State<AppState>,
     caller: Caller,

@@ -97,6 +97,7 @@ impl Service {
         }
         let refund = self.refund_view(&row.id, esim.status.lifecycle).await;
         let caps = self.capabilities();
+        let topped_up = caps.cancel && self.topped_up_by_card(row).await.unwrap_or(true);
         let may_install = esim.status.may_install() && esim.activation.is_some();
         let usage = esim.used.filter(|_| caps.usage).map(|used| Usage {
             total: esim.total,
@@ -117,7 +118,7 @@ impl Service {
                     && esim.status.may_top_up()
                     && (!caps.top_up_active_only
                         || esim.status.lifecycle == esim_core::Lifecycle::Active),
-                cancel: caps.cancel && esim.status.may_cancel(),
+                cancel: caps.cancel && esim.status.may_cancel() && !topped_up,
             },
             install: may_install
                 .then(|| {
@@ -172,6 +173,12 @@ impl Service {
         currency: Currency,
     ) -> AppResult<OrderAnswer> {
         self.require_top_ups()?;
+        if self.takes_cards() {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                "In this shop a top-up is paid by card: place it as an order (POST /v1/orders with top_up_of).",
+            ));
+        }
         let row = self.owned_esim(caller, id).await?;
         let scope = caller.owner()?.key();
         let hash = request_hash(&["topup", id, package_code.trim(), currency.code()]);
@@ -213,32 +220,8 @@ impl Service {
             }
         };
         let current = self.provider_esim(&row.provider_id, true).await?;
-        let active_only = self.capabilities().top_up_active_only;
-        if !current.status.may_top_up()
-            || (active_only && current.status.lifecycle != esim_core::Lifecycle::Active)
-        {
-            return Err(AppError::new(
-                ErrorCode::NotAllowed,
-                if active_only && current.status.may_top_up() {
-                    "This eSIM can be topped up once it is in use.".to_owned()
-                } else {
-                    format!(
-                        "This eSIM is {} and can no longer be topped up.",
-                        current.status.lifecycle.as_str()
-                    )
-                },
-            ));
-        }
-        let options = self.provider.top_up_packages(&row.provider_id).await?;
-        if !options
-            .iter()
-            .any(|p| p.code.eq_ignore_ascii_case(package_code.trim()))
-        {
-            return Err(AppError::new(
-                ErrorCode::UnknownPackage,
-                "That top-up does not fit this eSIM.",
-            ));
-        }
+        self.may_top_up(&current)?;
+        self.top_up_package(&row, package_code).await?;
         // Measured before it is sent: a retry after a crash compares the eSIM with it.
         self.store
             .set_idempotency_detail(scope.clone(), key.to_owned(), Some(size_of(&current)))
@@ -335,6 +318,12 @@ impl Service {
             ));
         }
         let row = self.owned_esim(caller, id).await?;
+        if self.topped_up_by_card(&row).await? {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                "This eSIM has been topped up, so it can no longer be cancelled here. Please contact the shop.",
+            ));
+        }
         let owed = self.owe_refund(&row).await?;
         let esim = match self.provider.cancel(&row.provider_id).await {
             Ok(esim) => esim,
@@ -360,6 +349,24 @@ impl Service {
             self.refund_now(owed).await;
         }
         Ok(self.updated(&row, esim).await)
+    }
+}
+
+impl Service {
+    /// Whether a top-up paid by card was, or may have been, added to an eSIM: a cancel
+    /// refunds the eSIM's own share only, so such an eSIM is not cancelled by the shopper.
+    /// (One still awaiting payment is refused before it is sent once the eSIM is cancelled,
+    /// and its hold released.)
+    async fn topped_up_by_card(&self, row: &EsimRow) -> AppResult<bool> {
+        if !self.takes_cards() {
+            return Ok(false);
+        }
+        Ok(self
+            .store
+            .top_ups_of(row.id.clone())
+            .await?
+            .iter()
+            .any(|o| o.status != OrderStatus::AwaitingPayment))
     }
 }
 

@@ -10,6 +10,7 @@ mod orders;
 mod payments;
 mod reconcile;
 mod refunds;
+mod top_ups;
 
 pub use orders::validate_quantity;
 
@@ -162,14 +163,10 @@ impl Service {
         }
     }
 
-    /// Returns what this shop offers: the provider's capabilities, less what a card checkout
-    /// cannot charge yet (top-ups).
+    /// Returns what this shop offers: the provider's capabilities (a card shop charges its
+    /// top-ups as orders, and refunds its cancels).
     pub fn capabilities(&self) -> Capabilities {
-        let mut caps = self.provider.capabilities();
-        if self.config.checkout == CheckoutMode::Stripe {
-            caps.top_up = false;
-        }
-        caps
+        self.provider.capabilities()
     }
 
     /// Identifies the caller from an `Authorization: Bearer` value.

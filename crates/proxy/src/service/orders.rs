@@ -41,10 +41,31 @@ impl Service {
             }
             other => other.map(str::to_owned),
         };
-        // Priced as a quote is: the one pricing rule.
-        let quote = self
-            .quote(&request.package_code, request.quantity, currency)
-            .await?;
+        // Priced as a quote is: the one pricing rule (a top-up, from the eSIM's top-ups).
+        let top_up_of = request
+            .top_up_of
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty());
+        let (quote, top_up_of) = match top_up_of {
+            Some(esim_id) => {
+                let top_up = self
+                    .top_up_quote(
+                        caller,
+                        esim_id,
+                        &request.package_code,
+                        request.quantity,
+                        currency,
+                    )
+                    .await?;
+                (top_up.quote, Some(top_up.esim.id))
+            }
+            None => (
+                self.quote(&request.package_code, request.quantity, currency)
+                    .await?,
+                None,
+            ),
+        };
 
         let scope = match caller {
             Caller::Known(owner) => owner.key(),
@@ -57,6 +78,7 @@ impl Service {
             &request.quantity.to_string(),
             currency.code(),
             email.as_deref().unwrap_or(""),
+            top_up_of.as_deref().unwrap_or(""),
         ]);
         // A new anonymous caller becomes a guest, whose token the answer hands over.
         let guest = matches!(caller, Caller::Anonymous).then(auth::new_guest_token);
@@ -140,6 +162,8 @@ impl Service {
             payment: cards.then_some(Payment::Open),
             payment_intent: None,
             setup_intent: None,
+            top_up_of,
+            size_before: None,
         };
         // Written before the provider is called: whatever happens next can be reconciled.
         self.store.insert_order(order.clone(), now()).await?;
@@ -223,6 +247,9 @@ impl Service {
         order: &OrderRow,
         guest_token: Option<String>,
     ) -> Outcome {
+        if let Some(esim_id) = &order.top_up_of {
+            return self.buy_top_up(order, esim_id).await;
+        }
         let request = ProviderOrderRequest {
             reference: order.reference.clone(),
             package_code: order.package_code.clone(),
@@ -342,7 +369,18 @@ impl Service {
             .await?
             .ok_or_else(|| AppError::not_found("order"))?;
         let mut esims = Vec::new();
-        for esim in self.store.esims_of_order(id).await? {
+        let mine = match &row.top_up_of {
+            // A top-up shows the eSIM it added to, once it has.
+            Some(esim_id) if row.status == OrderStatus::Completed => self
+                .store
+                .esim(esim_id.clone())
+                .await?
+                .into_iter()
+                .collect(),
+            Some(_) => Vec::new(),
+            None => self.store.esims_of_order(id).await?,
+        };
+        for esim in mine {
             esims.push(self.esim_view(&esim, false).await?);
         }
         let currency =
@@ -366,6 +404,7 @@ impl Service {
             guest_token: None,
             failure: row.failure,
             payment,
+            top_up_of: row.top_up_of,
         })
     }
 }

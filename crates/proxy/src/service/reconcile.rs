@@ -42,6 +42,9 @@ impl Service {
         else {
             return Ok(());
         };
+        if let Some(esim_id) = order.top_up_of.clone() {
+            return self.check_top_up(&order, &esim_id).await;
+        }
         let lookup = OrderLookup {
             reference: order.reference.clone(),
             provider_order_id: order.provider_order_id.clone(),
@@ -222,6 +225,33 @@ impl Service {
         if iccids.is_empty() {
             self.fail_order(id, "Settled by the merchant: not charged.")
                 .await?;
+        } else if let Some(esim_id) = &order.top_up_of {
+            // A top-up: the merchant names the eSIM it was added to, as found at the provider.
+            let esim = self
+                .store
+                .esim(esim_id.clone())
+                .await?
+                .ok_or_else(|| AppError::internal("a top-up order of an eSIM not stored"))?;
+            if iccids.len() != 1 || !iccids[0].trim().eq_ignore_ascii_case(&esim.iccid) {
+                return Err(AppError::new(
+                    ErrorCode::NotAllowed,
+                    format!(
+                        "Order {id} is a top-up of the eSIM {}: name that ICCID if it was added, or none if it was not.",
+                        esim.iccid
+                    ),
+                ));
+            }
+            self.store
+                .settle_order(
+                    id.to_owned(),
+                    OrderStatus::Completed,
+                    None,
+                    None,
+                    Vec::new(),
+                    now(),
+                )
+                .await?;
+            self.collect(id).await;
         } else {
             let held = self.store.held_esims().await?;
             let mut esims = Vec::new();

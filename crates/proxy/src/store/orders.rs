@@ -11,8 +11,8 @@ impl Store {
         self.call(move |c| {
             c.execute(
                 "INSERT INTO orders (id, reference, owner, package_code, quantity, total_minor, currency, email, test,
-                                     state, failure, created_at, updated_at, payment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+                                     state, failure, created_at, updated_at, payment, top_up_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
                 params![
                     order.id,
                     order.reference,
@@ -26,7 +26,8 @@ impl Store {
                     order.status.as_str(),
                     order.failure,
                     now,
-                    order.payment.map(|p| p.as_str())
+                    order.payment.map(|p| p.as_str()),
+                    order.top_up_of
                 ],
             )?;
             Ok(())
@@ -57,6 +58,36 @@ impl Store {
                 params![id, why, now],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    /// Records a top-up order's eSIM size, measured just before it is sent; only the first
+    /// measure counts (a second run sees the first one's and never sends again).
+    /// Returns whether this call recorded it.
+    pub async fn measure_top_up(&self, id: String, size: String, now: i64) -> StoreResult<bool> {
+        self.call(move |c| {
+            let changed = c.execute(
+                "UPDATE orders SET size_before = ?2, updated_at = ?3
+                 WHERE id = ?1 AND size_before IS NULL AND state = 'in_flight'",
+                params![id, size, now],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// The top-up orders of an eSIM that may have added to it or still may: every one not
+    /// failed, paid or not yet.
+    pub async fn top_ups_of(&self, esim_id: String) -> StoreResult<Vec<OrderRow>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "{ORDER_SELECT} WHERE top_up_of = ?1 AND state <> 'failed' ORDER BY created_at, id"
+            ))?;
+            let rows = stmt
+                .query_map(params![esim_id], order_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }

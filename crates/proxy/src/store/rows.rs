@@ -104,6 +104,13 @@ pub struct OrderRow {
     pub payment_intent: Option<String>,
     /// The SetupIntent (`seti_…`) its card field confirms now.
     pub setup_intent: Option<String>,
+    /// For a top-up paid by card: the eSIM (ours, `esim_…`) it adds its package to. Such an
+    /// order buys no eSIM of its own.
+    pub top_up_of: Option<String>,
+    /// For a top-up: the eSIM's size just before it was sent (see `service::esims::size_of`),
+    /// so that where its answer was lost the eSIM itself says whether it took effect. Never
+    /// sent while this is empty.
+    pub size_before: Option<String>,
 }
 
 impl OrderRow {
@@ -179,7 +186,7 @@ pub struct NewIdempotency {
 }
 
 pub(super) const ORDER_SELECT: &str = "SELECT id, reference, owner, package_code, quantity, total_minor, currency, email, test, state,
-    failure, created_at, provider_order_id, payment, payment_intent, setup_intent FROM orders";
+    failure, created_at, provider_order_id, payment, payment_intent, setup_intent, top_up_of, size_before FROM orders";
 pub(super) const ESIM_SELECT: &str =
     "SELECT id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation FROM esims";
 
@@ -205,6 +212,8 @@ pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
             .map(Payment::parse),
         payment_intent: r.get(14)?,
         setup_intent: r.get(15)?,
+        top_up_of: r.get(16)?,
+        size_before: r.get(17)?,
     })
 }
 

@@ -96,6 +96,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX refunds_by_state ON refunds(state);
 "#,
+    // Top-ups paid by card: an order that adds its package to one of our eSIMs, and that
+    // eSIM's size measured just before the top-up was sent.
+    r#"
+    ALTER TABLE orders ADD COLUMN top_up_of TEXT;
+    ALTER TABLE orders ADD COLUMN size_before TEXT;
+    CREATE INDEX orders_by_top_up_of ON orders(top_up_of);
+"#,
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {

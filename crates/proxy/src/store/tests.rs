@@ -20,6 +20,8 @@ fn order(id: &str) -> OrderRow {
         payment: None,
         payment_intent: None,
         setup_intent: None,
+        top_up_of: None,
+        size_before: None,
     }
 }
 
@@ -359,4 +361,55 @@ async fn a_refund_is_claimed_once_taken_over_when_stale_and_refunds_the_order_wi
         .unwrap();
     assert_eq!(order_of().await, Some(Payment::Refunded));
     assert!(store.refunds_owed().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_top_up_is_measured_once_and_listed_with_its_esim_until_it_fails() {
+    let store = Store::open(":memory:").unwrap();
+    store.insert_order(order("o1"), 10).await.unwrap();
+    complete_o1(&store, Some("P1"), 11).await;
+    let top_up = |id: &str| OrderRow {
+        top_up_of: Some("e1".into()),
+        ..order(id)
+    };
+    store.insert_order(top_up("t1"), 12).await.unwrap();
+    store.insert_order(top_up("t2"), 12).await.unwrap();
+    let listed = store.top_ups_of("e1".into()).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].top_up_of.as_deref(), Some("e1"));
+    assert!(store.top_ups_of("e2".into()).await.unwrap().is_empty());
+
+    // The first measure counts; a second run sees it and does not send again.
+    assert!(store
+        .measure_top_up("t1".into(), "100:1".into(), 13)
+        .await
+        .unwrap());
+    assert!(!store
+        .measure_top_up("t1".into(), "200:2".into(), 14)
+        .await
+        .unwrap());
+    let t1 = store.order("t1".into()).await.unwrap().unwrap();
+    assert_eq!(t1.size_before.as_deref(), Some("100:1"));
+
+    store
+        .settle_order(
+            "t2".into(),
+            OrderStatus::Failed,
+            Some("refused".into()),
+            None,
+            Vec::new(),
+            15,
+        )
+        .await
+        .unwrap();
+    let listed = store.top_ups_of("e1".into()).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+        ["t1"]
+    );
+    // A failed one is never measured (nor sent).
+    assert!(!store
+        .measure_top_up("t2".into(), "100:1".into(), 16)
+        .await
+        .unwrap());
 }

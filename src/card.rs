@@ -1,20 +1,29 @@
-//! The card field: Stripe.js, loaded only when a card checkout is about to show (a
+//! The card field: Stripe.js, loaded only when a card payment is about to show (a
 //! `window.Stripe` the page already has is used instead), and Stripe's card Element mounted
 //! in the **light DOM** (Stripe refuses to mount inside a shadow root): a child of the widget's
-//! host element, `slot="esim-card"`, shown through the checkout's named `<slot>`. Themed from
-//! the widget's own `--esim-*` properties through Stripe's style options.
+//! host element, `slot="esim-card"` (the checkout's) or `slot="esim-top-up-card"` (a
+//! top-up's), shown through that named `<slot>`. Themed from the widget's own `--esim-*`
+//! properties through Stripe's style options. And [`pay`]: an order awaiting payment paid
+//! with it, the same for an order and a top-up.
 //!
 //! Stripe.js is called through `js_sys::Reflect`, from this module only; it sits in the
-//! checkout's chunk, so a first visit downloads none of it.
+//! chunks of the checkout and my eSIMs, so a first visit downloads none of it.
 
+use esim_core::api::{ErrorCode, Order, OrderState, PaymentRequest, PaymentState};
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
-/// The slot name the card field is shown through.
+use crate::api::{Api, ApiError};
+use crate::i18n::{Locale, Msg};
+
+/// The slot the checkout's card field is shown through.
 pub(crate) const SLOT: &str = "esim-card";
+
+/// The slot a top-up's card field is shown through (the checkout's may be mounted too).
+pub(crate) const TOP_UP_SLOT: &str = "esim-top-up-card";
 
 /// Why the card step did not go through.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,11 +46,12 @@ pub(crate) struct CardField {
 
 impl CardField {
     /// Loads Stripe.js from `js_url` (once per page) and mounts a card field for the
-    /// merchant's `publishable_key` as a light-DOM child of `host`.
+    /// merchant's `publishable_key` as a light-DOM child of `host`, in `slot`.
     pub(crate) async fn mount(
         host: &HtmlElement,
         publishable_key: &str,
         js_url: &str,
+        slot: &str,
     ) -> Result<CardField, CardError> {
         let constructor = stripe_js(js_url).await?;
         let stripe = constructor
@@ -54,7 +64,7 @@ impl CardField {
         let holder = document
             .create_element("div")
             .map_err(|_| CardError::Unavailable)?;
-        let _ = holder.set_attribute("slot", SLOT);
+        let _ = holder.set_attribute("slot", slot);
         let _ = holder.set_attribute("class", "esim-card-field");
         host.append_child(&holder)
             .map_err(|_| CardError::Unavailable)?;
@@ -104,11 +114,126 @@ impl CardField {
         }
     }
 
+    /// Puts the keyboard in the field.
+    pub(crate) fn focus(&self) {
+        let _ = call(&self.element, "focus", &[]);
+    }
+
     /// Removes the field from the page.
     pub(crate) fn remove(&self) {
         let _ = call(&self.element, "destroy", &[]);
         self.holder.remove();
     }
+}
+
+/// Why a card payment did not go through, and nothing was charged: another card (or the same
+/// again) may be tried on the same order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Unpaid {
+    /// In the browser, with Stripe.js.
+    Card(CardError),
+    /// The proxy's definitive answer (a declined card, the provider refusing the order).
+    Api(ApiError),
+}
+
+impl Unpaid {
+    /// What the shopper reads (with [`Msg::PaymentNotTaken`] beside it).
+    pub(crate) fn message(&self, locale: Locale) -> String {
+        match self {
+            Unpaid::Api(error) => error.message(locale),
+            Unpaid::Card(CardError::Declined(_)) => {
+                locale.error(ErrorCode::CardDeclined).to_owned()
+            }
+            Unpaid::Card(CardError::NotConfirmed(_)) => locale.t(Msg::CardNotConfirmed).to_owned(),
+            Unpaid::Card(CardError::Unavailable) => locale.t(Msg::CardUnavailable).to_owned(),
+        }
+    }
+}
+
+/// A card payment that did not end with the order paid.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NotPaid {
+    /// Nothing was charged; another card may be tried on the same order.
+    Unpaid(Unpaid),
+    /// Where the money is cannot be said from here (the proxy's own failure, or no answer and
+    /// the order unreadable): the same attempt may be retried, never a second order.
+    Failed(ApiError),
+}
+
+/// Pays an order awaiting payment with the card field: sets the card up, has the proxy pay
+/// with it, completes the bank's check when asked; `paying` is called as each step starts.
+/// Returns the order once it is no longer awaiting payment (for the caller to follow).
+pub(crate) async fn pay(
+    mut order: Order,
+    field: &CardField,
+    api: &Api,
+    paying: impl Fn(),
+) -> Result<Order, NotPaid> {
+    let unpaid = |why| Err(NotPaid::Unpaid(why));
+    // At most: the card, the bank's check, and the proxy's look after it.
+    for _ in 0..4 {
+        let Some(payment) = order
+            .payment
+            .clone()
+            .filter(|_| order.state == OrderState::AwaitingPayment)
+        else {
+            return Ok(order);
+        };
+        paying();
+        let request = match payment.state {
+            PaymentState::RequiresCard => {
+                let Some(secret) = payment.setup_secret.as_deref() else {
+                    return unpaid(Unpaid::Card(CardError::Unavailable));
+                };
+                match field.set_up(secret).await {
+                    Ok(method) => PaymentRequest {
+                        payment_method: Some(method),
+                    },
+                    Err(e) => {
+                        web_sys::console::warn_1(
+                            &format!("esim-storefront: the card was not set up: {e:?}").into(),
+                        );
+                        return unpaid(Unpaid::Card(e));
+                    }
+                }
+            }
+            PaymentState::RequiresAction => {
+                let Some(secret) = payment.client_secret.as_deref() else {
+                    return unpaid(Unpaid::Card(CardError::Unavailable));
+                };
+                if let Err(e) = field.authenticate(secret).await {
+                    web_sys::console::warn_1(
+                        &format!("esim-storefront: the bank's check failed: {e:?}").into(),
+                    );
+                    return unpaid(Unpaid::Card(e));
+                }
+                PaymentRequest::default()
+            }
+            _ => return Ok(order),
+        };
+        order = match api.pay(&order.id, &request).await {
+            Ok(paid) => paid,
+            // The proxy's own failure: where the money is cannot be said from here.
+            Err(
+                e @ ApiError::Api {
+                    code: ErrorCode::Internal,
+                    ..
+                },
+            ) => return Err(NotPaid::Failed(e)),
+            // The proxy said no: nothing was charged (a declined card, or the provider
+            // refused and the hold was released).
+            Err(e @ ApiError::Api { .. }) => return unpaid(Unpaid::Api(e)),
+            // No answer: the order itself says whether the payment went through.
+            Err(e) => match api.order_by_id(&order.id).await {
+                Ok(read) if read.state == OrderState::AwaitingPayment => {
+                    return unpaid(Unpaid::Api(e))
+                }
+                Ok(read) => read,
+                Err(_) => return Err(NotPaid::Failed(e)),
+            },
+        };
+    }
+    Ok(order)
 }
 
 /// `window.Stripe`, loading Stripe.js from `url` first if the page has not.
