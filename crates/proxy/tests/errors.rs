@@ -315,14 +315,35 @@ async fn a_slow_purchase_is_answered_pending_and_bought_once() {
     assert_eq!(after.json["state"], "completed");
     assert_eq!(after.json["esims"].as_array().unwrap().len(), 1);
     assert_eq!(after.json["guest_token"], token.as_str());
+    // Retried with the token its answer gave (as the widget does once it has stored it): the
+    // same order, not a second.
+    let as_guest = post("/v1/orders", order_body())
+        .key("slow")
+        .token(&token)
+        .send(&h.router)
+        .await;
+    assert_eq!(as_guest.json["id"], id.as_str(), "{}", as_guest.json);
+    // Another guest cannot reach it with the same key: their own scope, a new order.
+    let (_, other) = guest_order(&h.router, "JP-1GB-7D", 1, "other-guest").await;
+    let theirs = post("/v1/orders", order_body())
+        .key("slow")
+        .token(&other)
+        .send(&h.router)
+        .await;
+    assert_ne!(theirs.json["id"], id.as_str(), "{}", theirs.json);
+    assert!(theirs.json.get("guest_token").is_none(), "{}", theirs.json);
     let read = get(&format!("/v1/orders/{id}"))
         .token(&token)
         .send(&h.router)
         .await;
     assert_eq!(read.json["state"], "completed");
     let cost = h.sandbox.package("JP-1GB-7D").await.unwrap().price.minor();
-    assert_eq!(balance(&h).await, 500_000 - cost, "bought once");
-    assert_eq!(h.service.store.count_esims().await.unwrap(), 1);
+    assert_eq!(
+        balance(&h).await,
+        500_000 - 3 * cost,
+        "bought once, and the other guest's two"
+    );
+    assert_eq!(h.service.store.count_esims().await.unwrap(), 3);
 }
 
 #[tokio::test]

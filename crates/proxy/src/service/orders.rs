@@ -68,6 +68,11 @@ impl Service {
         };
 
         let scope = match caller {
+            // The guest an anonymous order under this key made, retrying it with the token
+            // its answer gave: the same checkout attempt, never a second order.
+            Caller::Known(Owner::Guest(guest)) if self.made_guest(key, guest).await? => {
+                "anonymous".to_owned()
+            }
             Caller::Known(owner) => owner.key(),
             // Anonymous keys share one scope; they are random UUIDs from the widget.
             Caller::Anonymous => "anonymous".to_owned(),
@@ -177,6 +182,23 @@ impl Service {
         let done = self.start_purchase(order.clone(), guest_token.clone());
         drop(guard);
         self.answer(&order.id, Some(done), guest_token).await
+    }
+
+    /// Whether the anonymous order placed under `key` made the guest `guest`.
+    async fn made_guest(&self, key: &str, guest: &str) -> AppResult<bool> {
+        let Some(token) = self
+            .store
+            .idempotency("anonymous".to_owned(), key.to_owned())
+            .await?
+            .and_then(|row| row.guest_token)
+        else {
+            return Ok(false);
+        };
+        let made = self
+            .store
+            .guest_by_token_hash(auth::hash_guest_token(&token))
+            .await?;
+        Ok(made.as_deref() == Some(guest))
     }
 
     /// Answers an order request: the purchase's own outcome if it arrives within the
