@@ -126,6 +126,37 @@ impl CardField {
     }
 }
 
+/// Where a panel keeps its card field: none until it has loaded, then the field or why not.
+pub(crate) type FieldSignal =
+    leptos::prelude::RwSignal<Option<Result<CardField, CardError>>, leptos::prelude::LocalStorage>;
+
+/// Loads Stripe.js and mounts a card field in `slot` of `host`, in the background, into
+/// `field`; one that arrives when it is no longer `wanted` (or its panel is gone) is
+/// removed again.
+pub(crate) fn mount_into(
+    host: HtmlElement,
+    publishable_key: String,
+    js_url: String,
+    slot: &'static str,
+    field: FieldSignal,
+    wanted: impl Fn() -> bool + 'static,
+) {
+    use leptos::prelude::*;
+    leptos::task::spawn_local(async move {
+        let mounted = CardField::mount(&host, &publishable_key, &js_url, slot).await;
+        if let Err(e) = &mounted {
+            web_sys::console::warn_1(
+                &format!("esim-storefront: the card field did not load: {e:?}").into(),
+            );
+        }
+        if !wanted() || field.try_set(Some(mounted.clone())).is_some() {
+            if let Ok(mounted) = mounted {
+                mounted.remove();
+            }
+        }
+    });
+}
+
 /// Why a card payment did not go through, and nothing was charged: another card (or the same
 /// again) may be tried on the same order.
 #[derive(Debug, Clone, PartialEq)]

@@ -80,8 +80,7 @@ pub(crate) fn Checkout(
 
     let storefront = shop.storefront();
     // The card field, once a card checkout has shown it; removed with the panel.
-    let card_field: RwSignal<Option<Result<card::CardField, card::CardError>>, LocalStorage> =
-        RwSignal::new_local(None);
+    let card_field: card::FieldSignal = RwSignal::new_local(None);
     let payment = move || match storefront.get() {
         Some(Ok(s)) => s.payment,
         _ => None,
@@ -101,21 +100,14 @@ pub(crate) fn Checkout(
                 return false;
             };
             let host = shop.host();
-            leptos::task::spawn_local(async move {
-                let field =
-                    card::CardField::mount(&host, &publishable_key, &js_url, card::SLOT).await;
-                if let Err(e) = &field {
-                    web_sys::console::warn_1(
-                        &format!("esim-storefront: the card field did not load: {e:?}").into(),
-                    );
-                }
-                if card_field.try_set(Some(field.clone())).is_some() {
-                    // The panel went away while Stripe.js loaded.
-                    if let Ok(field) = field {
-                        field.remove();
-                    }
-                }
-            });
+            card::mount_into(
+                host,
+                publishable_key,
+                js_url,
+                card::SLOT,
+                card_field,
+                || true,
+            );
             true
         });
         on_cleanup(move || {

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use serde::Serialize;
 
 use crate::api::{Api, ApiError};
-use crate::card::{self, CardError, CardField, NotPaid, Unpaid};
+use crate::card::{self, CardField, NotPaid, Unpaid};
 use crate::context::{use_shop, Failed};
 use crate::i18n::Msg;
 use crate::platform;
@@ -109,8 +109,7 @@ pub(super) fn TopUp(
         Some(Ok(s)) => s.payment,
         _ => None,
     };
-    let card_field: RwSignal<Option<Result<CardField, CardError>>, LocalStorage> =
-        RwSignal::new_local(None);
+    let card_field: card::FieldSignal = RwSignal::new_local(None);
     let unpaid_order: RwSignal<Option<(String, String)>> = RwSignal::new(None);
     {
         let shop = shop.clone();
@@ -135,22 +134,15 @@ pub(super) fn TopUp(
                 return;
             }
             let host = shop.host();
-            leptos::task::spawn_local(async move {
-                let field =
-                    CardField::mount(&host, &publishable_key, &js_url, card::TOP_UP_SLOT).await;
-                if let Err(e) = &field {
-                    web_sys::console::warn_1(
-                        &format!("esim-storefront: the card field did not load: {e:?}").into(),
-                    );
-                }
-                let still = confirming.try_get_untracked() == Some(true);
-                if !still || card_field.try_set(Some(field.clone())).is_some() {
-                    // The confirmation went away while Stripe.js loaded.
-                    if let Ok(field) = field {
-                        field.remove();
-                    }
-                }
-            });
+            let wanted = move || confirming.try_get_untracked() == Some(true);
+            card::mount_into(
+                host,
+                publishable_key,
+                js_url,
+                card::TOP_UP_SLOT,
+                card_field,
+                wanted,
+            );
         });
         on_cleanup(move || {
             if let Some(Some(Ok(field))) = card_field.try_get_untracked() {
@@ -311,7 +303,7 @@ fn Confirm(
     busy: bool,
     error: Option<Problem>,
     /// In a shop that takes cards: its card field (none while it loads).
-    card: Option<RwSignal<Option<Result<CardField, CardError>>, LocalStorage>>,
+    card: Option<card::FieldSignal>,
     on_confirm: Callback<(Package, String)>,
     on_back: Callback<()>,
 ) -> impl IntoView {

@@ -665,3 +665,22 @@ async fn the_openapi_document_describes_every_route_and_type() {
         "{quote}"
     );
 }
+
+#[tokio::test]
+async fn a_top_up_order_is_for_card_shops_only() {
+    let h = harness();
+    let (order, token) = guest_order(&h.router, "JP-1GB-7D", 1, "t-order").await;
+    let id = order.json["esims"][0]["id"].as_str().unwrap().to_owned();
+    let before = balance(&h).await;
+    let refused = post(
+        "/v1/orders",
+        json!({"package_code": "TOPUP-JP-1GB-7D", "quantity": 1, "currency": "USD", "top_up_of": id}),
+    )
+    .key("t-order-topup")
+    .token(&token)
+    .send(&h.router)
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.json);
+    assert_eq!(refused.code(), "not_allowed");
+    assert_eq!(balance(&h).await, before, "nothing bought");
+}

@@ -241,17 +241,7 @@ impl Service {
                     ),
                 ));
             }
-            self.store
-                .settle_order(
-                    id.to_owned(),
-                    OrderStatus::Completed,
-                    None,
-                    None,
-                    Vec::new(),
-                    now(),
-                )
-                .await?;
-            self.collect(id).await;
+            self.complete_top_up(id).await?;
         } else {
             let held = self.store.held_esims().await?;
             let mut esims = Vec::new();

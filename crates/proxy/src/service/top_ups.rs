@@ -29,7 +29,7 @@ impl Service {
     ) -> AppResult<TopUpQuote> {
         if !self.takes_cards() {
             return Err(AppError::new(
-                ErrorCode::BadRequest,
+                ErrorCode::NotAllowed,
                 "In this shop, top-ups are added with POST /v1/esims/{id}/topups.",
             ));
         }
@@ -152,11 +152,11 @@ impl Service {
         }
     }
 
-    /// The top-up is on the eSIM: the order completes and its payment is captured.
-    async fn top_up_done(&self, order: &OrderRow) -> Outcome {
+    /// A top-up order whose package is on the eSIM completes, and its payment is captured.
+    pub(super) async fn complete_top_up(&self, id: &str) -> AppResult<()> {
         self.store
             .settle_order(
-                order.id.clone(),
+                id.to_owned(),
                 OrderStatus::Completed,
                 None,
                 None,
@@ -164,7 +164,13 @@ impl Service {
                 now(),
             )
             .await?;
-        self.collect(&order.id).await;
+        self.collect(id).await;
+        Ok(())
+    }
+
+    /// The top-up is on the eSIM: completed and captured, and that is the request's answer.
+    async fn top_up_done(&self, order: &OrderRow) -> Outcome {
+        self.complete_top_up(&order.id).await?;
         tracing::info!(order = %order.id, "top-up added");
         let body = serde_json::to_string(&self.order_view(order.id.clone()).await?)
             .map_err(|e| AppError::internal(e.to_string()))?;
