@@ -7,6 +7,7 @@ mod bench;
 mod consumer;
 mod dist;
 mod exports;
+mod postgres;
 mod proxy;
 mod shell;
 mod test;

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test layer, with one closing line `N passed, N failed`.
 //!
-//! Layers: native unit and property tests (`cargo test --workspace`); component tests in
+//! Layers: native unit and property tests (`cargo test --workspace`, with a throwaway
+//! PostgreSQL for the store's tests on it); component tests in
 //! headless Chromium (`wasm-bindgen-test`); end-to-end tests of the built bundle served by the
 //! storefront proxy (`esim-proxy --sandbox`), driven by Playwright with the system Chromium
 //! (`node --test`); the same against each fake provider server; and API fuzzing of the proxy's
@@ -10,6 +11,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
+use crate::postgres::Postgres;
 use crate::proxy::{FakeProvider, Localstripe, ProxyProcess};
 use crate::shell::{cmd, describe, step};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
@@ -39,8 +41,10 @@ pub fn run() -> Result<ExitCode, String> {
 
     let mut run = Run::default();
 
-    // One localstripe for the native layer's Stripe tests (crates/proxy/tests/stripe.rs).
+    // One localstripe for the native layer's Stripe tests (crates/proxy/tests/stripe.rs), and
+    // one PostgreSQL for the store's tests on PostgreSQL (each test makes its own database).
     let stripe = Localstripe::start();
+    let postgres = Postgres::start();
     step("Native tests: cargo test --workspace");
     let mut native = cmd("cargo");
     native.args(["test", "--workspace", "--no-fail-fast"]);
@@ -50,8 +54,19 @@ pub fn run() -> Result<ExitCode, String> {
         }
         Err(e) => println!("    localstripe is not running ({e}): the Stripe tests will fail"),
     }
+    match &postgres {
+        Ok(postgres) => {
+            native.env("ESIM_TEST_DATABASE_URL", postgres.url());
+        }
+        // Counted as failed, not skipped: the store would go untested on PostgreSQL.
+        Err(e) => run.could_not_run(
+            "native (PostgreSQL)",
+            &format!("start PostgreSQL for the store's tests: {e}"),
+        ),
+    }
     run.layer("native", &mut native, cargo_counts);
     drop(stripe);
+    drop(postgres);
 
     step("Component tests in headless Chromium: wasm-bindgen-test");
     run.layer(

@@ -87,7 +87,11 @@ pub fn build_with(
     provider: Arc<dyn Provider>,
     sandbox: Option<Arc<Sandbox>>,
 ) -> Result<Proxy, String> {
-    let store = Store::open(&config.database).map_err(|e| e.to_string())?;
+    let password = config
+        .database_password
+        .as_ref()
+        .map(|s| s.expose().to_owned());
+    let store = Store::connect(&config.database, password.as_deref()).map_err(|e| e.to_string())?;
     let service = Arc::new(Service::new(config, provider, store)?);
     let router = app(AppState {
         service: service.clone(),

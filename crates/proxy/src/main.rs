@@ -26,7 +26,8 @@ options:
   --listen ADDR      address to listen on (default 127.0.0.1:8080)
   --www DIR          serve this folder at /
   --dist DIR         serve the built widget at /pkg/
-  --database PATH    SQLite file, or :memory:
+  --database PATH    SQLite file, :memory:, or postgres://user@host:port/db (password in
+                     ESIM_PROXY_DATABASE_PASSWORD)
   --sandbox-state F  keep the sandbox provider's state in this file across restarts
   --provider-url URL the provider's base URL (or ESIM_PROXY_PROVIDER_URL)
 

@@ -16,6 +16,8 @@ pub use payments::{Payments, StripeConfig, STRIPE_SECRET_KEY_ENV, STRIPE_WEBHOOK
 
 /// The environment variable holding the secret that signs customer tokens.
 pub const TOKEN_SECRET_ENV: &str = "ESIM_PROXY_TOKEN_SECRET";
+/// The PostgreSQL password, when `database` is a PostgreSQL URL (else `PGPASSWORD`).
+pub const DATABASE_PASSWORD_ENV: &str = "ESIM_PROXY_DATABASE_PASSWORD";
 /// The environment variable holding the provider's API key (Vellosim, CloudeSIM, VeloeSIM).
 pub const PROVIDER_KEY_ENV: &str = "ESIM_PROXY_PROVIDER_KEY";
 /// The environment variables holding PressOne's client id and secret.
@@ -55,9 +57,14 @@ pub struct Config {
     /// The merchant's margin.
     #[serde(default)]
     pub markup: MarkupConfig,
-    /// SQLite file, or ":memory:".
+    /// SQLite file, ":memory:", or a PostgreSQL URL (`postgres://user@host:port/db`, its
+    /// password from the environment, never in the URL).
     #[serde(default = "default_database")]
     pub database: String,
+    /// The PostgreSQL password, from [`DATABASE_PASSWORD_ENV`] or `PGPASSWORD`; never from
+    /// the file, never shown by `Debug`.
+    #[serde(skip)]
+    pub database_password: Option<Secret>,
     /// Origins allowed to call the API from a browser (exact, e.g. "https://shop.example").
     #[serde(default)]
     pub cors_origins: Vec<String>,
@@ -231,6 +238,10 @@ impl Config {
     /// payment service's secrets where it is configured.
     pub fn read_provider_env(&mut self) -> Result<(), String> {
         self.credentials = credentials_from_env();
+        self.database_password = [DATABASE_PASSWORD_ENV, "PGPASSWORD"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+            .map(Secret::new);
         if let Some(stripe) = &mut self.payments.stripe {
             stripe.read_env();
         }
@@ -286,6 +297,16 @@ impl Config {
             (_, None) => {}
         }
         self.connections.validate()?;
+        if self.database.starts_with("postgres://") || self.database.starts_with("postgresql://") {
+            let url = self.database.parse::<tokio_postgres::Config>().map_err(|e| {
+                format!("database: the PostgreSQL URL cannot be read ({e}); it looks like postgres://user@host:5432/dbname")
+            })?;
+            if url.get_password().is_some() {
+                return Err(format!(
+                    "database: keep the PostgreSQL password out of the URL (and the file): set {DATABASE_PASSWORD_ENV} instead"
+                ));
+            }
+        }
         if self.writes_per_minute == 0 || self.quotes_per_minute == 0 {
             return Err("writes_per_minute and quotes_per_minute must be at least 1".into());
         }

@@ -213,3 +213,27 @@ fn a_card_checkout_says_what_it_is_missing() {
     unused.checkout = CheckoutMode::Sandbox;
     assert!(unused.validate().unwrap_err().contains("checkout is not"));
 }
+
+#[test]
+fn a_postgresql_database_is_a_url_with_its_password_kept_out_of_it() {
+    let pg: Config = toml::from_str(
+        "checkout = \"sandbox\"\ndatabase = \"postgres://shop@db.internal:5432/esim\"",
+    )
+    .unwrap();
+    assert_eq!(pg.validate(), Ok(()));
+    let inline: Config = toml::from_str(
+        "checkout = \"sandbox\"\ndatabase = \"postgres://shop:hunter22@db.internal/esim\"",
+    )
+    .unwrap();
+    let refused = inline.validate().unwrap_err();
+    assert!(refused.contains(DATABASE_PASSWORD_ENV), "{refused}");
+    assert!(!refused.contains("hunter22"), "{refused}");
+    let garbage: Config =
+        toml::from_str("checkout = \"sandbox\"\ndatabase = \"postgres://shop@db:notaport/esim\"")
+            .unwrap();
+    assert!(garbage.validate().unwrap_err().contains("cannot be read"));
+    // The password given by the environment is never shown.
+    let mut with_password = pg;
+    with_password.database_password = Some(Secret::from("hunter22"));
+    assert!(!format!("{with_password:?}").contains("hunter22"));
+}

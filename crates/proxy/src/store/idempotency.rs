@@ -1,37 +1,30 @@
 //! Idempotency keys (what a request claimed, and the answer it gave) and guests.
 
-use rusqlite::{params, OptionalExtension};
-
 use super::rows::*;
+use super::sql::values;
 use super::{Store, StoreResult};
 
 impl Store {
     /// Records a new guest and returns its id.
     pub async fn create_guest(&self, token_hash: String, now: i64) -> StoreResult<String> {
         let id = format!("g_{}", uuid::Uuid::new_v4().simple());
-        let stored = id.clone();
-        self.call(move |c| {
-            c.execute(
-                "INSERT INTO guests (id, token_hash, created_at) VALUES (?1, ?2, ?3)",
-                params![stored, token_hash, now],
-            )?;
-            Ok(())
-        })
+        self.exec(
+            "INSERT INTO guests (id, token_hash, created_at) VALUES (?1, ?2, ?3)",
+            values![&id, token_hash, now],
+        )
         .await?;
         Ok(id)
     }
 
     /// Returns the guest id for a token hash.
     pub async fn guest_by_token_hash(&self, token_hash: String) -> StoreResult<Option<String>> {
-        self.call(move |c| {
-            Ok(c.query_row(
-                "SELECT id FROM guests WHERE token_hash = ?1",
-                params![token_hash],
-                |r| r.get(0),
-            )
-            .optional()?)
-        })
-        .await
+        self.row(
+            "SELECT id FROM guests WHERE token_hash = ?1",
+            values![token_hash],
+        )
+        .await?
+        .map(|r| r.text(0))
+        .transpose()
     }
 
     /// Returns the idempotency record of `(owner, key)`.
@@ -40,39 +33,44 @@ impl Store {
         owner: String,
         key: String,
     ) -> StoreResult<Option<IdempotencyRow>> {
-        self.call(move |c| {
-            Ok(c.query_row(
+        let Some(r) = self
+            .row(
                 "SELECT endpoint, request_hash, resource_id, status, response, guest_token, detail FROM idempotency WHERE owner = ?1 AND key = ?2",
-                params![owner, key],
-                |r| {
-                    let status: Option<u16> = r.get(3)?;
-                    let response: Option<String> = r.get(4)?;
-                    Ok(IdempotencyRow {
-                        endpoint: r.get(0)?,
-                        request_hash: r.get(1)?,
-                        resource_id: r.get(2)?,
-                        guest_token: r.get(5)?,
-                        response: status.zip(response),
-                        detail: r.get(6)?,
-                    })
-                },
+                values![owner, key],
             )
-            .optional()?)
-        })
-        .await
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(IdempotencyRow {
+            endpoint: r.text(0)?,
+            request_hash: r.text(1)?,
+            resource_id: r.opt_text(2)?,
+            guest_token: r.opt_text(5)?,
+            response: r.opt_u16(3)?.zip(r.opt_text(4)?),
+            detail: r.opt_text(6)?,
+        }))
     }
 
-    /// Reserves a key for a request; `false` if it was already taken.
+    /// Reserves a key for a request; `false` if it was already taken (here or by another
+    /// instance on the same database: the key is the table's primary key).
     pub async fn reserve_idempotency(&self, new: NewIdempotency, now: i64) -> StoreResult<bool> {
-        self.call(move |c| {
-            let inserted = c.execute(
-                "INSERT OR IGNORE INTO idempotency (owner, key, endpoint, request_hash, resource_id, guest_token, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![new.owner, new.key, new.endpoint, new.request_hash, new.resource_id, new.guest_token, now],
-            )?;
-            Ok(inserted == 1)
-        })
-        .await
+        let inserted = self
+            .exec(
+                "INSERT INTO idempotency (owner, key, endpoint, request_hash, resource_id, guest_token, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                values![
+                    new.owner,
+                    new.key,
+                    new.endpoint,
+                    new.request_hash,
+                    new.resource_id,
+                    new.guest_token,
+                    now
+                ],
+            )
+            .await?;
+        Ok(inserted == 1)
     }
 
     /// Stores the final answer for `(owner, key)`; later requests with the key get it back.
@@ -83,14 +81,12 @@ impl Store {
         status: u16,
         response: String,
     ) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "UPDATE idempotency SET status = ?3, response = ?4 WHERE owner = ?1 AND key = ?2",
-                params![owner, key, status, response],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "UPDATE idempotency SET status = ?3, response = ?4 WHERE owner = ?1 AND key = ?2",
+            values![owner, key, status, response],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Stores the final answer of the order request behind `order_id`, unless it has one.
@@ -100,15 +96,13 @@ impl Store {
         status: u16,
         response: String,
     ) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "UPDATE idempotency SET status = ?2, response = ?3
-                 WHERE resource_id = ?1 AND endpoint = 'orders' AND response IS NULL",
-                params![order_id, status, response],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "UPDATE idempotency SET status = ?2, response = ?3
+             WHERE resource_id = ?1 AND endpoint = 'orders' AND response IS NULL",
+            values![order_id, status, response],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Records what a request measured before it spent (`None`: it never spent).
@@ -118,13 +112,11 @@ impl Store {
         key: String,
         detail: Option<String>,
     ) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "UPDATE idempotency SET detail = ?3 WHERE owner = ?1 AND key = ?2",
-                params![owner, key, detail],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "UPDATE idempotency SET detail = ?3 WHERE owner = ?1 AND key = ?2",
+            values![owner, key, detail],
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -1,108 +1,96 @@
 //! Orders: written before the provider is called, then settled, reopened or held for review.
 
-use rusqlite::{params, OptionalExtension};
-
 use super::rows::*;
+use super::sql::values;
 use super::{Store, StoreResult};
 
 impl Store {
     /// Writes a new order in flight, before the provider is called.
     pub async fn insert_order(&self, order: OrderRow, now: i64) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "INSERT INTO orders (id, reference, owner, package_code, quantity, total_minor, currency, email, test,
-                                     state, failure, created_at, updated_at, payment, top_up_of)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
-                params![
-                    order.id,
-                    order.reference,
-                    order.owner,
-                    order.package_code,
-                    order.quantity,
-                    order.total_minor,
-                    order.currency,
-                    order.email,
-                    order.test,
-                    order.status.as_str(),
-                    order.failure,
-                    now,
-                    order.payment.map(|p| p.as_str()),
-                    order.top_up_of
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "INSERT INTO orders (id, reference, owner, package_code, quantity, total_minor, currency, email, test,
+                                 state, failure, created_at, updated_at, payment, top_up_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
+            values![
+                order.id,
+                order.reference,
+                order.owner,
+                order.package_code,
+                order.quantity,
+                order.total_minor,
+                order.currency,
+                order.email,
+                order.test,
+                order.status.as_str(),
+                order.failure,
+                now,
+                order.payment.map(|p| p.as_str()),
+                order.top_up_of
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Puts a failed order back in flight, to be sent again with the same reference (only for
     /// an order the provider certainly never placed).
     pub async fn reopen_order(&self, id: String, now: i64) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "UPDATE orders SET state = 'in_flight', failure = NULL, updated_at = ?2
-                 WHERE id = ?1 AND state = 'failed'",
-                params![id, now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "UPDATE orders SET state = 'in_flight', failure = NULL, updated_at = ?2
+             WHERE id = ?1 AND state = 'failed'",
+            values![id, now],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Holds an order whose outcome is unknown for the merchant's review.
     pub async fn hold_for_review(&self, id: String, why: String, now: i64) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "UPDATE orders SET state = 'needs_review', failure = ?2, updated_at = ?3
-                 WHERE id = ?1 AND state = 'in_flight'",
-                params![id, why, now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "UPDATE orders SET state = 'needs_review', failure = ?2, updated_at = ?3
+             WHERE id = ?1 AND state = 'in_flight'",
+            values![id, why, now],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Records a top-up order's eSIM size, measured just before it is sent; only the first
     /// measure counts (a second run sees the first one's and never sends again).
     /// Returns whether this call recorded it.
     pub async fn measure_top_up(&self, id: String, size: String, now: i64) -> StoreResult<bool> {
-        self.call(move |c| {
-            let changed = c.execute(
+        let changed = self
+            .exec(
                 "UPDATE orders SET size_before = ?2, updated_at = ?3
                  WHERE id = ?1 AND size_before IS NULL AND state = 'in_flight'",
-                params![id, size, now],
-            )?;
-            Ok(changed == 1)
-        })
-        .await
+                values![id, size, now],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     /// The top-up orders of an eSIM that may have added to it or still may: every one not
     /// failed, paid or not yet.
     pub async fn top_ups_of(&self, esim_id: String) -> StoreResult<Vec<OrderRow>> {
-        self.call(move |c| {
-            let mut stmt = c.prepare(&format!(
+        self.rows(
+            format!(
                 "{ORDER_SELECT} WHERE top_up_of = ?1 AND state <> 'failed' ORDER BY created_at, id"
-            ))?;
-            let rows = stmt
-                .query_map(params![esim_id], order_row)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
+            ),
+            values![esim_id],
+        )
+        .await?
+        .iter()
+        .map(order_row)
+        .collect()
     }
 
     /// Returns one order.
     pub async fn order(&self, id: String) -> StoreResult<Option<OrderRow>> {
-        self.call(move |c| {
-            Ok(c.query_row(
-                &format!("{ORDER_SELECT} WHERE id = ?1"),
-                params![id],
-                order_row,
-            )
-            .optional()?)
-        })
-        .await
+        self.row(format!("{ORDER_SELECT} WHERE id = ?1"), values![id])
+            .await?
+            .as_ref()
+            .map(order_row)
+            .transpose()
     }
 
     /// Returns every order still in flight, oldest first, for reconciliation.
@@ -136,16 +124,14 @@ impl Store {
 
     /// The orders matching `condition` (SQL written here, never from input), oldest first.
     pub(super) async fn orders_where(&self, condition: String) -> StoreResult<Vec<OrderRow>> {
-        self.call(move |c| {
-            let mut stmt = c.prepare(&format!(
-                "{ORDER_SELECT} WHERE {condition} ORDER BY created_at, id"
-            ))?;
-            let rows = stmt
-                .query_map([], order_row)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
+        self.rows(
+            format!("{ORDER_SELECT} WHERE {condition} ORDER BY created_at, id"),
+            Vec::new(),
+        )
+        .await?
+        .iter()
+        .map(order_row)
+        .collect()
     }
 
     /// Records the provider's answer: the order's new state and its eSIMs, in one
@@ -162,23 +148,33 @@ impl Store {
         esims: Vec<EsimRow>,
         now: i64,
     ) -> StoreResult<()> {
-        self.call(move |c| {
-            let tx = c.transaction()?;
-            tx.execute(
-                "UPDATE orders SET state = ?2, failure = ?3, provider_order_id = COALESCE(?4, provider_order_id), updated_at = ?5
-                 WHERE id = ?1 AND state IN ('in_flight', 'pending', 'needs_review')",
-                params![id, status.as_str(), failure, provider_order_id, now],
-            )?;
-            for e in &esims {
-                tx.execute(
-                    "INSERT OR IGNORE INTO esims (id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    params![e.id, e.order_id, e.owner, e.provider_id, e.iccid, e.package_code, e.title, e.destination, e.test, e.created_at, e.activation],
-                )?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        let mut statements = vec![(
+            "UPDATE orders SET state = ?2, failure = ?3, provider_order_id = COALESCE(?4, provider_order_id), updated_at = ?5
+             WHERE id = ?1 AND state IN ('in_flight', 'pending', 'needs_review')"
+                .to_owned(),
+            values![id, status.as_str(), failure, provider_order_id, now],
+        )];
+        for e in esims {
+            statements.push((
+                "INSERT INTO esims (id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING"
+                    .to_owned(),
+                values![
+                    e.id,
+                    e.order_id,
+                    e.owner,
+                    e.provider_id,
+                    e.iccid,
+                    e.package_code,
+                    e.title,
+                    e.destination,
+                    e.test,
+                    e.created_at,
+                    e.activation
+                ],
+            ));
+        }
+        self.transaction(statements).await?;
+        Ok(())
     }
 }

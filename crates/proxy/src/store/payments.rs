@@ -2,10 +2,9 @@
 //! payment" to "in flight" (taken once, whoever sees the payment first), where the money
 //! stands, and the Stripe events already acted on.
 
-use rusqlite::{params, OptionalExtension};
-
 use super::rows::*;
-use super::{Store, StoreResult};
+use super::sql::values;
+use super::{Store, StoreError, StoreResult};
 
 impl Store {
     /// Records an order's PaymentIntent and the SetupIntent its card field confirms (each
@@ -17,45 +16,41 @@ impl Store {
         setup_intent: Option<String>,
         now: i64,
     ) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "UPDATE orders SET payment_intent = COALESCE(?2, payment_intent),
-                                   setup_intent = COALESCE(?3, setup_intent), updated_at = ?4
-                 WHERE id = ?1",
-                params![id, payment_intent, setup_intent, now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "UPDATE orders SET payment_intent = COALESCE(?2, payment_intent),
+                               setup_intent = COALESCE(?3, setup_intent), updated_at = ?4
+             WHERE id = ?1",
+            values![id, payment_intent, setup_intent, now],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Takes a paid order from awaiting payment to in flight, its payment authorized. Returns
     /// whether this call took it: of every request, webhook and sweep that sees the payment,
     /// exactly one does, and only that one sends the order to the provider.
     pub async fn take_paid_order(&self, id: String, now: i64) -> StoreResult<bool> {
-        self.call(move |c| {
-            let changed = c.execute(
+        let changed = self
+            .exec(
                 "UPDATE orders SET state = 'in_flight', payment = 'authorized', updated_at = ?2
                  WHERE id = ?1 AND state = 'awaiting_payment'",
-                params![id, now],
-            )?;
-            Ok(changed == 1)
-        })
-        .await
+                values![id, now],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     /// Fails an order that was never paid (its PaymentIntent cancelled): nothing was bought
     /// and nothing charged. Returns whether it was still awaiting payment.
     pub async fn fail_unpaid_order(&self, id: String, why: String, now: i64) -> StoreResult<bool> {
-        self.call(move |c| {
-            let changed = c.execute(
+        let changed = self
+            .exec(
                 "UPDATE orders SET state = 'failed', failure = ?2, payment = 'cancelled', updated_at = ?3
                  WHERE id = ?1 AND state = 'awaiting_payment'",
-                params![id, why, now],
-            )?;
-            Ok(changed == 1)
-        })
-        .await
+                values![id, why, now],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     /// Moves an order's payment from `from` to `to`; returns whether it was in `from`.
@@ -66,27 +61,25 @@ impl Store {
         to: Payment,
         now: i64,
     ) -> StoreResult<bool> {
-        self.call(move |c| {
-            let changed = c.execute(
+        let changed = self
+            .exec(
                 "UPDATE orders SET payment = ?3, updated_at = ?4 WHERE id = ?1 AND payment = ?2",
-                params![id, from.as_str(), to.as_str(), now],
-            )?;
-            Ok(changed == 1)
-        })
-        .await
+                values![id, from.as_str(), to.as_str(), now],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     /// The order paid with `payment_intent`, if it is one of ours.
     pub async fn order_by_intent(&self, payment_intent: String) -> StoreResult<Option<OrderRow>> {
-        self.call(move |c| {
-            Ok(c.query_row(
-                &format!("{ORDER_SELECT} WHERE payment_intent = ?1"),
-                params![payment_intent],
-                order_row,
-            )
-            .optional()?)
-        })
-        .await
+        self.row(
+            format!("{ORDER_SELECT} WHERE payment_intent = ?1"),
+            values![payment_intent],
+        )
+        .await?
+        .as_ref()
+        .map(order_row)
+        .transpose()
     }
 
     /// Orders waiting for the shopper's payment, oldest first.
@@ -105,70 +98,68 @@ impl Store {
 
     /// Whether the Stripe event `id` was acted on already.
     pub async fn payment_event_seen(&self, id: String) -> StoreResult<bool> {
-        self.call(move |c| {
-            Ok(c.query_row(
-                "SELECT 1 FROM payment_events WHERE id = ?1",
-                params![id],
-                |_| Ok(()),
-            )
-            .optional()?
+        Ok(self
+            .row("SELECT 1 FROM payment_events WHERE id = ?1", values![id])
+            .await?
             .is_some())
-        })
-        .await
     }
 
     /// Records that the Stripe event `id` was acted on.
     pub async fn record_payment_event(&self, id: String, now: i64) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO payment_events (id, received_at) VALUES (?1, ?2)",
-                params![id, now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "INSERT INTO payment_events (id, received_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            values![id, now],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Records that a cancelled eSIM's share of its order is owed back to the card, before
     /// the provider is asked to cancel it. Returns the refund as stored: an earlier one for
     /// the same eSIM stands.
     pub async fn owe_refund(&self, refund: RefundRow, now: i64) -> StoreResult<RefundRow> {
-        self.call(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO refunds
-                     (esim_id, order_id, amount_minor, currency, state, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'owed', ?5, ?5)",
-                params![
-                    refund.esim_id,
-                    refund.order_id,
-                    refund.amount_minor,
-                    refund.currency,
-                    now
-                ],
-            )?;
-            Ok(refund_in(c, &refund.esim_id)?
-                .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows)?)
-        })
-        .await
+        self.exec(
+            "INSERT INTO refunds
+                 (esim_id, order_id, amount_minor, currency, state, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'owed', ?5, ?5) ON CONFLICT DO NOTHING",
+            values![
+                &refund.esim_id,
+                refund.order_id,
+                refund.amount_minor,
+                refund.currency,
+                now
+            ],
+        )
+        .await?;
+        self.refund_of(refund.esim_id)
+            .await?
+            .ok_or_else(|| StoreError("a refund just owed is not there".into()))
     }
 
     /// The refund of an eSIM, if one is owed or was made.
     pub async fn refund_of(&self, esim_id: String) -> StoreResult<Option<RefundRow>> {
-        self.call(move |c| Ok(refund_in(c, &esim_id)?)).await
+        self.row(
+            format!("{REFUND_SELECT} WHERE esim_id = ?1"),
+            values![esim_id],
+        )
+        .await?
+        .as_ref()
+        .map(refund_row)
+        .transpose()
     }
 
     /// Refunds owed and not made yet (being made, too), oldest first.
     pub async fn refunds_owed(&self) -> StoreResult<Vec<RefundRow>> {
-        self.call(|c| {
-            let mut stmt = c.prepare(&format!(
+        self.rows(
+            format!(
                 "{REFUND_SELECT} WHERE state IN ('owed', 'refunding') ORDER BY created_at, esim_id"
-            ))?;
-            let rows = stmt
-                .query_map([], refund_row)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
+            ),
+            Vec::new(),
+        )
+        .await?
+        .iter()
+        .map(refund_row)
+        .collect()
     }
 
     /// Takes an owed refund to make it: of every request and sweep that would, exactly one
@@ -180,29 +171,26 @@ impl Store {
         now: i64,
         stale_before: i64,
     ) -> StoreResult<bool> {
-        self.call(move |c| {
-            let changed = c.execute(
+        let changed = self
+            .exec(
                 "UPDATE refunds SET state = 'refunding', updated_at = ?2
                  WHERE esim_id = ?1
                    AND (state = 'owed' OR (state = 'refunding' AND updated_at < ?3))",
-                params![esim_id, now, stale_before],
-            )?;
-            Ok(changed == 1)
-        })
-        .await
+                values![esim_id, now, stale_before],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     /// Gives back a claimed refund that could not be made now, owed again.
     pub async fn release_refund(&self, esim_id: String, now: i64) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "UPDATE refunds SET state = 'owed', updated_at = ?2
-                 WHERE esim_id = ?1 AND state = 'refunding'",
-                params![esim_id, now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "UPDATE refunds SET state = 'owed', updated_at = ?2
+             WHERE esim_id = ?1 AND state = 'refunding'",
+            values![esim_id, now],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Records that Stripe made an owed refund; once every eSIM of the order is refunded (the
@@ -213,48 +201,37 @@ impl Store {
         refund_id: String,
         now: i64,
     ) -> StoreResult<bool> {
-        self.call(move |c| {
-            let tx = c.transaction()?;
-            let changed = tx.execute(
-                "UPDATE refunds SET state = 'refunded', refund_id = ?2, updated_at = ?3
-                 WHERE esim_id = ?1 AND state IN ('owed', 'refunding')",
-                params![esim_id, refund_id, now],
-            )?;
-            tx.execute(
-                "UPDATE orders SET payment = 'refunded', updated_at = ?2
-                 WHERE payment = 'captured'
-                   AND id = (SELECT order_id FROM refunds WHERE esim_id = ?1)
-                   AND (SELECT COUNT(*) FROM esims WHERE order_id = orders.id)
-                     = (SELECT COUNT(*) FROM refunds
-                        WHERE order_id = orders.id AND state = 'refunded')",
-                params![esim_id, now],
-            )?;
-            tx.commit()?;
-            Ok(changed == 1)
-        })
-        .await
+        let changed = self
+            .transaction(vec![
+                (
+                    "UPDATE refunds SET state = 'refunded', refund_id = ?2, updated_at = ?3
+                     WHERE esim_id = ?1 AND state IN ('owed', 'refunding')"
+                        .to_owned(),
+                    values![&esim_id, refund_id, now],
+                ),
+                (
+                    "UPDATE orders SET payment = 'refunded', updated_at = ?2
+                     WHERE payment = 'captured'
+                       AND id = (SELECT order_id FROM refunds WHERE esim_id = ?1)
+                       AND (SELECT COUNT(*) FROM esims WHERE order_id = orders.id)
+                         = (SELECT COUNT(*) FROM refunds
+                            WHERE order_id = orders.id AND state = 'refunded')"
+                        .to_owned(),
+                    values![esim_id, now],
+                ),
+            ])
+            .await?;
+        Ok(changed.first() == Some(&1))
     }
 
     /// Forgets an owed refund whose eSIM was not cancelled after all (the provider refused,
     /// or never did it).
     pub async fn forget_refund(&self, esim_id: String) -> StoreResult<()> {
-        self.call(move |c| {
-            c.execute(
-                "DELETE FROM refunds WHERE esim_id = ?1 AND state = 'owed'",
-                params![esim_id],
-            )?;
-            Ok(())
-        })
-        .await
+        self.exec(
+            "DELETE FROM refunds WHERE esim_id = ?1 AND state = 'owed'",
+            values![esim_id],
+        )
+        .await?;
+        Ok(())
     }
-}
-
-/// The refund of an eSIM, if one is owed or was made.
-fn refund_in(c: &rusqlite::Connection, esim_id: &str) -> rusqlite::Result<Option<RefundRow>> {
-    c.query_row(
-        &format!("{REFUND_SELECT} WHERE esim_id = ?1"),
-        params![esim_id],
-        refund_row,
-    )
-    .optional()
 }

@@ -1,6 +1,7 @@
 //! What is stored, and how a row is read back.
 
-use rusqlite::Row;
+use super::sql::Row;
+use super::StoreResult;
 
 /// Where an order is, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,60 +191,56 @@ pub(super) const ORDER_SELECT: &str = "SELECT id, reference, owner, package_code
 pub(super) const ESIM_SELECT: &str =
     "SELECT id, order_id, owner, provider_id, iccid, package_code, title, destination, test, created_at, activation FROM esims";
 
-pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
-    let state: String = r.get(9)?;
+pub(super) fn order_row(r: &Row) -> StoreResult<OrderRow> {
     Ok(OrderRow {
-        id: r.get(0)?,
-        reference: r.get(1)?,
-        owner: r.get(2)?,
-        package_code: r.get(3)?,
-        quantity: r.get(4)?,
-        total_minor: r.get(5)?,
-        currency: r.get(6)?,
-        email: r.get(7)?,
-        test: r.get(8)?,
-        status: OrderStatus::parse(&state),
-        failure: r.get(10)?,
-        created_at: r.get(11)?,
-        provider_order_id: r.get(12)?,
-        payment: r
-            .get::<_, Option<String>>(13)?
-            .as_deref()
-            .map(Payment::parse),
-        payment_intent: r.get(14)?,
-        setup_intent: r.get(15)?,
-        top_up_of: r.get(16)?,
-        size_before: r.get(17)?,
+        id: r.text(0)?,
+        reference: r.text(1)?,
+        owner: r.text(2)?,
+        package_code: r.text(3)?,
+        quantity: r.u32(4)?,
+        total_minor: r.int(5)?,
+        currency: r.text(6)?,
+        email: r.opt_text(7)?,
+        test: r.bool(8)?,
+        status: OrderStatus::parse(&r.text(9)?),
+        failure: r.opt_text(10)?,
+        created_at: r.int(11)?,
+        provider_order_id: r.opt_text(12)?,
+        payment: r.opt_text(13)?.as_deref().map(Payment::parse),
+        payment_intent: r.opt_text(14)?,
+        setup_intent: r.opt_text(15)?,
+        top_up_of: r.opt_text(16)?,
+        size_before: r.opt_text(17)?,
     })
 }
 
-pub(super) fn esim_row(r: &Row<'_>) -> rusqlite::Result<EsimRow> {
+pub(super) fn esim_row(r: &Row) -> StoreResult<EsimRow> {
     Ok(EsimRow {
-        id: r.get(0)?,
-        order_id: r.get(1)?,
-        owner: r.get(2)?,
-        provider_id: r.get(3)?,
-        iccid: r.get(4)?,
-        package_code: r.get(5)?,
-        title: r.get(6)?,
-        destination: r.get(7)?,
-        test: r.get(8)?,
-        created_at: r.get(9)?,
-        activation: r.get(10)?,
+        id: r.text(0)?,
+        order_id: r.text(1)?,
+        owner: r.text(2)?,
+        provider_id: r.text(3)?,
+        iccid: r.text(4)?,
+        package_code: r.text(5)?,
+        title: r.text(6)?,
+        destination: r.text(7)?,
+        test: r.bool(8)?,
+        created_at: r.int(9)?,
+        activation: r.opt_text(10)?,
     })
 }
 
 pub(super) const REFUND_SELECT: &str =
     "SELECT esim_id, order_id, amount_minor, currency, state, refund_id, created_at FROM refunds";
 
-pub(super) fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
+pub(super) fn refund_row(r: &Row) -> StoreResult<RefundRow> {
     Ok(RefundRow {
-        esim_id: r.get(0)?,
-        order_id: r.get(1)?,
-        amount_minor: r.get(2)?,
-        currency: r.get(3)?,
-        refunded: r.get::<_, String>(4)? == "refunded",
-        refund_id: r.get(5)?,
-        created_at: r.get(6)?,
+        esim_id: r.text(0)?,
+        order_id: r.text(1)?,
+        amount_minor: r.int(2)?,
+        currency: r.text(3)?,
+        refunded: r.text(4)? == "refunded",
+        refund_id: r.opt_text(5)?,
+        created_at: r.int(6)?,
     })
 }

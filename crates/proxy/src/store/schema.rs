@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use super::StoreResult;
+use super::{StoreError, StoreResult};
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -112,15 +112,32 @@ pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
         [],
         |r| r.get(0),
     )?;
-    for (index, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(current).unwrap_or(0))
-    {
+    for (version, sql) in pending(current)? {
         conn.execute_batch(&format!(
-            "BEGIN; {sql}; INSERT INTO schema_version (version) VALUES ({}); COMMIT;",
-            index + 1
+            "BEGIN; {sql}; INSERT INTO schema_version (version) VALUES ({version}); COMMIT;"
         ))?;
     }
     Ok(())
+}
+
+/// The migrations a database at schema `current` lacks, with the version each brings; a
+/// database newer than this binary is refused (an older binary must not write to it).
+pub(super) fn pending(current: i64) -> StoreResult<Vec<(i64, &'static str)>> {
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if current > known {
+        return Err(StoreError(format!(
+            "the database is at schema version {current}, newer than this esim-proxy knows ({known}): run the newer esim-proxy"
+        )));
+    }
+    Ok(MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+        .map(|(index, sql)| (i64::try_from(index).unwrap_or(i64::MAX) + 1, *sql))
+        .collect())
+}
+
+/// A migration as PostgreSQL takes it: SQLite's `INTEGER` (64 bits there) is `BIGINT`.
+pub(super) fn for_postgres(sql: &str) -> String {
+    sql.replace(" INTEGER", " BIGINT")
 }

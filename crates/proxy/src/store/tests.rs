@@ -1,6 +1,40 @@
-//! The store's own tests.
+//! The store's own tests, each on SQLite and, where `ESIM_TEST_DATABASE_URL` names a
+//! PostgreSQL server (as `cargo xtask test` does), on a fresh database of it too.
 
 use super::*;
+
+/// The environment variable naming a PostgreSQL server the tests may create databases on:
+/// `postgres://user@host:port/db`.
+const POSTGRES_ENV: &str = "ESIM_TEST_DATABASE_URL";
+
+/// A fresh, empty PostgreSQL database on the test server, as a URL; `None` without one.
+async fn fresh_postgres() -> Option<String> {
+    let admin = std::env::var(POSTGRES_ENV).ok()?;
+    let (server, _) = admin
+        .rsplit_once('/')
+        .expect("ESIM_TEST_DATABASE_URL ends with a database name");
+    let name = format!("esim_store_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} ({admin}) cannot be reached: {e}"));
+    let running = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = running.await;
+    Some(format!("{server}/{name}"))
+}
+
+/// The stores a test runs on: SQLite in memory, and PostgreSQL when there is a server.
+async fn stores() -> Vec<Store> {
+    let mut stores = vec![Store::open(":memory:").unwrap()];
+    if let Some(url) = fresh_postgres().await {
+        stores.push(Store::connect(&url, None).unwrap());
+    }
+    stores
+}
 
 fn order(id: &str) -> OrderRow {
     OrderRow {
@@ -58,121 +92,124 @@ async fn complete_o1(store: &Store, provider_order_id: Option<&str>, at: i64) {
 
 #[tokio::test]
 async fn orders_are_written_in_flight_then_settled_with_their_esims() {
-    let store = Store::open(":memory:").unwrap();
-    store.insert_order(order("o1"), 10).await.unwrap();
-    assert_eq!(store.orders_in_flight().await.unwrap().len(), 1);
-    complete_o1(&store, Some("P1"), 12).await;
-    // Settling again (a second reconciliation) adds nothing.
-    complete_o1(&store, None, 13).await;
-    assert_eq!(
-        store.order("o1".into()).await.unwrap().unwrap().status,
-        OrderStatus::Completed
-    );
-    assert!(store.orders_in_flight().await.unwrap().is_empty());
-    assert_eq!(store.esims_of("guest:g1".into()).await.unwrap().len(), 1);
-    assert!(store
-        .esims_of("guest:other".into())
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(store.count_esims().await.unwrap(), 1);
+    for store in stores().await {
+        store.insert_order(order("o1"), 10).await.unwrap();
+        assert_eq!(store.orders_in_flight().await.unwrap().len(), 1);
+        complete_o1(&store, Some("P1"), 12).await;
+        // Settling again (a second reconciliation) adds nothing.
+        complete_o1(&store, None, 13).await;
+        assert_eq!(
+            store.order("o1".into()).await.unwrap().unwrap().status,
+            OrderStatus::Completed
+        );
+        assert!(store.orders_in_flight().await.unwrap().is_empty());
+        assert_eq!(store.esims_of("guest:g1".into()).await.unwrap().len(), 1);
+        assert!(store
+            .esims_of("guest:other".into())
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.count_esims().await.unwrap(), 1);
+    }
 }
 
 #[tokio::test]
 async fn a_settled_order_keeps_its_state_whatever_answer_comes_later() {
-    let store = Store::open(":memory:").unwrap();
-    store.insert_order(order("o1"), 10).await.unwrap();
-    store
-        .settle_order(
-            "o1".into(),
-            OrderStatus::Failed,
-            Some("by hand".into()),
-            None,
-            Vec::new(),
-            11,
-        )
-        .await
-        .unwrap();
-    // A late answer, from a purchase another process was still running.
-    complete_o1(&store, Some("P1"), 12).await;
-    let row = store.order("o1".into()).await.unwrap().unwrap();
-    assert_eq!(row.status, OrderStatus::Failed);
-    assert_eq!(row.failure.as_deref(), Some("by hand"));
-    assert_eq!(
-        store.count_esims().await.unwrap(),
-        1,
-        "the paid eSIM is not lost"
-    );
-    // Held for review, it may be settled.
-    store.insert_order(order("o2"), 10).await.unwrap();
-    store
-        .hold_for_review("o2".into(), "checking".into(), 11)
-        .await
-        .unwrap();
-    assert_eq!(store.orders_in_review().await.unwrap().len(), 1);
-    store
-        .settle_order(
-            "o2".into(),
-            OrderStatus::Completed,
-            None,
-            None,
-            Vec::new(),
-            12,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        store.order("o2".into()).await.unwrap().unwrap().status,
-        OrderStatus::Completed
-    );
+    for store in stores().await {
+        store.insert_order(order("o1"), 10).await.unwrap();
+        store
+            .settle_order(
+                "o1".into(),
+                OrderStatus::Failed,
+                Some("by hand".into()),
+                None,
+                Vec::new(),
+                11,
+            )
+            .await
+            .unwrap();
+        // A late answer, from a purchase another process was still running.
+        complete_o1(&store, Some("P1"), 12).await;
+        let row = store.order("o1".into()).await.unwrap().unwrap();
+        assert_eq!(row.status, OrderStatus::Failed);
+        assert_eq!(row.failure.as_deref(), Some("by hand"));
+        assert_eq!(
+            store.count_esims().await.unwrap(),
+            1,
+            "the paid eSIM is not lost"
+        );
+        // Held for review, it may be settled.
+        store.insert_order(order("o2"), 10).await.unwrap();
+        store
+            .hold_for_review("o2".into(), "checking".into(), 11)
+            .await
+            .unwrap();
+        assert_eq!(store.orders_in_review().await.unwrap().len(), 1);
+        store
+            .settle_order(
+                "o2".into(),
+                OrderStatus::Completed,
+                None,
+                None,
+                Vec::new(),
+                12,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.order("o2".into()).await.unwrap().unwrap().status,
+            OrderStatus::Completed
+        );
+    }
 }
 
 #[tokio::test]
 async fn an_idempotency_key_is_reserved_once_and_then_answers() {
-    let store = Store::open(":memory:").unwrap();
-    let reserve = |key: &str| {
-        let new = NewIdempotency {
-            owner: "o".into(),
-            key: key.into(),
-            endpoint: "orders".into(),
-            request_hash: "h1".into(),
-            resource_id: None,
-            guest_token: Some("gst_x".into()),
+    for store in stores().await {
+        let reserve = |key: &str| {
+            let new = NewIdempotency {
+                owner: "o".into(),
+                key: key.into(),
+                endpoint: "orders".into(),
+                request_hash: "h1".into(),
+                resource_id: None,
+                guest_token: Some("gst_x".into()),
+            };
+            store.reserve_idempotency(new, 1)
         };
-        store.reserve_idempotency(new, 1)
-    };
-    assert!(reserve("k1").await.unwrap());
-    assert!(!reserve("k1").await.unwrap());
-    assert!(reserve("k2").await.unwrap());
-    assert_eq!(
+        assert!(reserve("k1").await.unwrap());
+        assert!(!reserve("k1").await.unwrap());
+        assert!(reserve("k2").await.unwrap());
+        assert_eq!(
+            store
+                .idempotency("o".into(), "k1".into())
+                .await
+                .unwrap()
+                .unwrap()
+                .response,
+            None
+        );
         store
+            .complete_idempotency("o".into(), "k1".into(), 201, "{}".into())
+            .await
+            .unwrap();
+        let row = store
             .idempotency("o".into(), "k1".into())
             .await
             .unwrap()
-            .unwrap()
-            .response,
-        None
-    );
-    store
-        .complete_idempotency("o".into(), "k1".into(), 201, "{}".into())
-        .await
-        .unwrap();
-    let row = store
-        .idempotency("o".into(), "k1".into())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.response, Some((201, "{}".into())));
-    assert_eq!(row.request_hash, "h1");
-    assert_eq!(row.guest_token.as_deref(), Some("gst_x"));
-    assert!(
-        store
-            .idempotency("other".into(), "k1".into())
-            .await
-            .unwrap()
-            .is_none(),
-        "keys are per owner"
-    );
+            .unwrap();
+        assert_eq!(row.response, Some((201, "{}".into())));
+        assert_eq!(row.request_hash, "h1");
+        assert_eq!(row.guest_token.as_deref(), Some("gst_x"));
+        assert!(
+            store
+                .idempotency("other".into(), "k1".into())
+                .await
+                .unwrap()
+                .is_none(),
+            "keys are per owner"
+        );
+    }
 }
 
 #[tokio::test]
@@ -203,213 +240,266 @@ async fn a_file_database_survives_reopening_and_migrates_once() {
 
 #[tokio::test]
 async fn a_paid_order_is_taken_for_buying_once_and_its_payment_moves_forward_only() {
-    let store = Store::open(":memory:").unwrap();
-    let mut row = order("o1");
-    row.status = OrderStatus::AwaitingPayment;
-    row.payment = Some(Payment::Open);
-    store.insert_order(row, 10).await.unwrap();
-    store
-        .set_intents("o1".into(), Some("pi_1".into()), Some("seti_1".into()), 11)
-        .await
-        .unwrap();
-    // A second SetupIntent replaces the first; the PaymentIntent stays.
-    store
-        .set_intents("o1".into(), None, Some("seti_2".into()), 12)
-        .await
-        .unwrap();
-    let found = store.order_by_intent("pi_1".into()).await.unwrap().unwrap();
-    assert_eq!(found.setup_intent.as_deref(), Some("seti_2"));
-    assert_eq!(found.status, OrderStatus::AwaitingPayment);
-    assert!(store
-        .order_by_intent("pi_other".into())
-        .await
-        .unwrap()
-        .is_none());
-    assert_eq!(store.orders_awaiting_payment().await.unwrap().len(), 1);
-    assert!(
-        store.orders_unresolved().await.unwrap().is_empty(),
-        "never asked about at the provider before it is paid"
-    );
-
-    // Ten at once see the payment: one takes the order.
-    let mut takes = tokio::task::JoinSet::new();
-    for _ in 0..10 {
-        let store = store.clone();
-        takes.spawn(async move { store.take_paid_order("o1".into(), 13).await.unwrap() });
-    }
-    assert_eq!(takes.join_all().await.iter().filter(|t| **t).count(), 1);
-    let taken = store.order("o1".into()).await.unwrap().unwrap();
-    assert_eq!(taken.status, OrderStatus::InFlight);
-    assert_eq!(taken.payment, Some(Payment::Authorized));
-    assert!(
-        !store
-            .fail_unpaid_order("o1".into(), "late".into(), 14)
+    for store in stores().await {
+        let mut row = order("o1");
+        row.status = OrderStatus::AwaitingPayment;
+        row.payment = Some(Payment::Open);
+        store.insert_order(row, 10).await.unwrap();
+        store
+            .set_intents("o1".into(), Some("pi_1".into()), Some("seti_1".into()), 11)
             .await
-            .unwrap(),
-        "a paid order is not failed as unpaid"
-    );
-    assert!(
-        store.orders_to_collect().await.unwrap().is_empty(),
-        "not answered yet"
-    );
-    store
-        .settle_order(
-            "o1".into(),
-            OrderStatus::Completed,
-            None,
-            Some("P1".into()),
-            vec![],
-            15,
-        )
-        .await
-        .unwrap();
-    assert_eq!(store.orders_to_collect().await.unwrap().len(), 1);
-    assert!(store
-        .move_payment("o1".into(), Payment::Authorized, Payment::Captured, 16)
-        .await
-        .unwrap());
-    assert!(!store
-        .move_payment("o1".into(), Payment::Authorized, Payment::Cancelled, 17)
-        .await
-        .unwrap());
-    let done = store.order("o1".into()).await.unwrap().unwrap();
-    assert_eq!(done.payment, Some(Payment::Captured));
-    assert!(store.orders_to_collect().await.unwrap().is_empty());
+            .unwrap();
+        // A second SetupIntent replaces the first; the PaymentIntent stays.
+        store
+            .set_intents("o1".into(), None, Some("seti_2".into()), 12)
+            .await
+            .unwrap();
+        let found = store.order_by_intent("pi_1".into()).await.unwrap().unwrap();
+        assert_eq!(found.setup_intent.as_deref(), Some("seti_2"));
+        assert_eq!(found.status, OrderStatus::AwaitingPayment);
+        assert!(store
+            .order_by_intent("pi_other".into())
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(store.orders_awaiting_payment().await.unwrap().len(), 1);
+        assert!(
+            store.orders_unresolved().await.unwrap().is_empty(),
+            "never asked about at the provider before it is paid"
+        );
 
-    assert!(!store.payment_event_seen("evt_1".into()).await.unwrap());
-    store
-        .record_payment_event("evt_1".into(), 18)
-        .await
-        .unwrap();
-    store
-        .record_payment_event("evt_1".into(), 19)
-        .await
-        .unwrap();
-    assert!(store.payment_event_seen("evt_1".into()).await.unwrap());
+        // Ten at once see the payment: one takes the order.
+        let mut takes = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let store = store.clone();
+            takes.spawn(async move { store.take_paid_order("o1".into(), 13).await.unwrap() });
+        }
+        assert_eq!(takes.join_all().await.iter().filter(|t| **t).count(), 1);
+        let taken = store.order("o1".into()).await.unwrap().unwrap();
+        assert_eq!(taken.status, OrderStatus::InFlight);
+        assert_eq!(taken.payment, Some(Payment::Authorized));
+        assert!(
+            !store
+                .fail_unpaid_order("o1".into(), "late".into(), 14)
+                .await
+                .unwrap(),
+            "a paid order is not failed as unpaid"
+        );
+        assert!(
+            store.orders_to_collect().await.unwrap().is_empty(),
+            "not answered yet"
+        );
+        store
+            .settle_order(
+                "o1".into(),
+                OrderStatus::Completed,
+                None,
+                Some("P1".into()),
+                vec![],
+                15,
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.orders_to_collect().await.unwrap().len(), 1);
+        assert!(store
+            .move_payment("o1".into(), Payment::Authorized, Payment::Captured, 16)
+            .await
+            .unwrap());
+        assert!(!store
+            .move_payment("o1".into(), Payment::Authorized, Payment::Cancelled, 17)
+            .await
+            .unwrap());
+        let done = store.order("o1".into()).await.unwrap().unwrap();
+        assert_eq!(done.payment, Some(Payment::Captured));
+        assert!(store.orders_to_collect().await.unwrap().is_empty());
+
+        assert!(!store.payment_event_seen("evt_1".into()).await.unwrap());
+        store
+            .record_payment_event("evt_1".into(), 18)
+            .await
+            .unwrap();
+        store
+            .record_payment_event("evt_1".into(), 19)
+            .await
+            .unwrap();
+        assert!(store.payment_event_seen("evt_1".into()).await.unwrap());
+    }
 }
 
 #[tokio::test]
 async fn a_refund_is_claimed_once_taken_over_when_stale_and_refunds_the_order_with_its_last_esim() {
-    let store = Store::open(":memory:").unwrap();
-    let mut row = order("o1");
-    row.payment = Some(Payment::Captured);
-    row.quantity = 2;
-    store.insert_order(row, 10).await.unwrap();
-    store
-        .settle_order(
-            "o1".into(),
-            OrderStatus::Completed,
-            None,
-            None,
-            vec![esim("e1", "o1"), esim("e2", "o1")],
-            11,
-        )
-        .await
-        .unwrap();
-    let owed = |id: &str, amount| RefundRow {
-        esim_id: id.into(),
-        order_id: "o1".into(),
-        amount_minor: amount,
-        currency: "USD".into(),
-        refunded: false,
-        refund_id: None,
-        created_at: 0,
-    };
-    let first = store.owe_refund(owed("e1", 299), 20).await.unwrap();
-    assert_eq!((first.amount_minor, first.created_at), (299, 20));
-    // Owed again (another amount, later): the first stands.
-    let again = store.owe_refund(owed("e1", 599), 30).await.unwrap();
-    assert_eq!(again, first);
+    for store in stores().await {
+        let mut row = order("o1");
+        row.payment = Some(Payment::Captured);
+        row.quantity = 2;
+        store.insert_order(row, 10).await.unwrap();
+        store
+            .settle_order(
+                "o1".into(),
+                OrderStatus::Completed,
+                None,
+                None,
+                vec![esim("e1", "o1"), esim("e2", "o1")],
+                11,
+            )
+            .await
+            .unwrap();
+        let owed = |id: &str, amount| RefundRow {
+            esim_id: id.into(),
+            order_id: "o1".into(),
+            amount_minor: amount,
+            currency: "USD".into(),
+            refunded: false,
+            refund_id: None,
+            created_at: 0,
+        };
+        let first = store.owe_refund(owed("e1", 299), 20).await.unwrap();
+        assert_eq!((first.amount_minor, first.created_at), (299, 20));
+        // Owed again (another amount, later): the first stands.
+        let again = store.owe_refund(owed("e1", 599), 30).await.unwrap();
+        assert_eq!(again, first);
 
-    // Ten at once would make it: one claims it; a claim older than the grace is taken over.
-    let mut claims = tokio::task::JoinSet::new();
-    for _ in 0..10 {
-        let store = store.clone();
-        claims.spawn(async move { store.claim_refund("e1".into(), 40, 0).await.unwrap() });
+        // Ten at once would make it: one claims it; a claim older than the grace is taken over.
+        let mut claims = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let store = store.clone();
+            claims.spawn(async move { store.claim_refund("e1".into(), 40, 0).await.unwrap() });
+        }
+        assert_eq!(claims.join_all().await.iter().filter(|c| **c).count(), 1);
+        assert!(!store.claim_refund("e1".into(), 41, 40).await.unwrap());
+        assert!(store.claim_refund("e1".into(), 200, 41).await.unwrap());
+        // A claimed refund is not forgotten, and counts as still owed.
+        store.forget_refund("e1".into()).await.unwrap();
+        assert_eq!(store.refunds_owed().await.unwrap().len(), 1);
+
+        assert!(store
+            .mark_refunded("e1".into(), "re_1".into(), 201)
+            .await
+            .unwrap());
+        assert!(!store
+            .mark_refunded("e1".into(), "re_1".into(), 202)
+            .await
+            .unwrap());
+        let order_of = || async { store.order("o1".into()).await.unwrap().unwrap().payment };
+        assert_eq!(
+            order_of().await,
+            Some(Payment::Captured),
+            "one of two eSIMs"
+        );
+        store.owe_refund(owed("e2", 300), 210).await.unwrap();
+        store.forget_refund("e2".into()).await.unwrap();
+        assert!(store.refund_of("e2".into()).await.unwrap().is_none());
+        store.owe_refund(owed("e2", 300), 220).await.unwrap();
+        assert!(store.claim_refund("e2".into(), 221, 0).await.unwrap());
+        store.release_refund("e2".into(), 222).await.unwrap();
+        assert!(store.claim_refund("e2".into(), 223, 0).await.unwrap());
+        store
+            .mark_refunded("e2".into(), "re_2".into(), 224)
+            .await
+            .unwrap();
+        assert_eq!(order_of().await, Some(Payment::Refunded));
+        assert!(store.refunds_owed().await.unwrap().is_empty());
     }
-    assert_eq!(claims.join_all().await.iter().filter(|c| **c).count(), 1);
-    assert!(!store.claim_refund("e1".into(), 41, 40).await.unwrap());
-    assert!(store.claim_refund("e1".into(), 200, 41).await.unwrap());
-    // A claimed refund is not forgotten, and counts as still owed.
-    store.forget_refund("e1".into()).await.unwrap();
-    assert_eq!(store.refunds_owed().await.unwrap().len(), 1);
-
-    assert!(store
-        .mark_refunded("e1".into(), "re_1".into(), 201)
-        .await
-        .unwrap());
-    assert!(!store
-        .mark_refunded("e1".into(), "re_1".into(), 202)
-        .await
-        .unwrap());
-    let order_of = || async { store.order("o1".into()).await.unwrap().unwrap().payment };
-    assert_eq!(
-        order_of().await,
-        Some(Payment::Captured),
-        "one of two eSIMs"
-    );
-    store.owe_refund(owed("e2", 300), 210).await.unwrap();
-    store.forget_refund("e2".into()).await.unwrap();
-    assert!(store.refund_of("e2".into()).await.unwrap().is_none());
-    store.owe_refund(owed("e2", 300), 220).await.unwrap();
-    assert!(store.claim_refund("e2".into(), 221, 0).await.unwrap());
-    store.release_refund("e2".into(), 222).await.unwrap();
-    assert!(store.claim_refund("e2".into(), 223, 0).await.unwrap());
-    store
-        .mark_refunded("e2".into(), "re_2".into(), 224)
-        .await
-        .unwrap();
-    assert_eq!(order_of().await, Some(Payment::Refunded));
-    assert!(store.refunds_owed().await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn a_top_up_is_measured_once_and_listed_with_its_esim_until_it_fails() {
-    let store = Store::open(":memory:").unwrap();
-    store.insert_order(order("o1"), 10).await.unwrap();
-    complete_o1(&store, Some("P1"), 11).await;
-    let top_up = |id: &str| OrderRow {
-        top_up_of: Some("e1".into()),
-        ..order(id)
+    for store in stores().await {
+        store.insert_order(order("o1"), 10).await.unwrap();
+        complete_o1(&store, Some("P1"), 11).await;
+        let top_up = |id: &str| OrderRow {
+            top_up_of: Some("e1".into()),
+            ..order(id)
+        };
+        store.insert_order(top_up("t1"), 12).await.unwrap();
+        store.insert_order(top_up("t2"), 12).await.unwrap();
+        let listed = store.top_ups_of("e1".into()).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].top_up_of.as_deref(), Some("e1"));
+        assert!(store.top_ups_of("e2".into()).await.unwrap().is_empty());
+
+        // The first measure counts; a second run sees it and does not send again.
+        assert!(store
+            .measure_top_up("t1".into(), "100:1".into(), 13)
+            .await
+            .unwrap());
+        assert!(!store
+            .measure_top_up("t1".into(), "200:2".into(), 14)
+            .await
+            .unwrap());
+        let t1 = store.order("t1".into()).await.unwrap().unwrap();
+        assert_eq!(t1.size_before.as_deref(), Some("100:1"));
+
+        store
+            .settle_order(
+                "t2".into(),
+                OrderStatus::Failed,
+                Some("refused".into()),
+                None,
+                Vec::new(),
+                15,
+            )
+            .await
+            .unwrap();
+        let listed = store.top_ups_of("e1".into()).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+            ["t1"]
+        );
+        // A failed one is never measured (nor sent).
+        assert!(!store
+            .measure_top_up("t2".into(), "100:1".into(), 16)
+            .await
+            .unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_postgresql_database_migrates_once_and_a_newer_one_is_refused() {
+    let Some(url) = fresh_postgres().await else {
+        return;
     };
-    store.insert_order(top_up("t1"), 12).await.unwrap();
-    store.insert_order(top_up("t2"), 12).await.unwrap();
-    let listed = store.top_ups_of("e1".into()).await.unwrap();
-    assert_eq!(listed.len(), 2);
-    assert_eq!(listed[0].top_up_of.as_deref(), Some("e1"));
-    assert!(store.top_ups_of("e2".into()).await.unwrap().is_empty());
-
-    // The first measure counts; a second run sees it and does not send again.
+    {
+        let store = Store::connect(&url, None).unwrap();
+        assert_eq!(store.engine(), "postgresql");
+        store.insert_order(order("o1"), 10).await.unwrap();
+        store.create_guest("hash".into(), 1).await.unwrap();
+    }
+    let store = Store::connect(&url, None).unwrap();
+    assert!(store.order("o1".into()).await.unwrap().is_some());
     assert!(store
-        .measure_top_up("t1".into(), "100:1".into(), 13)
+        .guest_by_token_hash("hash".into())
         .await
-        .unwrap());
-    assert!(!store
-        .measure_top_up("t1".into(), "200:2".into(), 14)
-        .await
-        .unwrap());
-    let t1 = store.order("t1".into()).await.unwrap().unwrap();
-    assert_eq!(t1.size_before.as_deref(), Some("100:1"));
-
+        .unwrap()
+        .is_some());
+    // Opened by a newer binary since: this one must not write to it.
     store
-        .settle_order(
-            "t2".into(),
-            OrderStatus::Failed,
-            Some("refused".into()),
-            None,
+        .exec(
+            "INSERT INTO schema_version (version) VALUES (99)",
             Vec::new(),
-            15,
         )
         .await
         .unwrap();
-    let listed = store.top_ups_of("e1".into()).await.unwrap();
-    assert_eq!(
-        listed.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
-        ["t1"]
-    );
-    // A failed one is never measured (nor sent).
-    assert!(!store
-        .measure_top_up("t2".into(), "100:1".into(), 16)
+    let refused = Store::connect(&url, None).err().expect("refused");
+    assert!(refused.to_string().contains("newer"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_newer_sqlite_database_is_refused() {
+    let dir =
+        std::env::temp_dir().join(format!("esim-store-test-{}", uuid::Uuid::new_v4().simple()));
+    let path = dir.join("db.sqlite3");
+    let path = path.to_str().unwrap().to_owned();
+    let store = Store::open(&path).unwrap();
+    store
+        .exec(
+            "INSERT INTO schema_version (version) VALUES (99)",
+            Vec::new(),
+        )
         .await
-        .unwrap());
+        .unwrap();
+    drop(store);
+    let refused = Store::connect(&path, None).err().expect("refused");
+    assert!(refused.to_string().contains("newer"), "{refused}");
+    std::fs::remove_dir_all(dir).unwrap();
 }
