@@ -128,11 +128,14 @@ async fn read_order(h: &Harness, token: &str, order: &str) -> Answer {
         .await
 }
 
-/// Reads the order until it is settled (completed or failed), up to ten seconds.
+/// Reads the order until it is settled (completed or failed) and its payment too (no longer
+/// held: the capture or release follows the provider's answer by a moment), up to ten seconds.
 async fn settled(h: &Harness, token: &str, order: &str) -> Value {
     for _ in 0..100 {
         let read = read_order(h, token, order).await;
-        if matches!(read.json["state"].as_str(), Some("completed" | "failed")) {
+        if matches!(read.json["state"].as_str(), Some("completed" | "failed"))
+            && read.json["payment"]["state"] != "authorized"
+        {
             return read.json;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

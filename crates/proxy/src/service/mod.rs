@@ -64,6 +64,8 @@ pub struct Service {
     next_check: Mutex<HashMap<String, Instant>>,
     /// Failures already logged by [`Service::log_once`].
     logged: Mutex<HashSet<String>>,
+    /// This process's name in the leases it takes in the store (see `store/leases.rs`).
+    instance: String,
 }
 
 /// What a purchase or top-up came to: the answer for its request.
@@ -149,6 +151,7 @@ impl Service {
             running: Mutex::new(HashMap::new()),
             next_check: Mutex::new(HashMap::new()),
             logged: Mutex::new(HashSet::new()),
+            instance: format!("p{}", uuid::Uuid::new_v4().simple()),
         })
     }
 

@@ -253,14 +253,61 @@ impl Service {
             .insert(order.id.clone(), receiver.clone());
         let service = Arc::clone(self);
         tokio::spawn(async move {
-            let outcome = service.purchase(&order, guest_token).await;
+            // Sent only under the order's lease: another proxy on the same database never
+            // sends it, nor looks it up as lost, meanwhile.
+            let outcome = match service
+                .lease_order(&order.id, service.purchase_lease_secs())
+                .await
+            {
+                Ok(true) => service.purchase(&order, guest_token).await,
+                Ok(false) => {
+                    tracing::info!(order = %order.id, "another instance is placing this order");
+                    service.answer(&order.id, None, guest_token).await
+                }
+                Err(e) => Err(e),
+            };
             if let Err(e) = &outcome {
                 tracing::info!(order = %order.id, code = e.code.as_str(), "order not placed");
             }
             service.running.lock().remove(&order.id);
+            service.release_order(&order.id).await;
             let _ = sender.send(Some(outcome));
         });
         receiver
+    }
+
+    /// Takes an order's lease in the store for this process, for `secs`.
+    pub(super) async fn lease_order(&self, id: &str, secs: i64) -> AppResult<bool> {
+        Ok(self
+            .store
+            .lease_order(id.to_owned(), self.instance.clone(), now(), now() + secs)
+            .await?)
+    }
+
+    /// Gives back an order's lease, unless a purchase of it is still running here.
+    pub(super) async fn release_order(&self, id: &str) {
+        if self.running_purchase(id).is_some() {
+            return;
+        }
+        if let Err(e) = self
+            .store
+            .release_order(id.to_owned(), self.instance.clone())
+            .await
+        {
+            tracing::warn!(order = %id, error = %e, "could not give back an order's lease; it expires");
+        }
+    }
+
+    /// How long a purchase's lease lasts at most: its deadline (see [`Service::spend`]), the
+    /// calls after it, and a margin.
+    fn purchase_lease_secs(&self) -> i64 {
+        let deadline = self
+            .config
+            .purchase_timeout_secs
+            .max(self.config.provider_timeout_secs)
+            + 5;
+        i64::try_from(deadline + 4 * self.config.provider_timeout_secs.max(1) + 30)
+            .unwrap_or(i64::MAX)
     }
 
     /// Sends an order to the provider, once, and records what came of it.

@@ -28,9 +28,22 @@ impl Service {
             };
             next.insert(order.id.clone(), Instant::now() + every);
         }
+        // Looked at by one proxy at a time: another on the same database that holds the
+        // order's lease is placing it, or looking already.
+        let check_lease =
+            i64::try_from(self.config.provider_timeout_secs.max(1) * 4 + 30).unwrap_or(i64::MAX);
+        match self.lease_order(&order.id, check_lease).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!(order = %order.id, error = %e.message, "could not lease an order to look at it");
+                return;
+            }
+        }
         if let Err(e) = self.check_now(order).await {
             tracing::warn!(order = %order.id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""), "could not find out where an order stands");
         }
+        self.release_order(&order.id).await;
     }
 
     pub(super) async fn check_now(self: &Arc<Self>, order: &OrderRow) -> AppResult<()> {

@@ -52,13 +52,20 @@ impl Store {
         }))
     }
 
-    /// Reserves a key for a request; `false` if it was already taken (here or by another
-    /// instance on the same database: the key is the table's primary key).
-    pub async fn reserve_idempotency(&self, new: NewIdempotency, now: i64) -> StoreResult<bool> {
+    /// Reserves a key for a request, leased to `holder` until `until` (see `leases.rs`);
+    /// `false` if it was already taken (here or by another instance on the same database: the
+    /// key is the table's primary key).
+    pub async fn reserve_idempotency(
+        &self,
+        new: NewIdempotency,
+        holder: String,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
         let inserted = self
             .exec(
-                "INSERT INTO idempotency (owner, key, endpoint, request_hash, resource_id, guest_token, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                "INSERT INTO idempotency (owner, key, endpoint, request_hash, resource_id, guest_token, created_at, lease_owner, lease_until)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
                 values![
                     new.owner,
                     new.key,
@@ -66,7 +73,9 @@ impl Store {
                     new.request_hash,
                     new.resource_id,
                     new.guest_token,
-                    now
+                    now,
+                    holder,
+                    until
                 ],
             )
             .await?;

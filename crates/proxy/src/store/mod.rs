@@ -15,6 +15,7 @@
 
 mod esims;
 mod idempotency;
+mod leases;
 mod orders;
 mod payments;
 mod postgres;
@@ -93,6 +94,12 @@ impl Store {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )?;
         schema::migrate(&conn)?;
+        // A SQLite database is one process's (several proxies share PostgreSQL, not a file):
+        // leases a killed run left are its own, given back at once rather than waited out.
+        conn.execute_batch(
+            "UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL;
+             UPDATE idempotency SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL;",
+        )?;
         Ok(Store {
             engine: Engine::Sqlite(Arc::new(Mutex::new(conn))),
         })

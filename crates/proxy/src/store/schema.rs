@@ -103,6 +103,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE orders ADD COLUMN size_before TEXT;
     CREATE INDEX orders_by_top_up_of ON orders(top_up_of);
 "#,
+    // Leases, for several proxies on one database: which one is working on a request or an
+    // order right now, and until when (then another may take it over).
+    r#"
+    ALTER TABLE idempotency ADD COLUMN lease_owner TEXT;
+    ALTER TABLE idempotency ADD COLUMN lease_until INTEGER;
+    ALTER TABLE orders ADD COLUMN lease_owner TEXT;
+    ALTER TABLE orders ADD COLUMN lease_until INTEGER;
+"#,
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {

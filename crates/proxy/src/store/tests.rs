@@ -175,7 +175,7 @@ async fn an_idempotency_key_is_reserved_once_and_then_answers() {
                 resource_id: None,
                 guest_token: Some("gst_x".into()),
             };
-            store.reserve_idempotency(new, 1)
+            store.reserve_idempotency(new, "a:1".into(), 1, 100)
         };
         assert!(reserve("k1").await.unwrap());
         assert!(!reserve("k1").await.unwrap());
@@ -502,4 +502,61 @@ async fn a_newer_sqlite_database_is_refused() {
     let refused = Store::connect(&path, None).err().expect("refused");
     assert!(refused.to_string().contains("newer"), "{refused}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_lease_is_one_instances_until_it_expires_or_is_given_back() {
+    for store in stores().await {
+        let new = NewIdempotency {
+            owner: "o".into(),
+            key: "k".into(),
+            endpoint: "orders".into(),
+            request_hash: "h".into(),
+            resource_id: Some("o1".into()),
+            guest_token: None,
+        };
+        // Reserved with its lease: another instance cannot take it, the same one can.
+        assert!(store
+            .reserve_idempotency(new, "a:1".into(), 10, 100)
+            .await
+            .unwrap());
+        let lease = |holder: &str, at: i64| {
+            store.lease_request("o".into(), "k".into(), holder.into(), at, at + 90)
+        };
+        assert!(!lease("b:1", 50).await.unwrap(), "held by a");
+        assert!(
+            lease("a:2", 50).await.unwrap(),
+            "a's own process keeps order"
+        );
+        // Given back by a holder that no longer has it: nothing happens.
+        store
+            .release_request("o".into(), "k".into(), "a:1".into())
+            .await
+            .unwrap();
+        assert!(!lease("b:1", 60).await.unwrap(), "still a:2's");
+        store
+            .release_request("o".into(), "k".into(), "a:2".into())
+            .await
+            .unwrap();
+        assert!(lease("b:1", 60).await.unwrap(), "free once given back");
+        // A holder that died: taken over once its time is up.
+        assert!(!lease("c:1", 149).await.unwrap());
+        assert!(lease("c:1", 151).await.unwrap());
+
+        store.insert_order(order("o1"), 10).await.unwrap();
+        let take =
+            |instance: &str, at: i64| store.lease_order("o1".into(), instance.into(), at, at + 60);
+        assert!(take("a", 10).await.unwrap());
+        assert!(take("a", 20).await.unwrap(), "renewed by its holder");
+        assert!(!take("b", 30).await.unwrap());
+        assert!(take("b", 81).await.unwrap(), "a's expired");
+        store.release_order("o1".into(), "a".into()).await.unwrap();
+        assert!(!take("a", 90).await.unwrap(), "a no longer held it");
+        store.release_order("o1".into(), "b".into()).await.unwrap();
+        assert!(take("a", 90).await.unwrap());
+        assert!(!store
+            .lease_order("nope".into(), "a".into(), 1, 2)
+            .await
+            .unwrap());
+    }
 }
