@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use esim_providers::ProviderSpec;
-use esim_proxy::config::{Config, TOKEN_SECRET_ENV};
+use esim_proxy::config::{Config, LogFormat, TOKEN_SECRET_ENV};
 
 const USAGE: &str = "\
 usage:
@@ -30,6 +30,7 @@ options:
                      ESIM_PROXY_DATABASE_PASSWORD)
   --sandbox-state F  keep the sandbox provider's state in this file across restarts
   --provider-url URL the provider's base URL (or ESIM_PROXY_PROVIDER_URL)
+  --log-format F     text (the default) or json: one JSON object a line, with the request id
 
 secrets, from the environment only:
   ESIM_PROXY_TOKEN_SECRET             signs customer tokens (32 bytes or more)
@@ -67,7 +68,7 @@ fn parse(args: &[String]) -> Result<Config, String> {
             "--config" => config = Some(Config::from_file(std::path::Path::new(&value()?))?),
             "--provider" => provider = Some(ProviderSpec::named(&value()?)?),
             "--listen" | "--www" | "--dist" | "--database" | "--sandbox-state"
-            | "--provider-url" => overrides.push((arg.clone(), value()?)),
+            | "--provider-url" | "--log-format" => overrides.push((arg.clone(), value()?)),
             "-h" | "--help" => return Err("help".into()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -91,6 +92,13 @@ fn parse(args: &[String]) -> Result<Config, String> {
             "--www" => config.www_dir = Some(PathBuf::from(value)),
             "--dist" => config.dist_dir = Some(PathBuf::from(value)),
             "--database" => config.database = value,
+            "--log-format" => {
+                config.log_format = match value.as_str() {
+                    "text" => LogFormat::Text,
+                    "json" => LogFormat::Json,
+                    other => return Err(format!("--log-format: {other:?} is not text or json")),
+                }
+            }
             "--sandbox-state" => match &mut config.provider {
                 ProviderSpec::Sandbox { state_path, .. } => {
                     *state_path = Some(PathBuf::from(value))
@@ -111,14 +119,26 @@ fn parse(args: &[String]) -> Result<Config, String> {
 }
 
 fn run(config: Config) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "esim_proxy=info,tower_http=warn".into()),
-        )
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "esim_proxy=info,tower_http=warn".into())
+    };
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_env_filter(filter())
+            .init(),
+        // One object a line, for a log collector: the request's span (method, path, request
+        // id, client) in `span`, and every span around it in `spans`.
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_writer(std::io::stderr)
+            .with_current_span(true)
+            .with_span_list(true)
+            .with_env_filter(filter())
+            .init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -684,3 +684,35 @@ async fn a_top_up_order_is_for_card_shops_only() {
     assert_eq!(refused.code(), "not_allowed");
     assert_eq!(balance(&h).await, before, "nothing bought");
 }
+
+#[tokio::test]
+async fn readiness_says_which_part_is_not_ready() {
+    let h = harness();
+    h.sandbox
+        .inject_fault(esim_providers::sandbox::Fault::Unavailable);
+    let down = get("/readyz").send(&h.router).await;
+    assert_eq!(
+        down.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        down.json
+    );
+    assert_eq!(down.json["status"], "not_ready");
+    assert_eq!(down.json["database"], "ok");
+    assert!(
+        down.json["provider"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer"),
+        "{}",
+        down.json
+    );
+    let up = get("/readyz").send(&h.router).await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.json);
+    assert_eq!(
+        up.json,
+        json!({"status": "ready", "database": "ok", "provider": "ok"})
+    );
+    // Liveness says nothing of either.
+    assert_eq!(get("/healthz").send(&h.router).await.status, StatusCode::OK);
+}

@@ -266,3 +266,41 @@ async fn sigterm_finishes_gracefully() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_a_line_with_the_request_id() {
+    let dir = temp_dir("json-logs");
+    let (child, addr) = start(
+        &sandbox_args(&dir, &["--log-format", "json"]),
+        &[("RUST_LOG", "esim_proxy=debug")],
+    )
+    .await;
+    let ready = http(&addr, "GET", "/readyz", &[], None).await.unwrap();
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    // Refused (no Idempotency-Key), which the proxy logs, under the id the caller sent.
+    let refused = http(
+        &addr,
+        "POST",
+        "/v1/orders",
+        &[("x-request-id", "trace-4242")],
+        Some(r#"{"package_code":"JP-1GB-7D","quantity":1,"currency":"USD"}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status, 400);
+    let log = stop_and_read_log(child).await;
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(!lines.is_empty(), "something was logged");
+    let traced = lines
+        .iter()
+        .find(|l| l["span"]["id"] == "trace-4242")
+        .unwrap_or_else(|| panic!("no line with the request id: {log}"));
+    assert_eq!(traced["span"]["path"], "/v1/orders");
+    assert!(traced["level"].is_string(), "{traced}");
+    assert!(traced["fields"]["message"].is_string(), "{traced}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -65,6 +65,10 @@ pub struct Config {
     /// the file, never shown by `Debug`.
     #[serde(skip)]
     pub database_password: Option<Secret>,
+    /// How the log is written: `text` (the default) or `json`, one object a line with the
+    /// request's id.
+    #[serde(default)]
+    pub log_format: LogFormat,
     /// Origins allowed to call the API from a browser (exact, e.g. "https://shop.example").
     #[serde(default)]
     pub cors_origins: Vec<String>,
@@ -139,6 +143,15 @@ fn nets<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::
                 })
         })
         .collect()
+}
+
+/// How the log is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// The customer-token secret from [`TOKEN_SECRET_ENV`], if set.

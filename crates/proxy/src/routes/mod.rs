@@ -30,6 +30,7 @@ use crate::service::{OrderAnswer, Service};
 pub fn router(sandbox: bool) -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
         .routes(routes!(openapi))
         .routes(routes!(catalogue::storefront))
         .routes(routes!(catalogue::destinations))
@@ -99,6 +100,35 @@ fn json_answer(answer: OrderAnswer) -> Response {
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The proxy is up")))]
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Whether this instance can serve, for a load balancer: its database (reachable, at this
+/// binary's schema) and its provider (answering within its timeout). 503 says which is not.
+#[utoipa::path(get, path = "/readyz", responses(
+    (status = 200, description = "Ready: database and provider answer"),
+    (status = 503, description = "Not ready: which part, and why")))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let (database, provider) = state.service.readiness().await;
+    let ready = database.is_ok() && provider.is_ok();
+    let part = |r: &Result<(), String>| match r {
+        Ok(()) => "ok".to_owned(),
+        Err(why) => why.clone(),
+    };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "database": part(&database),
+        "provider": part(&provider),
+    });
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The OpenAPI document of this API, generated from the code, with the currencies this

@@ -69,6 +69,24 @@ impl Service {
         Ok(package)
     }
 
+    /// Whether this instance can serve (`/readyz`): its database answers at the current
+    /// schema, and the provider answers within its timeout (through the catalogue cache, so
+    /// that probes ask the provider at most once per catalogue TTL). Each part's trouble, as
+    /// fit for an operator (no secret, no URL).
+    pub async fn readiness(&self) -> (Result<(), String>, Result<(), String>) {
+        let database = self.store.ready().await.map_err(|e| e.to_string());
+        let wait = Duration::from_secs(self.config.provider_timeout_secs.max(1));
+        let provider = match tokio::time::timeout(wait, self.destinations()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!("the provider did not answer: {}", e.code.as_str())),
+            Err(_) => Err(format!(
+                "the provider did not answer within {}s",
+                wait.as_secs()
+            )),
+        };
+        (database, provider)
+    }
+
     /// Returns every destination.
     pub async fn destinations(&self) -> AppResult<Vec<Destination>> {
         Ok(self

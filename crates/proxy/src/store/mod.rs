@@ -105,6 +105,28 @@ impl Store {
         })
     }
 
+    /// Whether the database answers and is at this binary's schema (for `/readyz`).
+    pub async fn ready(&self) -> StoreResult<()> {
+        let current = match self
+            .row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                Vec::new(),
+            )
+            .await?
+        {
+            Some(row) => row.int(0)?,
+            None => 0,
+        };
+        let known = schema::version();
+        if current == known {
+            Ok(())
+        } else {
+            Err(StoreError(format!(
+                "the schema is at version {current}, this esim-proxy's is {known}"
+            )))
+        }
+    }
+
     /// Which engine this is, for logs: never the URL (it may carry a password).
     pub fn engine(&self) -> &'static str {
         match self.engine {

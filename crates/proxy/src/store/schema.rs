@@ -128,6 +128,11 @@ pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
     Ok(())
 }
 
+/// The schema version this binary migrates to.
+pub(super) fn version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
 /// The migrations a database at schema `current` lacks, with the version each brings; a
 /// database newer than this binary is refused (an older binary must not write to it).
 pub(super) fn pending(current: i64) -> StoreResult<Vec<(i64, &'static str)>> {
