@@ -12,6 +12,8 @@ const MAX_ENTRIES: u64 = 10_000;
 /// A cache of `V` by `K`, each value fresh for `ttl`.
 pub struct TtlCache<K, V> {
     fresh: moka::future::Cache<K, V>,
+    /// Where its hits and misses are counted, under what name.
+    counted: Option<(&'static str, std::sync::Arc<crate::metrics::Metrics>)>,
     /// The last value fetched or stored under each key, kept past its freshness (only in a
     /// cache made [`TtlCache::keeping_last`]).
     last: Option<moka::future::Cache<K, V>>,
@@ -30,7 +32,18 @@ where
                 .max_capacity(MAX_ENTRIES)
                 .build(),
             last: None,
+            counted: None,
         }
+    }
+
+    /// The same cache, its hits and misses counted in `metrics` as `name`.
+    pub fn counted(
+        mut self,
+        name: &'static str,
+        metrics: std::sync::Arc<crate::metrics::Metrics>,
+    ) -> TtlCache<K, V> {
+        self.counted = Some((name, metrics));
+        self
     }
 
     /// Returns an empty cache that also keeps each key's last value for [`TtlCache::peek`].
@@ -49,8 +62,11 @@ where
         Fut: Future<Output = Result<V, E>>,
         E: Clone + Send + Sync + 'static,
     {
-        self.fresh
+        let missed = std::sync::atomic::AtomicBool::new(false);
+        let result = self
+            .fresh
             .try_get_with_by_ref(key, async {
+                missed.store(true, std::sync::atomic::Ordering::Relaxed);
                 let value = fetch().await?;
                 if let Some(last) = &self.last {
                     last.insert(key.clone(), value.clone()).await;
@@ -58,7 +74,11 @@ where
                 Ok(value)
             })
             .await
-            .map_err(|e| E::clone(&e))
+            .map_err(|e| E::clone(&e));
+        if let Some((name, metrics)) = &self.counted {
+            metrics.cache(name, !missed.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        result
     }
 
     /// Returns the last value for `key` even if it is no longer fresh, without fetching

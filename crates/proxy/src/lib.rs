@@ -12,6 +12,7 @@ pub mod config;
 mod error;
 mod extract;
 mod limits;
+pub mod metrics;
 pub mod payments;
 pub mod routes;
 mod server;
@@ -117,6 +118,7 @@ pub fn app(state: AppState) -> Router {
     ));
     let (api, _) = routes::router(state.sandbox.is_some()).split_for_parts();
     let api = api
+        .route("/metrics", axum::routing::get(metrics_route))
         .route("/v1/{*rest}", axum::routing::any(no_route))
         .route("/v1", axum::routing::any(no_route))
         .route("/v1/", axum::routing::any(no_route))
@@ -131,6 +133,10 @@ pub fn app(state: AppState) -> Router {
             limits::limit,
         ))
         .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.service.metrics.clone(),
+            metrics::record,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
@@ -170,6 +176,37 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::map_request(keep_request_id_if_fit))
         .layer(middleware::from_fn_with_state(trusted, client::resolve))
+}
+
+/// `GET /metrics`: Prometheus's text, with the metrics token as a bearer; not there at all
+/// without one configured.
+async fn metrics_route(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    use sha2::{Digest, Sha256};
+    let Some(token) = &state.service.config.metrics_token else {
+        return Err(AppError::not_found("API route"));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compared as digests: equal lengths, no early exit on the token's own bytes.
+    if Sha256::digest(given.as_bytes()) != Sha256::digest(token.expose().as_bytes()) {
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "The metrics need their bearer token.",
+        ));
+    }
+    let orders = state.service.store.order_counts().await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.service.metrics.render(&orders),
+    )
+        .into_response())
 }
 
 /// Any path under `/v1` that is no route: the API's JSON 404.

@@ -699,6 +699,11 @@ async fn readiness_says_which_part_is_not_ready() {
     );
     assert_eq!(down.json["status"], "not_ready");
     assert_eq!(down.json["database"], "ok");
+    assert_eq!(
+        down.code(),
+        "provider_unavailable",
+        "the one error shape too"
+    );
     assert!(
         down.json["provider"]
             .as_str()
@@ -715,4 +720,49 @@ async fn readiness_says_which_part_is_not_ready() {
     );
     // Liveness says nothing of either.
     assert_eq!(get("/healthz").send(&h.router).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_provider_calls_caches_and_orders_for_their_token_only() {
+    // Not configured: not there.
+    let plain = harness();
+    let absent = get("/metrics").send(&plain.router).await;
+    assert_eq!(absent.status, StatusCode::NOT_FOUND);
+
+    let mut config = config();
+    config.metrics_token = Some(esim_providers::Secret::from("metrics-token-for-tests"));
+    let h = harness_with(config, esim_providers::sandbox::SandboxConfig::default());
+    guest_order(&h.router, "JP-1GB-7D", 1, "m1").await;
+    for _ in 0..2 {
+        get("/v1/packages?destination=JP&currency=USD")
+            .send(&h.router)
+            .await;
+    }
+    let refused = get("/metrics").token("not-the-token").send(&h.router).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get("/metrics").send(&h.router).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let scraped = get("/metrics")
+        .token("metrics-token-for-tests")
+        .send(&h.router)
+        .await;
+    assert_eq!(scraped.status, StatusCode::OK);
+    let text = &scraped.text;
+    for line in [
+        "esim_http_requests_total{route=\"/v1/orders\",status=\"201\"} 1",
+        "esim_http_requests_total{route=\"/v1/packages\",status=\"200\"} 2",
+        "esim_http_request_duration_seconds_count{route=\"/v1/orders\"} 1",
+        "esim_provider_calls_total{operation=\"order\",outcome=\"ok\"} 1",
+        "esim_orders{state=\"",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    assert!(
+        text.contains("esim_cache_lookups_total{cache=\"responses\",result=\"hit\"}")
+            || text.contains("esim_cache_lookups_total{cache=\"packages\",result=\"hit\"}"),
+        "a cache hit for the second packages read:\n{text}"
+    );
+    assert!(!text.contains("metrics-token-for-tests"));
 }

@@ -16,6 +16,8 @@ pub use payments::{Payments, StripeConfig, STRIPE_SECRET_KEY_ENV, STRIPE_WEBHOOK
 
 /// The environment variable holding the secret that signs customer tokens.
 pub const TOKEN_SECRET_ENV: &str = "ESIM_PROXY_TOKEN_SECRET";
+/// The bearer token `GET /metrics` asks for; without it, there is no `/metrics`.
+pub const METRICS_TOKEN_ENV: &str = "ESIM_PROXY_METRICS_TOKEN";
 /// The PostgreSQL password, when `database` is a PostgreSQL URL (else `PGPASSWORD`).
 pub const DATABASE_PASSWORD_ENV: &str = "ESIM_PROXY_DATABASE_PASSWORD";
 /// The environment variable holding the provider's API key (Vellosim, CloudeSIM, VeloeSIM).
@@ -65,6 +67,10 @@ pub struct Config {
     /// the file, never shown by `Debug`.
     #[serde(skip)]
     pub database_password: Option<Secret>,
+    /// The token `GET /metrics` asks for, from [`METRICS_TOKEN_ENV`]; without it the metrics
+    /// are not served.
+    #[serde(skip)]
+    pub metrics_token: Option<Secret>,
     /// How the log is written: `text` (the default) or `json`, one object a line with the
     /// request's id.
     #[serde(default)]
@@ -152,6 +158,14 @@ pub enum LogFormat {
     #[default]
     Text,
     Json,
+}
+
+/// The metrics token from [`METRICS_TOKEN_ENV`], if set.
+fn metrics_token_from_env() -> Option<Secret> {
+    std::env::var(METRICS_TOKEN_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(Secret::new)
 }
 
 /// The customer-token secret from [`TOKEN_SECRET_ENV`], if set.
@@ -255,6 +269,7 @@ impl Config {
             .iter()
             .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
             .map(Secret::new);
+        self.metrics_token = metrics_token_from_env();
         if let Some(stripe) = &mut self.payments.stripe {
             stripe.read_env();
         }
@@ -281,6 +296,7 @@ impl Config {
             balance_cents: esim_providers::DEFAULT_SANDBOX_BALANCE_CENTS,
         };
         config.token_secret = token_secret_from_env();
+        config.metrics_token = metrics_token_from_env();
         config
     }
 
@@ -319,6 +335,15 @@ impl Config {
                     "database: keep the PostgreSQL password out of the URL (and the file): set {DATABASE_PASSWORD_ENV} instead"
                 ));
             }
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err(format!(
+                "{METRICS_TOKEN_ENV} must be at least 16 characters"
+            ));
         }
         if self.writes_per_minute == 0 || self.quotes_per_minute == 0 {
             return Err("writes_per_minute and quotes_per_minute must be at least 1".into());

@@ -237,3 +237,14 @@ fn a_postgresql_database_is_a_url_with_its_password_kept_out_of_it() {
     with_password.database_password = Some(Secret::from("hunter22"));
     assert!(!format!("{with_password:?}").contains("hunter22"));
 }
+
+#[test]
+fn a_metrics_token_is_long_enough_and_never_shown() {
+    let mut config = Config::sandbox();
+    config.token_secret = None;
+    config.metrics_token = Some(Secret::from("short"));
+    assert!(config.validate().unwrap_err().contains(METRICS_TOKEN_ENV));
+    config.metrics_token = Some(Secret::from("a-long-enough-metrics-token"));
+    assert_eq!(config.validate(), Ok(()));
+    assert!(!format!("{config:?}").contains("a-long-enough-metrics-token"));
+}

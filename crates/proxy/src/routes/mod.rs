@@ -103,10 +103,12 @@ pub async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// Whether this instance can serve, for a load balancer: its database (reachable, at this
-/// binary's schema) and its provider (answering within its timeout). 503 says which is not.
+/// binary's schema) and its provider (answering within its timeout). 503 says which is not:
+/// the one error shape (`error.code` `internal` for the database, `provider_unavailable` for
+/// the provider), with `database` and `provider` beside it.
 #[utoipa::path(get, path = "/readyz", responses(
     (status = 200, description = "Ready: database and provider answer"),
-    (status = 503, description = "Not ready: which part, and why")))]
+    (status = 503, body = ErrorBody, description = "Not ready: which part, and why")))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let (database, provider) = state.service.readiness().await;
     let ready = database.is_ok() && provider.is_ok();
@@ -119,11 +121,20 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "status": if ready { "ready" } else { "not_ready" },
         "database": part(&database),
         "provider": part(&provider),
     });
+    if !ready {
+        let (code, why) = match (&database, &provider) {
+            (Err(why), _) => (ErrorCode::Internal, why.clone()),
+            (_, Err(why)) => (ErrorCode::ProviderUnavailable, why.clone()),
+            _ => (ErrorCode::Internal, String::new()),
+        };
+        body["error"] =
+            serde_json::json!({"code": code.as_str(), "message": format!("Not ready: {why}")});
+    }
     let mut response = (status, Json(body)).into_response();
     response
         .headers_mut()

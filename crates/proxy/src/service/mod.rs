@@ -66,6 +66,8 @@ pub struct Service {
     logged: Mutex<HashSet<String>>,
     /// This process's name in the leases it takes in the store (see `store/leases.rs`).
     instance: String,
+    /// What this instance counts, for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// What a purchase or top-up came to: the answer for its request.
@@ -134,24 +136,29 @@ impl Service {
             }
             _ => None,
         };
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        // Every provider call counted, by operation and outcome.
+        let provider: Arc<dyn Provider> =
+            Arc::new(crate::metrics::Metered::new(provider, metrics.clone()));
         Ok(Service {
             config,
             provider,
             store,
             stripe,
             markup,
-            destinations: TtlCache::new(catalogue_ttl),
-            packages: TtlCache::new(catalogue_ttl),
-            package: TtlCache::new(catalogue_ttl),
-            rates: TtlCache::new(catalogue_ttl),
-            esims: TtlCache::keeping_last(usage_ttl),
-            responses: TtlCache::new(catalogue_ttl),
+            destinations: TtlCache::new(catalogue_ttl).counted("destinations", metrics.clone()),
+            packages: TtlCache::new(catalogue_ttl).counted("packages", metrics.clone()),
+            package: TtlCache::new(catalogue_ttl).counted("package", metrics.clone()),
+            rates: TtlCache::new(catalogue_ttl).counted("rates", metrics.clone()),
+            esims: TtlCache::keeping_last(usage_ttl).counted("esims", metrics.clone()),
+            responses: TtlCache::new(catalogue_ttl).counted("responses", metrics.clone()),
             esim_cooling: Default::default(),
             in_progress: Mutex::new(HashSet::new()),
             running: Mutex::new(HashMap::new()),
             next_check: Mutex::new(HashMap::new()),
             logged: Mutex::new(HashSet::new()),
             instance: format!("p{}", uuid::Uuid::new_v4().simple()),
+            metrics,
         })
     }
 

@@ -84,6 +84,18 @@ impl Store {
         .collect()
     }
 
+    /// How many orders are in each state (for the metrics).
+    pub async fn order_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        self.rows(
+            "SELECT state, COUNT(*) FROM orders GROUP BY state ORDER BY state",
+            Vec::new(),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.int(1)?)))
+        .collect()
+    }
+
     /// Returns one order.
     pub async fn order(&self, id: String) -> StoreResult<Option<OrderRow>> {
         self.row(format!("{ORDER_SELECT} WHERE id = ?1"), values![id])

@@ -90,6 +90,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub json: Value,
+    /// The body as text (for answers that are not JSON).
+    pub text: String,
 }
 
 impl Answer {
@@ -188,6 +190,7 @@ impl Call {
             status,
             headers,
             json,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
 }
