@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use common::postgres::fresh_postgres;
 use common::*;
 use esim_providers::sandbox::{Fault, Sandbox, SandboxConfig};
 use serde_json::json;

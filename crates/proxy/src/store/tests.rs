@@ -3,29 +3,9 @@
 
 use super::*;
 
-/// The environment variable naming a PostgreSQL server the tests may create databases on:
-/// `postgres://user@host:port/db`.
-const POSTGRES_ENV: &str = "ESIM_TEST_DATABASE_URL";
-
-/// A fresh, empty PostgreSQL database on the test server, as a URL; `None` without one.
-async fn fresh_postgres() -> Option<String> {
-    let admin = std::env::var(POSTGRES_ENV).ok()?;
-    let (server, _) = admin
-        .rsplit_once('/')
-        .expect("ESIM_TEST_DATABASE_URL ends with a database name");
-    let name = format!("esim_store_{}", uuid::Uuid::new_v4().simple());
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} ({admin}) cannot be reached: {e}"));
-    let running = tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    drop(client);
-    let _ = running.await;
-    Some(format!("{server}/{name}"))
-}
+#[path = "../../tests/common/postgres.rs"]
+mod postgres_server;
+use postgres_server::fresh_postgres;
 
 /// The stores a test runs on: SQLite in memory, and PostgreSQL when there is a server.
 async fn stores() -> Vec<Store> {
