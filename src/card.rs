@@ -130,31 +130,61 @@ impl CardField {
 pub(crate) type FieldSignal =
     leptos::prelude::RwSignal<Option<Result<CardField, CardError>>, leptos::prelude::LocalStorage>;
 
-/// Loads Stripe.js and mounts a card field in `slot` of `host`, in the background, into
-/// `field`; one that arrives when it is no longer `wanted` (or its panel is gone) is
-/// removed again.
-pub(crate) fn mount_into(
-    host: HtmlElement,
-    publishable_key: String,
-    js_url: String,
+/// A panel's card field in a shop that takes cards: Stripe.js loaded and the field mounted in
+/// `slot` of the widget's host while `wanted`, removed when it no longer is, or when the panel
+/// goes. `None` in the signal until it has loaded (or failed to).
+pub(crate) fn field_for(
+    shop: &crate::context::Shop,
     slot: &'static str,
-    field: FieldSignal,
-    wanted: impl Fn() -> bool + 'static,
-) {
+    wanted: leptos::prelude::Memo<bool>,
+) -> FieldSignal {
+    use esim_core::api::{PaymentKind, PaymentSettings};
     use leptos::prelude::*;
-    leptos::task::spawn_local(async move {
-        let mounted = CardField::mount(&host, &publishable_key, &js_url, slot).await;
-        if let Err(e) = &mounted {
-            web_sys::console::warn_1(
-                &format!("esim-storefront: the card field did not load: {e:?}").into(),
-            );
-        }
-        if !wanted() || field.try_set(Some(mounted.clone())).is_some() {
-            if let Ok(mounted) = mounted {
+    let field: FieldSignal = RwSignal::new_local(None);
+    let payment = shop.payment();
+    let host = shop.host();
+    Effect::new(move |_| {
+        let Some(PaymentSettings {
+            kind: PaymentKind::Stripe,
+            publishable_key,
+            js_url,
+        }) = payment()
+        else {
+            return;
+        };
+        if !wanted.get() {
+            if let Some(Some(Ok(mounted))) = field.try_get_untracked() {
                 mounted.remove();
             }
+            let _ = field.try_set(None);
+            return;
+        }
+        if field.with_untracked(Option::is_some) {
+            return;
+        }
+        let host = host.clone();
+        leptos::task::spawn_local(async move {
+            let mounted = CardField::mount(&host, &publishable_key, &js_url, slot).await;
+            if let Err(e) = &mounted {
+                web_sys::console::warn_1(
+                    &format!("esim-storefront: the card field did not load: {e:?}").into(),
+                );
+            }
+            // No longer wanted, or the panel went while Stripe.js loaded: removed again.
+            let still = wanted.try_get_untracked() == Some(true);
+            if !still || field.try_set(Some(mounted.clone())).is_some() {
+                if let Ok(mounted) = mounted {
+                    mounted.remove();
+                }
+            }
+        });
+    });
+    on_cleanup(move || {
+        if let Some(Some(Ok(mounted))) = field.try_get_untracked() {
+            mounted.remove();
         }
     });
+    field
 }
 
 /// Why a card payment did not go through, and nothing was charged: another card (or the same

@@ -7,7 +7,7 @@ use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 use serde::Serialize;
 
-use esim_core::api::Storefront;
+use esim_core::api::{PaymentSettings, Storefront};
 
 use crate::api::{Api, ApiError};
 use crate::fetched::Fetched;
@@ -88,6 +88,15 @@ impl Shop {
         };
         self.storefront.set_value(Some(loaded));
         loaded
+    }
+
+    /// How the shop takes payment, once its settings are in (`None`: no card, or not yet).
+    pub(crate) fn payment(&self) -> impl Fn() -> Option<PaymentSettings> + Copy + 'static {
+        let storefront = self.storefront();
+        move || match storefront.get() {
+            Some(Ok(s)) => s.payment,
+            _ => None,
+        }
     }
 
     /// The element the widget is mounted on (its light DOM holds what cannot live in the

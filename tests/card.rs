@@ -97,16 +97,7 @@ async fn open_card_checkout(routes: serde_json::Value) -> web_sys::HtmlElement {
     click(&el, ".plan-card").await;
     click(&el, ".details .button").await;
     wait_for(&el, ".checkout-form .card-box").await;
-    for _ in 0..100 {
-        if el
-            .query_selector("[slot=esim-card] .fake-card")
-            .unwrap()
-            .is_some()
-        {
-            break;
-        }
-        sleep(20).await;
-    }
+    wait_for_light(&el, "[slot=esim-card] .fake-card").await;
     let email: HtmlInputElement = wait_for(&el, "input[type=email]").await.dyn_into().unwrap();
     email.set_value("ana@example.com");
     email
@@ -329,18 +320,8 @@ async fn a_top_up_in_a_card_shop_is_paid_on_its_own_order_and_a_declined_card_re
     click(&el, ".top-up-option").await;
     wait_for(&el, ".confirm .card-box").await;
     // The top-up's own card field, in the light DOM, through the confirmation's slot.
-    let mut field = None;
-    for _ in 0..100 {
-        field = el
-            .query_selector("[slot=esim-top-up-card] .fake-card")
-            .unwrap();
-        if field.is_some() {
-            break;
-        }
-        sleep(20).await;
-    }
-    let holder = field
-        .expect("the card field mounted")
+    let holder = wait_for_light(&el, "[slot=esim-top-up-card] .fake-card")
+        .await
         .parent_element()
         .unwrap();
     let parent: web_sys::Element = el.clone().into();

@@ -79,43 +79,9 @@ pub(crate) fn Checkout(
     let unpaid_order: RwSignal<Option<(String, String)>> = RwSignal::new(None);
 
     let storefront = shop.storefront();
+    let payment = shop.payment();
     // The card field, once a card checkout has shown it; removed with the panel.
-    let card_field: card::FieldSignal = RwSignal::new_local(None);
-    let payment = move || match storefront.get() {
-        Some(Ok(s)) => s.payment,
-        _ => None,
-    };
-    {
-        let shop = shop.clone();
-        Effect::new(move |mounted: Option<bool>| {
-            if mounted == Some(true) {
-                return true;
-            }
-            let Some(PaymentSettings {
-                kind: PaymentKind::Stripe,
-                publishable_key,
-                js_url,
-            }) = payment()
-            else {
-                return false;
-            };
-            let host = shop.host();
-            card::mount_into(
-                host,
-                publishable_key,
-                js_url,
-                card::SLOT,
-                card_field,
-                || true,
-            );
-            true
-        });
-        on_cleanup(move || {
-            if let Some(Some(Ok(field))) = card_field.try_get_untracked() {
-                field.remove();
-            }
-        });
-    }
+    let card_field = card::field_for(&shop, card::SLOT, Memo::new(|_| true));
     let code = package.code.clone();
     let quote = {
         let (api, currency) = (shop.api.clone(), shop.currency);

@@ -8,9 +8,7 @@
 
 use std::time::Duration;
 
-use esim_core::api::{
-    ErrorCode, Esim, Order, OrderRequest, OrderState, PaymentKind, PaymentSettings, TopUpRequest,
-};
+use esim_core::api::{ErrorCode, Esim, Order, OrderRequest, OrderState, TopUpRequest};
 use esim_core::Package;
 use leptos::prelude::*;
 use serde::Serialize;
@@ -104,52 +102,12 @@ pub(super) fn TopUp(
 
     // In a card shop: the card field, mounted while a top-up is being confirmed, and the
     // order of this attempt still awaiting payment (the attempt's key, the order's id).
-    let storefront = shop.storefront();
-    let payment = move || match storefront.get() {
-        Some(Ok(s)) => s.payment,
-        _ => None,
-    };
-    let card_field: card::FieldSignal = RwSignal::new_local(None);
+    // In a card shop: the card field, mounted while a top-up is being confirmed, and the
+    // order of this attempt still awaiting payment (the attempt's key, the order's id).
+    let payment = shop.payment();
+    let confirming = Memo::new(move |_| matches!(stage.get(), Stage::Confirm { .. }));
+    let card_field = card::field_for(&shop, card::TOP_UP_SLOT, confirming);
     let unpaid_order: RwSignal<Option<(String, String)>> = RwSignal::new(None);
-    {
-        let shop = shop.clone();
-        let confirming = Memo::new(move |_| matches!(stage.get(), Stage::Confirm { .. }));
-        Effect::new(move |_| {
-            let Some(PaymentSettings {
-                kind: PaymentKind::Stripe,
-                publishable_key,
-                js_url,
-            }) = payment()
-            else {
-                return;
-            };
-            if !confirming.get() {
-                if let Some(Some(Ok(field))) = card_field.try_get_untracked() {
-                    field.remove();
-                }
-                let _ = card_field.try_set(None);
-                return;
-            }
-            if card_field.with_untracked(Option::is_some) {
-                return;
-            }
-            let host = shop.host();
-            let wanted = move || confirming.try_get_untracked() == Some(true);
-            card::mount_into(
-                host,
-                publishable_key,
-                js_url,
-                card::TOP_UP_SLOT,
-                card_field,
-                wanted,
-            );
-        });
-        on_cleanup(move || {
-            if let Some(Some(Ok(field))) = card_field.try_get_untracked() {
-                field.remove();
-            }
-        });
-    }
 
     let add = {
         let shop = shop.clone();

@@ -77,6 +77,18 @@ pub async fn wait_for(el: &HtmlElement, selector: &str) -> Element {
     panic!("{selector} never appeared");
 }
 
+/// Waits up to two seconds for `selector` among the host's light-DOM children (what the widget
+/// puts outside its shadow root: Stripe's card field).
+pub async fn wait_for_light(el: &HtmlElement, selector: &str) -> Element {
+    for _ in 0..100 {
+        if let Some(found) = el.query_selector(selector).unwrap() {
+            return found;
+        }
+        sleep(20).await;
+    }
+    panic!("{selector} never appeared in the light DOM");
+}
+
 pub fn all(el: &HtmlElement, selector: &str) -> Vec<String> {
     let list = el
         .shadow_root()

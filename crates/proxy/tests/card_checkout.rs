@@ -902,6 +902,33 @@ async fn pay_with_card(h: &Harness, token: &str, created: &Value, number: &str) 
     pay(h, token, created["id"].as_str().unwrap(), Some(&method)).await
 }
 
+/// A paid eSIM's top-up, placed as a card order and awaiting payment.
+struct AwaitingTopUp {
+    token: String,
+    esim: String,
+    /// The order's answer, with what the card field needs.
+    created: Value,
+    order: String,
+    intent: String,
+}
+
+/// Buys an eSIM by card under `key`, then places a top-up of it (the first that fits) under
+/// `{key}-1`.
+async fn top_up_awaiting(h: &Harness, key: &str) -> AwaitingTopUp {
+    let Paid { token, done, .. } = paid_order(h, key, 1).await;
+    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
+    let (code, _) = a_top_up_of(h, &token, &esim).await;
+    let created = top_up_order(h, &token, &esim, &code, &format!("{key}-1")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    AwaitingTopUp {
+        order: created.json["id"].as_str().unwrap().to_owned(),
+        intent: intent_of(&created.json),
+        created: created.json,
+        token,
+        esim,
+    }
+}
+
 /// How many plans an eSIM's history lists: the first, and each top-up added.
 async fn plans_of(h: &Harness, token: &str, esim: &str) -> usize {
     let read = get(&format!("/v1/esims/{esim}?refresh=true"))
@@ -1041,23 +1068,24 @@ async fn a_top_up_is_only_for_the_esims_owner_and_what_fits_it() {
 #[tokio::test]
 async fn a_top_up_the_provider_refuses_after_payment_releases_the_hold() {
     let h = card_harness(SandboxConfig::default());
-    let Paid { token, done, .. } = paid_order(&h, "card-topup-refused", 1).await;
-    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
-    let (code, _) = a_top_up_of(&h, &token, &esim).await;
-    let created = top_up_order(&h, &token, &esim, &code, "card-topup-refused-1").await;
-    let intent = intent_of(&created.json);
+    let AwaitingTopUp {
+        token,
+        esim,
+        created,
+        order,
+        intent,
+    } = top_up_awaiting(&h, "card-topup-refused").await;
     let before = balance(&h).await;
     // The eSIM read before sending goes through; the top-up itself is refused.
     h.sandbox.inject_fault(Fault::Slow(Duration::ZERO));
     h.sandbox.inject_fault(Fault::Unauthorized);
-    let refused = pay_with_card(&h, &token, &created.json, "4242424242424242").await;
+    let refused = pay_with_card(&h, &token, &created, "4242424242424242").await;
     assert!(
         refused.status.is_client_error() || refused.status.is_server_error(),
         "{}",
         refused.json
     );
-    let order = created.json["id"].as_str().unwrap();
-    let read = settled(&h, &token, order).await;
+    let read = settled(&h, &token, &order).await;
     assert_eq!(read["state"], "failed", "{read}");
     assert_eq!(read["payment"]["state"], "cancelled", "not charged");
     assert_eq!(
@@ -1071,17 +1099,18 @@ async fn a_top_up_the_provider_refuses_after_payment_releases_the_hold() {
 #[tokio::test]
 async fn a_top_up_whose_answer_was_lost_is_found_on_the_esim_and_charged_once() {
     let h = card_harness(SandboxConfig::default());
-    let Paid { token, done, .. } = paid_order(&h, "card-topup-lost", 1).await;
-    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
-    let (code, _) = a_top_up_of(&h, &token, &esim).await;
-    let created = top_up_order(&h, &token, &esim, &code, "card-topup-lost-1").await;
-    let intent = intent_of(&created.json);
+    let AwaitingTopUp {
+        token,
+        esim,
+        created,
+        order,
+        intent,
+    } = top_up_awaiting(&h, "card-topup-lost").await;
     let before = balance(&h).await;
     h.sandbox.inject_fault(Fault::Slow(Duration::ZERO));
     h.sandbox.inject_fault(Fault::LoseResponse);
-    pay_with_card(&h, &token, &created.json, "4242424242424242").await;
-    let order = created.json["id"].as_str().unwrap();
-    let read = settled(&h, &token, order).await;
+    pay_with_card(&h, &token, &created, "4242424242424242").await;
+    let read = settled(&h, &token, &order).await;
     assert_eq!(read["state"], "completed", "{read}");
     assert_eq!(read["payment"]["state"], "captured");
     assert_eq!(
@@ -1098,21 +1127,22 @@ async fn a_top_up_that_cannot_be_confirmed_is_held_for_review_and_not_charged() 
     let mut config = card_config(&base());
     config.review_after_secs = 0;
     let h = harness_with(config, SandboxConfig::default());
-    let Paid { token, done, .. } = paid_order(&h, "card-topup-unknown", 1).await;
-    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
-    let (code, _) = a_top_up_of(&h, &token, &esim).await;
-    let created = top_up_order(&h, &token, &esim, &code, "card-topup-unknown-1").await;
-    let intent = intent_of(&created.json);
+    let AwaitingTopUp {
+        token,
+        esim,
+        created,
+        order,
+        intent,
+    } = top_up_awaiting(&h, "card-topup-unknown").await;
     // Sent, and no answer: not added, and nothing says it will not be.
     h.sandbox.inject_fault(Fault::Slow(Duration::ZERO));
     h.sandbox
         .inject_fault(Fault::Hang(Duration::from_millis(10)));
-    pay_with_card(&h, &token, &created.json, "4242424242424242").await;
+    pay_with_card(&h, &token, &created, "4242424242424242").await;
     // Past the review window (whole seconds), looked at again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     h.service.reconcile().await.unwrap();
-    let order = created.json["id"].as_str().unwrap();
-    let read = read_order(&h, &token, order).await;
+    let read = read_order(&h, &token, &order).await;
     assert_eq!(read.json["state"], "needs_review", "{}", read.json);
     assert_eq!(
         read.json["payment"]["state"], "authorized",
@@ -1125,11 +1155,11 @@ async fn a_top_up_that_cannot_be_confirmed_is_held_for_review_and_not_charged() 
     // The merchant finds it was not added: released.
     let wrong = h
         .service
-        .settle_by_hand(order, &["8900000000000000000".into()])
+        .settle_by_hand(&order, &["8900000000000000000".into()])
         .await;
     assert!(wrong.is_err(), "only the topped-up eSIM's ICCID settles it");
-    h.service.settle_by_hand(order, &[]).await.unwrap();
-    let read = read_order(&h, &token, order).await;
+    h.service.settle_by_hand(&order, &[]).await.unwrap();
+    let read = read_order(&h, &token, &order).await;
     assert_eq!(read.json["state"], "failed", "{}", read.json);
     assert_eq!(read.json["payment"]["state"], "cancelled");
     assert_eq!(
@@ -1144,13 +1174,14 @@ async fn a_paid_top_up_a_restart_left_unsent_is_sent_once() {
     // A restart between the payment being taken and the top-up being measured and sent:
     // paid at Stripe and taken in the store, and nothing else.
     let h = card_harness(SandboxConfig::default());
-    let Paid { token, done, .. } = paid_order(&h, "card-topup-restart", 1).await;
-    let esim = done["esims"][0]["id"].as_str().unwrap().to_owned();
-    let (code, _) = a_top_up_of(&h, &token, &esim).await;
-    let created = top_up_order(&h, &token, &esim, &code, "card-topup-restart-1").await;
-    let order = created.json["id"].as_str().unwrap().to_owned();
-    let intent = intent_of(&created.json);
-    let setup = created.json["payment"]["setup_secret"].as_str().unwrap();
+    let AwaitingTopUp {
+        token,
+        esim,
+        created,
+        order,
+        intent,
+    } = top_up_awaiting(&h, "card-topup-restart").await;
+    let setup = created["payment"]["setup_secret"].as_str().unwrap();
     let method = set_up_card(setup, "4242424242424242").await.unwrap();
     let held = stripe()
         .pay_with(&intent, &method, "card-topup-restart-pay")
@@ -1172,4 +1203,104 @@ async fn a_paid_top_up_a_restart_left_unsent_is_sent_once() {
     h.service.reconcile().await.unwrap();
     assert_eq!(plans_of(&h, &token, &esim).await, 2, "sent once");
     assert!(balance(&h).await < before);
+}
+
+#[tokio::test]
+async fn a_second_top_up_waits_while_an_earlier_one_of_the_same_esim_is_unconfirmed() {
+    // The outcome of an unanswered top-up is read from the eSIM having grown: a second top-up
+    // added meanwhile would make the first look added, and charged, when it was not.
+    let mut config = card_config(&base());
+    config.review_after_secs = 0;
+    let h = harness_with(config, SandboxConfig::default());
+    let first = top_up_awaiting(&h, "card-topup-two").await;
+    let (code, _) = a_top_up_of(&h, &first.token, &first.esim).await;
+    h.sandbox.inject_fault(Fault::Slow(Duration::ZERO));
+    h.sandbox
+        .inject_fault(Fault::Hang(Duration::from_millis(10)));
+    pay_with_card(&h, &first.token, &first.created, "4242424242424242").await;
+    let second = top_up_order(&h, &first.token, &first.esim, &code, "card-topup-two-2").await;
+    pay_with_card(&h, &first.token, &second.json, "4242424242424242").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    h.service.reconcile().await.unwrap();
+    h.service.reconcile().await.unwrap();
+
+    // The first is held, its card not charged; the second, paid, is not sent meanwhile.
+    let held = read_order(&h, &first.token, &first.order).await;
+    assert_eq!(held.json["state"], "needs_review", "{}", held.json);
+    assert_eq!(
+        stripe().intent(&first.intent).await.unwrap().status,
+        IntentStatus::RequiresCapture
+    );
+    let second_id = second.json["id"].as_str().unwrap().to_owned();
+    let waiting = read_order(&h, &first.token, &second_id).await;
+    assert_eq!(waiting.json["state"], "pending", "{}", waiting.json);
+    assert_eq!(waiting.json["payment"]["state"], "authorized");
+    assert_eq!(plans_of(&h, &first.token, &first.esim).await, 1);
+
+    // The merchant finds the first was not added: released; the second goes through, and
+    // only it is charged.
+    h.service.settle_by_hand(&first.order, &[]).await.unwrap();
+    h.service.reconcile().await.unwrap();
+    let added = settled(&h, &first.token, &second_id).await;
+    assert_eq!(added["state"], "completed", "{added}");
+    assert_eq!(added["payment"]["state"], "captured");
+    assert_eq!(plans_of(&h, &first.token, &first.esim).await, 2);
+    assert_eq!(
+        stripe().intent(&first.intent).await.unwrap().status,
+        IntentStatus::Canceled,
+        "the first, never added, never charged"
+    );
+}
+
+#[tokio::test]
+async fn a_top_up_waits_while_a_cancel_of_its_esim_is_under_way() {
+    // A cancel refunds the eSIM's own share only: a top-up added while one is under way would
+    // be charged and lost. Its refund owed stands for the cancel in progress.
+    let h = card_harness(SandboxConfig::default());
+    let topping = top_up_awaiting(&h, "card-topup-cancelling").await;
+    let esim = h
+        .service
+        .store
+        .esim(topping.esim.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    let start = now();
+    h.service
+        .store
+        .owe_refund(
+            esim_proxy::store::RefundRow {
+                esim_id: esim.id.clone(),
+                order_id: esim.order_id.clone(),
+                amount_minor: 100,
+                currency: "EUR".into(),
+                refunded: false,
+                refund_id: None,
+                created_at: start,
+            },
+            start,
+        )
+        .await
+        .unwrap();
+    pay_with_card(&h, &topping.token, &topping.created, "4242424242424242").await;
+    h.service.reconcile().await.unwrap();
+    let waiting = read_order(&h, &topping.token, &topping.order).await;
+    assert_eq!(waiting.json["state"], "pending", "{}", waiting.json);
+    assert_eq!(waiting.json["payment"]["state"], "authorized");
+    assert_eq!(
+        plans_of(&h, &topping.token, &topping.esim).await,
+        1,
+        "not sent"
+    );
+
+    // The cancel did not happen after all (its owed refund forgotten): the top-up goes on.
+    h.service
+        .store
+        .forget_refund(esim.id.clone())
+        .await
+        .unwrap();
+    h.service.reconcile().await.unwrap();
+    let added = settled(&h, &topping.token, &topping.order).await;
+    assert_eq!(added["state"], "completed", "{added}");
+    assert_eq!(plans_of(&h, &topping.token, &topping.esim).await, 2);
 }

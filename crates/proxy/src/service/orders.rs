@@ -255,10 +255,7 @@ impl Service {
         tokio::spawn(async move {
             // Sent only under the order's lease: another proxy on the same database never
             // sends it, nor looks it up as lost, meanwhile.
-            let outcome = match service
-                .lease_order(&order.id, service.purchase_lease_secs())
-                .await
-            {
+            let outcome = match service.lease_to_purchase(&order.id).await {
                 Ok(true) => service.purchase(&order, guest_token).await,
                 Ok(false) => {
                     tracing::info!(order = %order.id, "another instance is placing this order");
@@ -282,6 +279,27 @@ impl Service {
             .store
             .lease_order(id.to_owned(), self.instance.clone(), now(), now() + secs)
             .await?)
+    }
+
+    /// Takes an order's lease to send it. Another instance may hold it for a moment, looking
+    /// the order up (a paid order just taken for buying is unresolved for it too): waited for,
+    /// as long as such a look may last. Held beyond that, the other instance is placing it.
+    async fn lease_to_purchase(&self, id: &str) -> AppResult<bool> {
+        let until = Instant::now() + Duration::from_secs(self.check_lease_secs().unsigned_abs());
+        loop {
+            if self.lease_order(id, self.purchase_lease_secs()).await? {
+                return Ok(true);
+            }
+            if Instant::now() >= until {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// How long a look at an order (see `Service::check`) holds its lease at most.
+    pub(super) fn check_lease_secs(&self) -> i64 {
+        i64::try_from(self.config.provider_timeout_secs.max(1) * 4 + 30).unwrap_or(i64::MAX)
     }
 
     /// Gives back an order's lease, unless a purchase of it is still running here.
@@ -393,15 +411,20 @@ impl Service {
     /// Records that an order failed, and why; it has no eSIMs. A payment held for it is
     /// released.
     pub(super) async fn fail_order(&self, id: &str, reason: impl Into<String>) -> AppResult<()> {
+        self.finish_order(id, OrderStatus::Failed, Some(reason.into()))
+            .await
+    }
+
+    /// Records the final state of an order that brings no eSIMs of its own (a failure, or a
+    /// top-up), and captures or releases the payment held for it.
+    pub(super) async fn finish_order(
+        &self,
+        id: &str,
+        status: OrderStatus,
+        failure: Option<String>,
+    ) -> AppResult<()> {
         self.store
-            .settle_order(
-                id.to_owned(),
-                OrderStatus::Failed,
-                Some(reason.into()),
-                None,
-                Vec::new(),
-                now(),
-            )
+            .settle_order(id.to_owned(), status, failure, None, Vec::new(), now())
             .await?;
         self.collect(id).await;
         Ok(())

@@ -30,9 +30,7 @@ impl Service {
         }
         // Looked at by one proxy at a time: another on the same database that holds the
         // order's lease is placing it, or looking already.
-        let check_lease =
-            i64::try_from(self.config.provider_timeout_secs.max(1) * 4 + 30).unwrap_or(i64::MAX);
-        match self.lease_order(&order.id, check_lease).await {
+        match self.lease_order(&order.id, self.check_lease_secs()).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {
@@ -85,7 +83,6 @@ impl Service {
             // Accepted and still being issued, or already held: left as it is.
             return Ok(());
         }
-        let waited = now() - order.created_at;
         let review = match self.capabilities().recovery {
             Recovery::Exact
                 if order.payment == Some(Payment::Authorized)
@@ -104,20 +101,31 @@ impl Service {
                 return Ok(());
             }
             Recovery::Unfindable => true,
-            Recovery::Search => {
-                waited > i64::try_from(self.config.review_after_secs).unwrap_or(i64::MAX)
-            }
+            Recovery::Search => self.searched_long_enough(&order),
         };
         if review {
-            self.store
-                .hold_for_review(
-                    order.id.clone(),
-                    "The supplier did not confirm this order; it is being checked.".into(),
-                    now(),
-                )
-                .await?;
-            tracing::warn!(order = %order.id, reference = %order.reference, "an order's outcome is unknown: held for review (esim-proxy orders unresolved)");
+            self.hold(&order, "order").await?;
         }
+        Ok(())
+    }
+
+    /// Whether an order's outcome has been searched for `review_after_secs` since it was
+    /// written, and not found.
+    pub(super) fn searched_long_enough(&self, order: &OrderRow) -> bool {
+        now() - order.created_at > i64::try_from(self.config.review_after_secs).unwrap_or(i64::MAX)
+    }
+
+    /// Holds an order in flight whose outcome is unknown for the merchant's review (its card
+    /// hold, if any, kept: never captured on a guess). `what` is "order" or "top-up".
+    pub(super) async fn hold(&self, order: &OrderRow, what: &str) -> AppResult<()> {
+        self.store
+            .hold_for_review(
+                order.id.clone(),
+                format!("The supplier did not confirm this {what}; it is being checked."),
+                now(),
+            )
+            .await?;
+        tracing::warn!(order = %order.id, reference = %order.reference, "the outcome of this {what} is unknown: held for review (esim-proxy orders unresolved)");
         Ok(())
     }
 
@@ -254,7 +262,8 @@ impl Service {
                     ),
                 ));
             }
-            self.complete_top_up(id).await?;
+            // Added: completed, and its payment captured.
+            self.finish_order(id, OrderStatus::Completed, None).await?;
         } else {
             let held = self.store.held_esims().await?;
             let mut esims = Vec::new();

@@ -101,6 +101,13 @@ impl Service {
             .esim(esim_id.to_owned())
             .await?
             .ok_or_else(|| AppError::internal("a top-up order of an eSIM not stored"))?;
+        if order.size_before.is_none() && !self.store.top_up_free(order.id.clone()).await? {
+            // Another top-up of this eSIM is still unconfirmed, or a cancel of it under way:
+            // this one waits, paid and unsent, the provider not asked. The sweep sends it once
+            // that is settled (or releases it, the eSIM cancelled).
+            tracing::info!(order = %order.id, esim = %esim.id, "a top-up waits for another top-up or a cancel of the same eSIM");
+            return self.answer(&order.id, None, None).await;
+        }
         // The eSIM as it is now: one that can no longer take it is refused before anything
         // is sent, and its hold released.
         let current = match self.provider_esim(&esim.provider_id, true).await {
@@ -121,7 +128,11 @@ impl Service {
             .measure_top_up(order.id.clone(), size_of(&current), now())
             .await?
         {
-            self.check_now(order).await?;
+            // Measured by another run (which sends it), or its eSIM taken meanwhile (it waits,
+            // as above).
+            if self.stored_order(&order.id).await?.size_before.is_some() {
+                self.check_now(order).await?;
+            }
             return self.answer(&order.id, None, None).await;
         }
         let sent = self
@@ -152,25 +163,10 @@ impl Service {
         }
     }
 
-    /// A top-up order whose package is on the eSIM completes, and its payment is captured.
-    pub(super) async fn complete_top_up(&self, id: &str) -> AppResult<()> {
-        self.store
-            .settle_order(
-                id.to_owned(),
-                OrderStatus::Completed,
-                None,
-                None,
-                Vec::new(),
-                now(),
-            )
-            .await?;
-        self.collect(id).await;
-        Ok(())
-    }
-
     /// The top-up is on the eSIM: completed and captured, and that is the request's answer.
     async fn top_up_done(&self, order: &OrderRow) -> Outcome {
-        self.complete_top_up(&order.id).await?;
+        self.finish_order(&order.id, OrderStatus::Completed, None)
+            .await?;
         tracing::info!(order = %order.id, "top-up added");
         let body = serde_json::to_string(&self.order_view(order.id.clone()).await?)
             .map_err(|e| AppError::internal(e.to_string()))?;
@@ -233,18 +229,8 @@ impl Service {
             tracing::info!(order = %order.id, "a top-up found on its eSIM");
             return Ok(());
         }
-        let waited = now() - order.created_at;
-        if order.status == OrderStatus::InFlight
-            && waited > i64::try_from(self.config.review_after_secs).unwrap_or(i64::MAX)
-        {
-            self.store
-                .hold_for_review(
-                    order.id.clone(),
-                    "The supplier did not confirm this top-up; it is being checked.".into(),
-                    now(),
-                )
-                .await?;
-            tracing::warn!(order = %order.id, reference = %order.reference, "a top-up's outcome is unknown: held for review (esim-proxy orders unresolved)");
+        if order.status == OrderStatus::InFlight && self.searched_long_enough(order) {
+            self.hold(order, "top-up").await?;
         }
         Ok(())
     }

@@ -4,6 +4,15 @@ use super::rows::*;
 use super::sql::values;
 use super::{Store, StoreResult};
 
+/// The condition [`Store::top_up_free`] names, on the row `orders` of a top-up order.
+const TOP_UP_FREE: &str = "NOT EXISTS (
+        SELECT 1 FROM orders other
+        WHERE other.top_up_of = orders.top_up_of AND other.id <> orders.id
+          AND other.size_before IS NOT NULL AND other.state IN ('in_flight', 'needs_review'))
+    AND NOT EXISTS (
+        SELECT 1 FROM refunds
+        WHERE refunds.esim_id = orders.top_up_of AND refunds.state <> 'refunded')";
+
 impl Store {
     /// Writes a new order in flight, before the provider is called.
     pub async fn insert_order(&self, order: OrderRow, now: i64) -> StoreResult<()> {
@@ -56,17 +65,34 @@ impl Store {
     }
 
     /// Records a top-up order's eSIM size, measured just before it is sent; only the first
-    /// measure counts (a second run sees the first one's and never sends again).
-    /// Returns whether this call recorded it.
+    /// measure counts (a second run sees the first one's and never sends again), and only
+    /// while its eSIM is free for it (see [`Store::top_up_free`]). Returns whether this call
+    /// recorded it.
     pub async fn measure_top_up(&self, id: String, size: String, now: i64) -> StoreResult<bool> {
         let changed = self
             .exec(
-                "UPDATE orders SET size_before = ?2, updated_at = ?3
-                 WHERE id = ?1 AND size_before IS NULL AND state = 'in_flight'",
+                format!(
+                    "UPDATE orders SET size_before = ?2, updated_at = ?3
+                     WHERE id = ?1 AND size_before IS NULL AND state = 'in_flight' AND {TOP_UP_FREE}"
+                ),
                 values![id, size, now],
             )
             .await?;
         Ok(changed == 1)
+    }
+
+    /// Whether a top-up order's eSIM is free for it to be sent: no other top-up of it measured
+    /// and unresolved (an outcome is read from the eSIM's growth, which two top-ups at once
+    /// would make ambiguous), and no refund of it owed (a cancel is under way, whose refund
+    /// would not cover this).
+    pub async fn top_up_free(&self, id: String) -> StoreResult<bool> {
+        Ok(self
+            .row(
+                format!("SELECT 1 FROM orders WHERE id = ?1 AND {TOP_UP_FREE}"),
+                values![id],
+            )
+            .await?
+            .is_some())
     }
 
     /// The top-up orders of an eSIM that may have added to it or still may: every one not

@@ -409,6 +409,16 @@ async fn a_top_up_is_measured_once_and_listed_with_its_esim_until_it_fails() {
             .unwrap());
         let t1 = store.order("t1".into()).await.unwrap().unwrap();
         assert_eq!(t1.size_before.as_deref(), Some("100:1"));
+        // While t1 is unconfirmed, another top-up of e1 waits, and cannot be measured.
+        assert!(!store.top_up_free("t2".into()).await.unwrap());
+        assert!(!store
+            .measure_top_up("t2".into(), "100:1".into(), 13)
+            .await
+            .unwrap());
+        assert!(
+            store.top_up_free("t1".into()).await.unwrap(),
+            "t1 itself is free"
+        );
 
         store
             .settle_order(
