@@ -10,7 +10,7 @@ use esim_core::{Currency, Money};
 use serde::Deserialize;
 
 use crate::sandbox::{Sandbox, SandboxConfig};
-use crate::{cloudesim, pressone, vellosim, veloesim, Endpoint, Provider, Secret};
+use crate::{cloudesim, pressone, vellosim, veloesim, Endpoint, Provider, Secret, SharedPacing};
 
 /// Which provider, and how to reach it (`[provider]` in the proxy's file, `kind = "..."`).
 #[derive(Debug, Clone, Deserialize)]
@@ -193,11 +193,13 @@ pub struct Built {
     pub sandbox: Option<Arc<Sandbox>>,
 }
 
-/// Builds the provider `spec` names.
+/// Builds the provider `spec` names, keeping the waits it asks for (and the answers it allows
+/// once in a while) in `pacing`: the proxy's database, when several instances share it.
 pub fn build(
     spec: &ProviderSpec,
     credentials: &Credentials,
     timeouts: Timeouts,
+    pacing: SharedPacing,
 ) -> Result<Built, BuildError> {
     let provider = spec.name();
     if let Some(missing) = spec.missing(credentials) {
@@ -211,6 +213,7 @@ pub fn build(
         Endpoint::new(url.as_deref().unwrap_or(default))
             .with_timeout(timeouts.call)
             .with_purchase_timeout(timeouts.purchase)
+            .with_pacing(pacing.clone())
     };
     // `missing` above has made sure these are there.
     let key = || credentials.key.clone().unwrap_or_else(|| Secret::new(""));

@@ -1,34 +1,109 @@
-//! The waits a provider asked for: after a `429` with `Retry-After`, what it named is not
-//! asked again until the wait is over. One memory, used where a provider's answer is first
-//! read (the HTTP layer, per path) and by the proxy for what it serves in the meantime (an
-//! eSIM's last view, per eSIM, whichever provider it sells, the in-process sandbox included).
+//! The waits a provider asked for and the answers it allows only once in a while.
+//!
+//! After a `429` with `Retry-After`, what it named is not asked again until the wait is over;
+//! an answer a provider allows once per period (PressOne's package history, once per eSIM per
+//! 15 minutes) is kept and served meanwhile. Several proxies in front of one provider account
+//! must agree on both, since the provider counts per account, not per process: that memory is
+//! a [`Pacing`], which the proxy keeps in its database. [`Cooling`] is the one in this
+//! process's memory, the default for a single instance and for the tests, and what the proxy
+//! uses for its own per-instance waits (an eSIM's last view, served meanwhile).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use parking_lot::Mutex;
 
 /// The longest wait kept: a provider asking for more is asked again after an hour.
-const LONGEST: Duration = Duration::from_secs(3600);
+pub const LONGEST_WAIT: Duration = Duration::from_secs(3600);
 
-/// Waits by key (a path, an eSIM), shared by clones.
+/// Where the waits and the kept answers live, shared by every instance that speaks to the
+/// provider with the same account. A key names one thing asked (a path, an eSIM's history).
+/// A pacing that cannot be read (a database down) answers as if nothing were held or kept:
+/// the provider's own `429` then still holds the line.
+#[async_trait]
+pub trait Pacing: Send + Sync + fmt::Debug {
+    /// What is left of the wait on `key`, if any.
+    async fn wait(&self, key: &str) -> Option<Duration>;
+
+    /// Holds `key` for `wait` (at most [`LONGEST_WAIT`]); `Duration::ZERO` frees it.
+    async fn hold(&self, key: &str, wait: Duration);
+
+    /// Holds `key` for `period` if nothing holds it now, atomically across instances: whether
+    /// this caller got it (and so is the one to ask).
+    async fn claim(&self, key: &str, period: Duration) -> bool;
+
+    /// The answer kept under `key`, and how long ago it was kept.
+    async fn recall(&self, key: &str) -> Option<(Duration, String)>;
+
+    /// Keeps `answer` under `key`.
+    async fn keep(&self, key: &str, answer: String);
+}
+
+/// A shared [`Pacing`], as adapters hold it.
+pub type SharedPacing = Arc<dyn Pacing>;
+
+/// Waits and answers in this process's memory, shared by clones.
 #[derive(Debug, Clone, Default)]
-pub struct Cooling(Arc<Mutex<HashMap<String, Instant>>>);
+pub struct Cooling(Arc<Mutex<Memory>>);
+
+#[derive(Debug, Default)]
+struct Memory {
+    waits: HashMap<String, Instant>,
+    kept: HashMap<String, (Instant, String)>,
+}
 
 impl Cooling {
     /// Returns what is left of the wait on `key`, if any; forgets the waits that are over.
     pub fn wait(&self, key: &str) -> Option<Duration> {
-        let mut waits = self.0.lock();
+        let mut memory = self.0.lock();
         let now = Instant::now();
-        waits.retain(|_, until| *until > now);
-        waits.get(key).map(|until| *until - now)
+        memory.waits.retain(|_, until| *until > now);
+        memory.waits.get(key).map(|until| *until - now)
     }
 
     /// Remembers that `key` may not be asked for `wait` (at most an hour).
     pub fn hold(&self, key: impl Into<String>, wait: Duration) {
-        let until = Instant::now() + wait.min(LONGEST);
-        self.0.lock().insert(key.into(), until);
+        let until = Instant::now() + wait.min(LONGEST_WAIT);
+        self.0.lock().waits.insert(key.into(), until);
+    }
+}
+
+#[async_trait]
+impl Pacing for Cooling {
+    async fn wait(&self, key: &str) -> Option<Duration> {
+        Cooling::wait(self, key)
+    }
+
+    async fn hold(&self, key: &str, wait: Duration) {
+        Cooling::hold(self, key, wait);
+    }
+
+    async fn claim(&self, key: &str, period: Duration) -> bool {
+        let mut memory = self.0.lock();
+        let now = Instant::now();
+        if memory.waits.get(key).is_some_and(|until| *until > now) {
+            return false;
+        }
+        memory
+            .waits
+            .insert(key.to_owned(), now + period.min(LONGEST_WAIT));
+        true
+    }
+
+    async fn recall(&self, key: &str) -> Option<(Duration, String)> {
+        let memory = self.0.lock();
+        let (at, answer) = memory.kept.get(key)?;
+        Some((at.elapsed(), answer.clone()))
+    }
+
+    async fn keep(&self, key: &str, answer: String) {
+        self.0
+            .lock()
+            .kept
+            .insert(key.to_owned(), (Instant::now(), answer));
     }
 }
 
@@ -47,6 +122,24 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(cooling.wait("/esims/1"), None, "over");
         cooling.hold("/x", Duration::from_secs(86_400));
-        assert!(cooling.wait("/x").unwrap() <= LONGEST);
+        assert!(cooling.wait("/x").unwrap() <= LONGEST_WAIT);
+    }
+
+    #[tokio::test]
+    async fn a_claim_is_one_callers_until_its_period_is_over_or_it_is_freed() {
+        let pacing: SharedPacing = Arc::new(Cooling::default());
+        assert!(pacing.claim("history 1", Duration::from_secs(60)).await);
+        assert!(!pacing.claim("history 1", Duration::from_secs(60)).await);
+        assert!(pacing.claim("history 2", Duration::from_secs(60)).await);
+        pacing.hold("history 1", Duration::ZERO).await;
+        assert!(
+            pacing.claim("history 1", Duration::from_secs(60)).await,
+            "freed"
+        );
+        assert_eq!(pacing.recall("history 1").await, None);
+        pacing.keep("history 1", "[1]".into()).await;
+        let (age, answer) = pacing.recall("history 1").await.unwrap();
+        assert_eq!(answer, "[1]");
+        assert!(age < Duration::from_secs(5));
     }
 }

@@ -11,7 +11,7 @@ use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 
 use crate::provider::{ErrorKind, ProviderError};
-use crate::Cooling;
+use crate::{Cooling, SharedPacing};
 
 /// A secret (API key, client secret, token), kept in secrecy's `SecretString`: wiped from
 /// memory when dropped, and its `Debug` never shows it, so it cannot reach a log by accident.
@@ -68,6 +68,9 @@ pub struct Endpoint {
     /// How long a purchase or top-up may take: it is never abandoned at the ordinary timeout,
     /// since dropping it leaves an outcome nobody knows.
     pub purchase_timeout: Duration,
+    /// Where the waits the provider asked for are kept (and the answers it allows once in a
+    /// while): this process's memory unless the proxy shares its database's.
+    pub pacing: SharedPacing,
 }
 
 impl Endpoint {
@@ -77,7 +80,15 @@ impl Endpoint {
             base_url: base_url.into(),
             timeout: Duration::from_secs(20),
             purchase_timeout: Duration::from_secs(120),
+            pacing: std::sync::Arc::new(Cooling::default()),
         }
+    }
+
+    /// Returns this endpoint keeping its waits and paced answers in `pacing`, which every
+    /// instance speaking to the provider with the same account shares.
+    pub fn with_pacing(mut self, pacing: SharedPacing) -> Endpoint {
+        self.pacing = pacing;
+        self
     }
 
     /// Returns this endpoint with another timeout (purchases get at least as long).
@@ -119,8 +130,9 @@ pub struct Http {
     base: String,
     provider: &'static str,
     purchase_timeout: Duration,
-    /// The paths a provider asked us to wait before calling again.
-    cooling: Cooling,
+    /// The paths a provider asked us to wait before calling again (and what an adapter keeps
+    /// of the answers it may ask only once in a while).
+    pacing: SharedPacing,
     /// The secrets this client sends, never to appear in an error's message (see [`Http::hide`]).
     hidden: std::sync::Arc<parking_lot::RwLock<Vec<Secret>>>,
 }
@@ -153,9 +165,14 @@ impl Http {
             base,
             provider,
             purchase_timeout: endpoint.purchase_timeout,
-            cooling: Default::default(),
+            pacing: endpoint.pacing.clone(),
             hidden: Default::default(),
         })
+    }
+
+    /// Where this client's waits are kept, for an adapter's paced answers.
+    pub fn pacing(&self) -> &SharedPacing {
+        &self.pacing
     }
 
     /// Starts a request to `path` (which begins with `/`) under the base URL.
@@ -259,7 +276,7 @@ impl Http {
             )
         })?;
         let path = request.url().path().to_owned();
-        if let Some(wait) = self.cooling.wait(&path) {
+        if let Some(wait) = self.pacing.wait(&path).await {
             return Err(ProviderError::new(
                 ErrorKind::RateLimited {
                     retry_after: Some(Duration::from_secs(wait.as_secs() + 1)),
@@ -275,7 +292,7 @@ impl Http {
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
         if let (429, Some(wait)) = (status, retry_after) {
-            self.cooling.hold(path, wait);
+            self.pacing.hold(&path, wait).await;
         }
         let body = response
             .bytes()

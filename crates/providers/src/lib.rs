@@ -18,7 +18,7 @@ pub use build::{
     build, BuildError, Built, Credentials, Missing, ProviderSpec, Timeouts,
     DEFAULT_SANDBOX_BALANCE_CENTS,
 };
-pub use cooling::Cooling;
+pub use cooling::{Cooling, Pacing, SharedPacing, LONGEST_WAIT};
 pub use http::{Endpoint, Secret};
 pub use provider::{
     Capabilities, ErrorKind, OrderLookup, OrderRequest, Provider, ProviderError, ProviderEsim,

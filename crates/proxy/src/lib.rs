@@ -65,20 +65,35 @@ pub struct Proxy {
     pub sandbox: Option<Arc<Sandbox>>,
 }
 
-/// Builds the provider, store and router from configuration.
+/// Builds the store, provider and router from configuration: the provider keeps its waits
+/// and paced answers in the store, which every instance on the same database shares.
 pub fn build(config: Config) -> Result<Proxy, String> {
-    let esim_providers::Built { provider, sandbox } = provider(&config)?;
-    build_with(config, provider, sandbox)
+    let store = store(&config)?;
+    let esim_providers::Built { provider, sandbox } = provider(&config, Arc::new(store.clone()))?;
+    build_on(config, store, provider, sandbox)
 }
 
-/// Builds the configured provider (and, for the sandbox, its control handle).
-pub fn provider(config: &Config) -> Result<esim_providers::Built, String> {
+/// Opens the configured database.
+fn store(config: &Config) -> Result<Store, String> {
+    let password = config
+        .database_password
+        .as_ref()
+        .map(|s| s.expose().to_owned());
+    Store::connect(&config.database, password.as_deref()).map_err(|e| e.to_string())
+}
+
+/// Builds the configured provider (and, for the sandbox, its control handle), its pacing kept
+/// in `pacing`.
+pub fn provider(
+    config: &Config,
+    pacing: esim_providers::SharedPacing,
+) -> Result<esim_providers::Built, String> {
     config.validate_provider()?;
     let timeouts = esim_providers::Timeouts {
         call: Duration::from_secs(config.provider_timeout_secs.max(1)),
         purchase: Duration::from_secs(config.purchase_timeout_secs.max(1)),
     };
-    esim_providers::build(&config.provider, &config.credentials, timeouts)
+    esim_providers::build(&config.provider, &config.credentials, timeouts, pacing)
         .map_err(|e| e.to_string())
 }
 
@@ -88,11 +103,16 @@ pub fn build_with(
     provider: Arc<dyn Provider>,
     sandbox: Option<Arc<Sandbox>>,
 ) -> Result<Proxy, String> {
-    let password = config
-        .database_password
-        .as_ref()
-        .map(|s| s.expose().to_owned());
-    let store = Store::connect(&config.database, password.as_deref()).map_err(|e| e.to_string())?;
+    let store = store(&config)?;
+    build_on(config, store, provider, sandbox)
+}
+
+fn build_on(
+    config: Config,
+    store: Store,
+    provider: Arc<dyn Provider>,
+    sandbox: Option<Arc<Sandbox>>,
+) -> Result<Proxy, String> {
     let service = Arc::new(Service::new(config, provider, store)?);
     let router = app(AppState {
         service: service.clone(),

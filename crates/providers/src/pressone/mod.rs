@@ -4,14 +4,15 @@
 //!
 //! Rate limits are kept before PressOne enforces them: an eSIM's package history is asked for
 //! at most once per 15 minutes (its documented limit; meanwhile the last answer is served),
-//! and usage at most once per usage period (PressOne caches usage for 20 minutes itself).
+//! and usage at most once per usage period (PressOne caches usage for 20 minutes itself). Both
+//! are kept in the endpoint's [`crate::Pacing`], so that several proxies on one account ask no
+//! more often than one.
 //! Orders carry our reference as their `description`, so a lost answer is found again by
 //! `GET /orders?filter[description]=…`, across restarts too.
 
 pub mod wire;
 
 use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -57,8 +58,6 @@ pub struct PressOne {
     client_secret: Secret,
     token: tokio::sync::Mutex<Option<Token>>,
     catalogue: Mutex<Option<(Instant, Arc<Vec<WireDestination>>)>>,
-    usage: Mutex<HashMap<String, (Instant, WireUsage)>>,
-    history: Mutex<HashMap<String, (Instant, Vec<WireHistory>)>>,
     usage_period: Duration,
     page_size: u32,
 }
@@ -76,8 +75,6 @@ impl PressOne {
             client_secret,
             token: tokio::sync::Mutex::new(None),
             catalogue: Mutex::new(None),
-            usage: Mutex::new(HashMap::new()),
-            history: Mutex::new(HashMap::new()),
             usage_period: USAGE_PERIOD,
             page_size: 100,
         })
@@ -204,45 +201,76 @@ impl PressOne {
         Ok(all)
     }
 
+    /// The eSIM's usage: kept for the usage period (PressOne caches it as long itself), or
+    /// asked now when `fresh` (after a top-up).
     async fn usage(&self, iccid: &str, fresh: bool) -> Result<WireUsage, ProviderError> {
-        if let Some((at, usage)) = self.usage.lock().get(iccid) {
-            if !fresh && at.elapsed() < self.usage_period {
-                return Ok(usage.clone());
-            }
+        let path = format!("/customer/v2/sims/{iccid}/usage");
+        let key = format!("pressone usage {iccid}");
+        match self.paced(&key, &path, self.usage_period, fresh).await? {
+            Some(usage) => Ok(usage),
+            None => Err(ProviderError::new(
+                ErrorKind::RateLimited {
+                    retry_after: Some(Duration::from_secs(60)),
+                },
+                "PressOne: this eSIM's usage is being asked for elsewhere; try again shortly",
+            )),
         }
-        let usage: WireUsage = self
-            .get(&format!("/customer/v2/sims/{iccid}/usage"), &[])
-            .await?;
-        self.usage
-            .lock()
-            .insert(iccid.to_owned(), (Instant::now(), usage.clone()));
-        Ok(usage)
     }
 
-    /// The eSIM's package history: asked for at most once per [`HISTORY_PERIOD`]; meanwhile,
-    /// and when PressOne says 429, the last answer (or none).
+    /// The eSIM's package history: asked for at most once per [`HISTORY_PERIOD`] by all the
+    /// instances together; meanwhile, and when PressOne says 429, the last answer (or none).
     async fn history(&self, iccid: &str) -> Result<Option<Vec<WireHistory>>, ProviderError> {
-        let cached = self.history.lock().get(iccid).cloned();
-        if let Some((at, history)) = &cached {
-            if at.elapsed() < HISTORY_PERIOD {
-                return Ok(Some(history.clone()));
-            }
+        let path = format!("/customer/v2/sims/{iccid}/packages");
+        let key = format!("pressone history {iccid}");
+        self.paced(&key, &path, HISTORY_PERIOD, false).await
+    }
+
+    /// An answer PressOne allows once per `period` per eSIM, kept in the pacing that every
+    /// instance on this account shares: the kept one while it is younger than `period` (unless
+    /// `fresh`); otherwise the instance that claims it asks, and the others wait a moment for
+    /// that answer, then make do with the last one (`None` when there is none). A 429 serves
+    /// the last one too; another failure frees the claim for the next caller.
+    async fn paced<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        path: &str,
+        period: Duration,
+        fresh: bool,
+    ) -> Result<Option<T>, ProviderError> {
+        let pacing = self.http.pacing();
+        let young = |kept: &Option<(Duration, String)>| {
+            kept.as_ref()
+                .filter(|(age, _)| *age < period)
+                .and_then(|(_, text)| serde_json::from_str::<T>(text).ok())
+        };
+        let kept = pacing.recall(key).await;
+        if let Some(answer) = young(&kept).filter(|_| !fresh) {
+            return Ok(Some(answer));
         }
-        match self
-            .get::<Vec<WireHistory>>(&format!("/customer/v2/sims/{iccid}/packages"), &[])
-            .await
-        {
-            Ok(history) => {
-                self.history
-                    .lock()
-                    .insert(iccid.to_owned(), (Instant::now(), history.clone()));
-                Ok(Some(history))
+        if !pacing.claim(key, period).await && !fresh {
+            for _ in 0..20 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Some(answer) = young(&pacing.recall(key).await) {
+                    return Ok(Some(answer));
+                }
+            }
+            return Ok(kept.and_then(|(_, text)| serde_json::from_str(&text).ok()));
+        }
+        match self.get::<serde_json::Value>(path, &[]).await {
+            Ok(value) => {
+                let answer = T::deserialize(&value)
+                    .map_err(|e| ProviderError::malformed(format!("PressOne: {path}: {e}")))?;
+                pacing.keep(key, value.to_string()).await;
+                Ok(Some(answer))
             }
             Err(e) if matches!(e.kind, ErrorKind::RateLimited { .. }) => {
-                tracing::debug!(error = %e, "PressOne package history rate-limited; serving the last answer");
-                Ok(cached.map(|(_, h)| h))
+                tracing::debug!(error = %e, "PressOne rate-limited {path}; serving the last answer");
+                Ok(kept.and_then(|(_, text)| serde_json::from_str(&text).ok()))
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                pacing.hold(key, Duration::ZERO).await;
+                Err(e)
+            }
         }
     }
 

@@ -11,12 +11,14 @@
 //! Rooms: `sql.rs` (one SQL text, its values and rows, for both engines), `postgres.rs` (that
 //! engine), `schema.rs` (migrations), `rows.rs` (what is stored, read back), `orders.rs`,
 //! `esims.rs`, `idempotency.rs` (keys and guests), `payments.rs` (card payments, refunds and the
-//! Stripe events acted on).
+//! Stripe events acted on), `leases.rs` (who works on what now), `pacing.rs` (the provider's
+//! waits and paced answers, shared by every instance).
 
 mod esims;
 mod idempotency;
 mod leases;
 mod orders;
+mod pacing;
 mod payments;
 mod postgres;
 mod rows;
@@ -53,6 +55,14 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     engine: Engine,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("engine", &self.engine())
+            .finish()
+    }
 }
 
 #[derive(Clone)]

@@ -111,6 +111,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE orders ADD COLUMN lease_owner TEXT;
     ALTER TABLE orders ADD COLUMN lease_until INTEGER;
 "#,
+    // The provider's pacing, which every instance shares: a key held until a time (a wait the
+    // provider asked for, or a claim to ask), and the answer kept under it (Unix milliseconds).
+    r#"
+    CREATE TABLE provider_pacing (
+        key TEXT PRIMARY KEY,
+        held_until INTEGER NOT NULL,
+        answer TEXT,
+        kept_at INTEGER
+    );
+"#,
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {

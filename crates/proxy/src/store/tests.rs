@@ -550,3 +550,56 @@ async fn a_lease_is_one_instances_until_it_expires_or_is_given_back() {
             .unwrap());
     }
 }
+
+#[tokio::test]
+async fn the_providers_pacing_is_one_claim_at_a_time_and_one_kept_answer() {
+    use esim_providers::Pacing;
+    use std::time::Duration;
+    for store in stores().await {
+        let minute = Duration::from_secs(60);
+        assert_eq!(store.wait("/sims/1/packages").await, None);
+        store
+            .hold("/sims/1/packages", Duration::from_secs(30))
+            .await;
+        let left = store.wait("/sims/1/packages").await.expect("held");
+        assert!(left > Duration::from_secs(25) && left <= Duration::from_secs(30));
+        store.hold("/sims/1/packages", Duration::ZERO).await;
+        assert_eq!(store.wait("/sims/1/packages").await, None, "freed");
+
+        // Two stores on one database (two instances) race for a claim: one gets it.
+        let (a, b) = tokio::join!(
+            store.claim("history 1", minute),
+            store.claim("history 1", minute)
+        );
+        assert!(a ^ b, "one winner: {a} {b}");
+        assert!(
+            !store.claim("history 1", minute).await,
+            "held for its period"
+        );
+        assert!(
+            store.claim("history 2", minute).await,
+            "another key is free"
+        );
+        store.hold("history 1", Duration::ZERO).await;
+        assert!(
+            store.claim("history 1", minute).await,
+            "taken again once freed"
+        );
+
+        assert_eq!(store.recall("history 1").await, None);
+        store.keep("history 1", r#"[{"id":1}]"#.into()).await;
+        let (age, answer) = store.recall("history 1").await.expect("kept");
+        assert_eq!(answer, r#"[{"id":1}]"#);
+        assert!(age < Duration::from_secs(5));
+        assert!(
+            !store.claim("history 1", minute).await,
+            "keeping leaves the claim alone"
+        );
+        store.keep("history 1", "[]".into()).await;
+        assert_eq!(
+            store.recall("history 1").await.unwrap().1,
+            "[]",
+            "the newest answer"
+        );
+    }
+}
