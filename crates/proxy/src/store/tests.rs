@@ -470,7 +470,7 @@ async fn a_postgresql_database_migrates_once_and_a_newer_one_is_refused() {
         )
         .await
         .unwrap();
-    let refused = Store::connect(&url, None).err().expect("refused");
+    let refused = Store::connect(&url, None).expect_err("refused");
     assert!(refused.to_string().contains("newer"), "{refused}");
 }
 
@@ -489,7 +489,7 @@ async fn a_newer_sqlite_database_is_refused() {
         .await
         .unwrap();
     drop(store);
-    let refused = Store::connect(&path, None).err().expect("refused");
+    let refused = Store::connect(&path, None).expect_err("refused");
     assert!(refused.to_string().contains("newer"), "{refused}");
     std::fs::remove_dir_all(dir).unwrap();
 }
