@@ -198,7 +198,11 @@ async fn an_esim_bought_through_one_instance_is_its_owners_through_the_other() {
         .iter()
         .map(|e| e["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(listed, [id.clone()], "the owner's one eSIM, through B");
+    assert_eq!(
+        listed,
+        std::slice::from_ref(&id),
+        "the owner's one eSIM, through B"
+    );
     let refreshed = get_with(b, &format!("/v1/esims/{id}?refresh=true"), &auth)
         .await
         .unwrap();

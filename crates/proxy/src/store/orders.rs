@@ -69,16 +69,28 @@ impl Store {
     /// while its eSIM is free for it (see [`Store::top_up_free`]). Returns whether this call
     /// recorded it.
     pub async fn measure_top_up(&self, id: String, size: String, now: i64) -> StoreResult<bool> {
+        // The eSIM's row locked first, in the same transaction: on PostgreSQL a second
+        // instance measuring another top-up of it waits until this one is committed, and its
+        // condition then sees this one (each statement reads what was committed before it
+        // began). SQLite's writes are one at a time already.
         let changed = self
-            .exec(
-                format!(
-                    "UPDATE orders SET size_before = ?2, updated_at = ?3
-                     WHERE id = ?1 AND size_before IS NULL AND state = 'in_flight' AND {TOP_UP_FREE}"
+            .transaction(vec![
+                (
+                    "UPDATE esims SET created_at = created_at
+                     WHERE id = (SELECT top_up_of FROM orders WHERE id = ?1)"
+                        .to_owned(),
+                    values![&id],
                 ),
-                values![id, size, now],
-            )
+                (
+                    format!(
+                        "UPDATE orders SET size_before = ?2, updated_at = ?3
+                         WHERE id = ?1 AND size_before IS NULL AND state = 'in_flight' AND {TOP_UP_FREE}"
+                    ),
+                    values![id, size, now],
+                ),
+            ])
             .await?;
-        Ok(changed == 1)
+        Ok(changed.get(1) == Some(&1))
     }
 
     /// Whether a top-up order's eSIM is free for it to be sent: no other top-up of it measured

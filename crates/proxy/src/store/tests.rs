@@ -603,3 +603,42 @@ async fn the_providers_pacing_is_one_claim_at_a_time_and_one_kept_answer() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_instances_measuring_top_ups_of_one_esim_at_once_let_one_through() {
+    // Two stores on one PostgreSQL database are two instances, each with its own
+    // connections; SQLite is one process's, its calls one at a time.
+    let Some(url) = fresh_postgres().await else {
+        return;
+    };
+    let (a, b) = (
+        Store::connect(&url, None).unwrap(),
+        Store::connect(&url, None).unwrap(),
+    );
+    a.insert_order(order("o1"), 10).await.unwrap();
+    complete_o1(&a, Some("P1"), 11).await;
+    for round in 0..40 {
+        let (first, second) = (format!("t{round}a"), format!("t{round}b"));
+        for id in [&first, &second] {
+            let top_up = OrderRow {
+                top_up_of: Some("e1".into()),
+                ..order(id)
+            };
+            a.insert_order(top_up, 12).await.unwrap();
+        }
+        let (one, other) = tokio::join!(
+            a.measure_top_up(first.clone(), "100:1".into(), 13),
+            b.measure_top_up(second.clone(), "100:1".into(), 13)
+        );
+        let (one, other) = (one.unwrap(), other.unwrap());
+        assert!(
+            one ^ other,
+            "round {round}: one top-up through, not {one} and {other}"
+        );
+        for id in [first, second] {
+            a.settle_order(id, OrderStatus::Failed, None, None, Vec::new(), 14)
+                .await
+                .unwrap();
+        }
+    }
+}
